@@ -1,0 +1,93 @@
+import { systemClock, type Clock } from '../clock.js';
+
+/** One request, as the audit trail keeps it (DESIGN §3). `path` is the route template, never the raw URL. */
+export interface AuditRecord {
+  ts: string;
+  service: string;
+  method: string;
+  path: string;
+  roles: readonly string[];
+  status: number;
+  client_ip: string;
+  duration_ms: number;
+  /** Subject of the principal, when its credential named one. */
+  principal?: string;
+  /** Anything else an integration attaches; secret-looking fields are redacted by the log sinks. */
+  meta?: Record<string, unknown>;
+}
+
+/** Somewhere audit records go. `write` must not throw and should not block. */
+export interface AuditSink {
+  write(record: AuditRecord): void;
+  flush?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface AuditStats {
+  total_requests: number;
+  denied_401_unauthorized: number;
+  denied_403_forbidden: number;
+  by_path: Record<string, number>;
+  by_status: Record<string, number>;
+}
+
+export type AuditEntry = Omit<AuditRecord, 'ts' | 'service'>;
+
+export interface AuditLog {
+  readonly service: string;
+  /** Stamps `ts` and `service`, counts it, and hands it to every sink. */
+  record(entry: AuditEntry): AuditRecord;
+  stats(): AuditStats;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AuditLogOptions {
+  /** The service name written into every record. */
+  service: string;
+  sinks?: AuditSink[];
+  clock?: Clock;
+}
+
+/**
+ * The audit trail: one record per request, counted for `/audit/stats`, written to each sink.
+ * @example const audit = createAuditLog({ service: 'billing', sinks: [pinoAuditSink({ destination: 1 })] })
+ */
+export function createAuditLog(options: AuditLogOptions): AuditLog {
+  const clock = options.clock ?? systemClock;
+  const sinks = options.sinks ?? [];
+  let total = 0;
+  let denied401 = 0;
+  let denied403 = 0;
+  const byPath = new Map<string, number>();
+  const byStatus = new Map<number, number>();
+
+  return {
+    service: options.service,
+    record(entry) {
+      const record: AuditRecord = { ts: new Date(clock.now()).toISOString(), service: options.service, ...entry };
+      total++;
+      if (entry.status === 401) denied401++;
+      else if (entry.status === 403) denied403++;
+      byPath.set(entry.path, (byPath.get(entry.path) ?? 0) + 1);
+      byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1);
+      for (const sink of sinks) sink.write(record);
+      return record;
+    },
+    stats() {
+      return {
+        total_requests: total,
+        denied_401_unauthorized: denied401,
+        denied_403_forbidden: denied403,
+        by_path: Object.fromEntries([...byPath].sort((a, b) => b[1] - a[1])),
+        by_status: Object.fromEntries([...byStatus].map(([k, v]) => [String(k), v])),
+      };
+    },
+    async flush() {
+      await Promise.all(sinks.map((s) => s.flush?.()));
+    },
+    async close() {
+      await Promise.all(sinks.map((s) => s.close?.()));
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../clock.js';
+import { createAuditLog } from './audit-log.js';
+import { memoryAuditSink, pinoAuditSink } from './sinks.js';
+
+const entry = (path: string, status: number) => ({ method: 'GET', path, roles: ['viewer'], status, client_ip: '127.0.0.1', duration_ms: 1.5 });
+
+describe('createAuditLog', () => {
+  it('stamps ts and service and counts stats like the seed', () => {
+    const clock = createManualClock(Date.parse('2026-02-02T02:02:02.000Z'));
+    const sink = memoryAuditSink();
+    const audit = createAuditLog({ service: 'cc', sinks: [sink], clock });
+    audit.record(entry('/ops/health', 200));
+    audit.record(entry('/ops/health', 401));
+    audit.record(entry('/ops/services', 403));
+    audit.record(entry('/ops/health', 200));
+    expect(sink.records()[0]).toEqual({ ts: '2026-02-02T02:02:02.000Z', service: 'cc', ...entry('/ops/health', 200) });
+    expect(audit.stats()).toEqual({
+      total_requests: 4,
+      denied_401_unauthorized: 1,
+      denied_403_forbidden: 1,
+      by_path: { '/ops/health': 3, '/ops/services': 1 },
+      by_status: { '200': 2, '401': 1, '403': 1 },
+    });
+  });
+});
+
+describe('pinoAuditSink', () => {
+  it('writes JSON lines and redacts secrets at any depth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-'));
+    const file = join(dir, 'audit.log');
+    const sink = pinoAuditSink({ destination: file });
+    const audit = createAuditLog({ service: 'cc', sinks: [sink] });
+    audit.record({
+      ...entry('/events/publish', 200),
+      meta: { authorization: 'Bearer abc', headers: { authorization: 'Bearer xyz', 'x-api-key': 'k' }, token: 't', nested: { deeper: { secret: 's' } }, ok: 'visible' },
+    });
+    audit.record(entry('/ops/ping', 200));
+    await audit.close();
+    const text = readFileSync(file, 'utf8');
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ service: 'cc', path: '/events/publish', status: 200, meta: { ok: 'visible' } });
+    expect(lines[0].log).toBe('audit');
+    expect(lines[0].meta.nested.deeper.secret).toBe('[redacted]');
+    for (const secret of ['Bearer abc', 'Bearer xyz', '"k"', '"t"', '"s"']) expect(text).not.toContain(secret);
+    expect(lines[0].meta.headers.authorization).toBe('[redacted]');
+  });
+});

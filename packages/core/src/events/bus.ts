@@ -1,0 +1,160 @@
+import { EventEmitter } from 'eventemitter3';
+import { systemClock, type Clock } from '../clock.js';
+import { AetherError } from '../errors.js';
+import { uuidv7 } from '../ids.js';
+import { memoryEventStore } from '../stores/memory-event-store.js';
+import type { EventStats, EventStore } from '../stores/types.js';
+import { normalizeEvent, parseEventInput, type EventInput, type SeedEventInput, type Severity, type StoredEvent } from './envelope.js';
+import { compileFilter, type EventFilter } from './filter.js';
+import { createSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
+
+export interface EventBusOptions {
+  store?: EventStore;
+  registry?: SchemaRegistry;
+  clock?: Clock;
+  /** `source` for events emitted with `bus.emit()`. Default `aetherlink`. */
+  source?: string;
+  newId?: () => string;
+  /** Called when a subscriber throws; publishing goes on regardless. */
+  onSubscriberError?: (error: unknown, event: StoredEvent) => void;
+}
+
+export interface PublishResult {
+  event: StoredEvent;
+  /** True when the same `source` + `id` was already stored; nothing new was stored or fanned out. */
+  duplicate: boolean;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  /** Pass back as `cursor` for the next (older) page; null at the end. */
+  next_cursor: string | null;
+}
+
+export interface EventPageQuery extends EventFilter {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface EmitOptions {
+  severity?: Severity;
+  subject?: string;
+  tenantid?: string;
+  source?: string;
+}
+
+export type EventListener = (event: StoredEvent) => void;
+
+export interface EventBus {
+  readonly store: EventStore;
+  readonly registry: SchemaRegistry;
+  /** Validate → normalize id/time → append → fan out. Accepts the CloudEvents or the seed shape. */
+  publish(input: EventInput | SeedEventInput | unknown): Promise<PublishResult>;
+  /** Publishes an event of this process (`source` from the bus options); severity defaults to the type's. */
+  emit(type: string, data: unknown, options?: EmitOptions): Promise<PublishResult>;
+  /** Live events matching the filter, after they are stored. Returns the unsubscribe function. */
+  subscribe(filter: EventFilter, listener: EventListener): () => void;
+  /** Newest first; `cursor` pages to older events. */
+  query(query?: EventPageQuery): Promise<EventPage>;
+  stats(): Promise<EventStats>;
+  /** Live subscriptions right now. */
+  subscriberCount(): number;
+}
+
+const DEFAULT_LIMIT = 50;
+
+/**
+ * The event pipeline: one place to publish, query and subscribe.
+ * @example
+ * const bus = createEventBus();
+ * bus.subscribe({ type: 'autoheal.*' }, (e) => console.log(e.type));
+ * await bus.publish({ type: 'autoheal.failed', source: 'autoheal', data: { service: 'api', error: 'exit 1' } });
+ */
+export function createEventBus(options: EventBusOptions = {}): EventBus {
+  const store = options.store ?? memoryEventStore();
+  const registry = options.registry ?? createSchemaRegistry();
+  const clock = options.clock ?? systemClock;
+  const newId = options.newId ?? (() => uuidv7(clock.now()));
+  const emitter = new EventEmitter();
+  const defaultSource = options.source ?? 'aetherlink';
+  const onSubscriberError =
+    options.onSubscriberError ?? ((error: unknown, event: StoredEvent) => {
+      process.emitWarning(`an event subscriber threw on ${event.type}: ${String(error)}`, 'AetherLinkWarning');
+    });
+
+  const publish = async (raw: unknown): Promise<PublishResult> => {
+    const { input, rename } = parseEventInput(raw);
+    const data = registry.validate(input.type, input.data, rename);
+    const now = clock.now();
+    const event = normalizeEvent({ ...input, data }, { now, newId });
+    const { event: stored, inserted } = await store.append(event, new Date(now).toISOString());
+    if (inserted) emitter.emit('event', stored);
+    return { event: stored, duplicate: !inserted };
+  };
+
+  return {
+    store,
+    registry,
+    publish,
+    emit(type, data, opts = {}) {
+      const severity = opts.severity ?? registry.get(type)?.defaultSeverity ?? 'info';
+      return publish({
+        type,
+        source: opts.source ?? defaultSource,
+        data,
+        severity,
+        ...(opts.subject ? { subject: opts.subject } : {}),
+        ...(opts.tenantid ? { tenantid: opts.tenantid } : {}),
+      });
+    },
+    subscribe(filter, listener) {
+      const match = compileFilter(filter);
+      const wrapped = (event: StoredEvent) => {
+        if (!match(event)) return;
+        try {
+          listener(event);
+        } catch (error) {
+          onSubscriberError(error, event);
+        }
+      };
+      emitter.on('event', wrapped);
+      let active = true;
+      return () => {
+        if (!active) return;
+        active = false;
+        emitter.off('event', wrapped);
+      };
+    },
+    async query(q = {}) {
+      const limit = q.limit ?? DEFAULT_LIMIT;
+      const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const rows = await store.query({ ...q, limit: limit + 1, order: 'desc', ...(before !== undefined ? { before } : {}) });
+      const events = rows.slice(0, limit);
+      const last = events[events.length - 1];
+      return { events, next_cursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+    },
+    stats: () => store.stats(clock.now()),
+    subscriberCount: () => emitter.listenerCount('event'),
+  };
+}
+
+/**
+ * Cursors are opaque to clients; today they carry the store's `seq`.
+ * @example encodeCursor(42) // '42'
+ */
+export function encodeCursor(seq: number): string {
+  return String(seq);
+}
+
+/**
+ * Reads a cursor back; throws `validation_failed` naming `cursor` when it is not one of ours.
+ * @example decodeCursor('42') // 42
+ */
+export function decodeCursor(cursor: string): number {
+  if (!/^\d{1,15}$/.test(cursor)) {
+    throw new AetherError('validation_failed', `cursor: "${cursor}" is not a cursor this server issued`, {
+      errors: [{ field: 'cursor', message: 'is not a cursor this server issued', in: 'query' }],
+    });
+  }
+  return Number(cursor);
+}

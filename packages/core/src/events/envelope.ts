@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { AetherError, fieldErrorsFromZod, validationError } from '../errors.js';
+
+export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
+export const severitySchema = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof severitySchema>;
+
+/** Reverse-DNS style names: `autoheal.failed`, `com.acme.order-paid`. */
+const TYPE_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/i;
+const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export const eventTypeSchema = z
+  .string()
+  .max(200)
+  .regex(TYPE_PATTERN, 'must be dot-separated words of letters, digits, "-" or "_", e.g. "autoheal.failed"');
+
+const timeSchema = z.iso.datetime({ offset: true, local: true, error: 'must be an ISO 8601 date-time' });
+
+/** What a publisher sends in the CloudEvents 1.0 shape; everything but `type` and `source` has a default. */
+export const eventInputSchema = z.strictObject({
+  specversion: z.literal('1.0', { error: 'must be "1.0"' }).optional(),
+  id: z.string().min(1).max(200).optional(),
+  source: z.string().min(1, 'must not be empty').max(300),
+  type: eventTypeSchema,
+  time: timeSchema.optional(),
+  datacontenttype: z.string().max(100).optional(),
+  dataschema: z.string().max(500).optional(),
+  data: z.unknown().optional(),
+  severity: severitySchema.optional(),
+  tenantid: z.string().min(1).max(200).optional(),
+  subject: z.string().max(500).optional(),
+  traceparent: z.string().regex(TRACEPARENT_PATTERN, 'must be a W3C traceparent').optional(),
+});
+export type EventInput = z.input<typeof eventInputSchema>;
+
+/** The seed system's shape, still accepted by the publish endpoint. */
+export const seedEventInputSchema = z.strictObject({
+  event_type: eventTypeSchema,
+  source: z.string().min(1, 'must not be empty').max(300),
+  payload: z.unknown().optional(),
+  severity: severitySchema.optional(),
+  tenant_id: z.string().min(1).max(200).optional(),
+  timestamp: timeSchema.optional(),
+  event_id: z.string().min(1).max(200).optional(),
+});
+export type SeedEventInput = z.input<typeof seedEventInputSchema>;
+
+/** A normalized event as AetherLink stores and returns it. */
+export interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  datacontenttype: string;
+  data: unknown;
+  severity: Severity;
+  tenantid?: string;
+  subject?: string;
+  traceparent?: string;
+  dataschema?: string;
+}
+
+/** An event the store holds: `received_at` is when it was stored; `seq` orders the store and backs cursors. */
+export interface StoredEvent extends CloudEvent {
+  received_at: string;
+  seq: number;
+}
+
+/** The public JSON form of a stored event (no internal `seq`). */
+export type PublicEvent = Omit<StoredEvent, 'seq'>;
+
+/**
+ * Drops store internals before an event leaves the process.
+ * @example reply.send(toPublicEvent(stored))
+ */
+export function toPublicEvent(event: StoredEvent): PublicEvent {
+  const { seq: _seq, ...rest } = event;
+  return rest;
+}
+
+const SEED_KEYS = ['event_type', 'payload', 'tenant_id', 'timestamp', 'event_id'] as const;
+const SEED_RENAME: Record<string, string> = {
+  type: 'event_type',
+  data: 'payload',
+  tenantid: 'tenant_id',
+  time: 'timestamp',
+  id: 'event_id',
+};
+
+/**
+ * Maps the seed shape to the CloudEvents input shape.
+ * @example fromSeedShape({ event_type: 'lead.created', source: 'crm', payload: {} })
+ */
+export function fromSeedShape(seed: z.output<typeof seedEventInputSchema>): EventInput {
+  return {
+    type: seed.event_type,
+    source: seed.source,
+    ...(seed.payload !== undefined ? { data: seed.payload } : {}),
+    ...(seed.severity ? { severity: seed.severity } : {}),
+    ...(seed.tenant_id ? { tenantid: seed.tenant_id } : {}),
+    ...(seed.timestamp ? { time: seed.timestamp } : {}),
+    ...(seed.event_id ? { id: seed.event_id } : {}),
+  };
+}
+
+/** Which shape a body uses decides the field names its errors carry. */
+export interface ParsedEventInput {
+  input: z.output<typeof eventInputSchema>;
+  shape: 'cloudevents' | 'seed';
+  /** Maps a CloudEvents field path back to the name the publisher used. */
+  rename: (path: string) => string;
+}
+
+/**
+ * Accepts either shape and returns a validated CloudEvents input, or throws `validation_failed`
+ * naming each bad field as the publisher spelled it.
+ * @example const { input } = parseEventInput(JSON.parse(body))
+ */
+export function parseEventInput(body: unknown): ParsedEventInput {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw validationError([{ field: 'body', message: 'must be a JSON object' }], 'the event is invalid');
+  }
+  const record = body as Record<string, unknown>;
+  const isSeed = !('type' in record) && SEED_KEYS.some((k) => k in record);
+  if (isSeed) {
+    const parsed = seedEventInputSchema.safeParse(record);
+    if (!parsed.success) throw validationError(fieldErrorsFromZod(parsed.error), 'the event is invalid');
+    const input = eventInputSchema.parse(fromSeedShape(parsed.data));
+    return { input, shape: 'seed', rename: renameToSeed };
+  }
+  if (!('type' in record)) {
+    throw validationError(
+      [{ field: 'type', message: 'is required (or "event_type" in the seed shape)' }],
+      'the event is invalid',
+    );
+  }
+  const parsed = eventInputSchema.safeParse(record);
+  if (!parsed.success) throw validationError(fieldErrorsFromZod(parsed.error), 'the event is invalid');
+  return { input: parsed.data, shape: 'cloudevents', rename: (p) => p };
+}
+
+function renameToSeed(path: string): string {
+  const [head, ...rest] = path.split('.');
+  const renamed = SEED_RENAME[head ?? ''] ?? head ?? '';
+  return [renamed, ...rest].join('.');
+}
+
+/**
+ * Parses an ISO 8601 time; a time without an offset is taken as UTC. Returns epoch ms or NaN.
+ * @example parseTime('2025-11-04T15:14:23.000000') // 1762269263000
+ */
+export function parseTime(value: string): number {
+  const hasOffset = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(value);
+  return Date.parse(hasOffset ? value : `${value}Z`);
+}
+
+/**
+ * Fills ids and times: a missing `id` gets `newId()`, `time` becomes UTC ISO, `severity` defaults to info.
+ * @example normalizeEvent(input, { now: Date.now(), newId: randomUUID })
+ */
+export function normalizeEvent(
+  input: z.output<typeof eventInputSchema>,
+  options: { now: number; newId: () => string },
+): CloudEvent {
+  const time = input.time ? parseTime(input.time) : options.now;
+  if (!Number.isFinite(time)) {
+    throw new AetherError('validation_failed', `time: "${input.time}" is not a valid date-time`, {
+      errors: [{ field: 'time', message: 'is not a valid date-time' }],
+    });
+  }
+  const event: CloudEvent = {
+    specversion: '1.0',
+    id: input.id ?? options.newId(),
+    source: input.source,
+    type: input.type,
+    time: new Date(time).toISOString(),
+    datacontenttype: input.datacontenttype ?? 'application/json',
+    data: input.data ?? null,
+    severity: input.severity ?? 'info',
+  };
+  if (input.tenantid !== undefined) event.tenantid = input.tenantid;
+  if (input.subject !== undefined) event.subject = input.subject;
+  if (input.traceparent !== undefined) event.traceparent = input.traceparent;
+  if (input.dataschema !== undefined) event.dataschema = input.dataschema;
+  return event;
+}

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { systemClock, type Clock } from '../clock.js';
+import { AetherError } from '../errors.js';
+import { defineRoute, sse, type AnyRouteSpec } from '../http/route.js';
+import { PERMISSIONS } from '../rbac/policy.js';
+import { decodeCursor, encodeCursor, type EventBus } from './bus.js';
+import { eventInputSchema, parseTime, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
+import type { EventFilter } from './filter.js';
+
+export interface EventRoutesOptions {
+  bus: EventBus;
+  clock?: Clock;
+  /** Most events a stream replays on reconnect (`Last-Event-ID`). Default 10 000. */
+  maxReplay?: number;
+}
+
+const RELATIVE = /^(\d{1,6})(s|m|h|d)$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const TYPE_OR_PREFIX = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.\*)?$|^\*$/i;
+
+const commaList = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+/** The filters `GET /events/recent` and `GET /events/stream` share, with the seed's names. */
+function filterShape(clock: Clock) {
+  return {
+    event_type: z
+      .string()
+      .max(2000)
+      .optional()
+      .refine((v) => v === undefined || commaList(v).every((t) => TYPE_OR_PREFIX.test(t)), {
+        message: 'must be event types, comma-separated; a type may end in ".*"',
+      })
+      .describe('Event type, a comma-separated list, or a prefix such as "autoheal.*"'),
+    source: z.string().max(300).optional(),
+    severity: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || commaList(v).every((s) => (SEVERITIES as readonly string[]).includes(s)), {
+        message: `must be one or more of ${SEVERITIES.join(', ')}, comma-separated`,
+      })
+      .describe('info, warning, error or critical; comma-separated for several'),
+    tenant_id: z.string().max(200).optional(),
+    since: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const rel = RELATIVE.exec(v);
+        const ms = rel ? clock.now() - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS] : parseTime(v);
+        if (!Number.isFinite(ms)) {
+          ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time or a duration such as 15m, 1h, 7d' });
+          return z.NEVER;
+        }
+        return new Date(ms).toISOString();
+      })
+      .describe('ISO 8601 date-time, or a window back from now: 15m, 1h, 24h, 7d'),
+  };
+}
+
+type FilterQuery = { event_type?: string | undefined; source?: string | undefined; severity?: string | undefined; tenant_id?: string | undefined; since?: string | undefined };
+
+function toFilter(q: FilterQuery): EventFilter {
+  const filter: EventFilter = {};
+  if (q.event_type) filter.type = commaList(q.event_type).filter((t) => t !== '*');
+  if (q.source) filter.source = q.source;
+  if (q.severity) filter.severity = commaList(q.severity) as Severity[];
+  if (q.tenant_id) filter.tenantid = q.tenant_id;
+  if (q.since) filter.since = q.since;
+  return filter;
+}
+
+const cursorSchema = z.string().regex(/^\d{1,15}$/, 'is not a cursor this server issued');
+
+/**
+ * The event pipeline's HTTP routes (DESIGN §4): publish, recent, stats, schema and the live stream.
+ * @example app.register(aetherlinkFastify, { routes: eventRoutes({ bus }) })
+ */
+export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
+  const { bus } = options;
+  const clock = options.clock ?? systemClock;
+  const maxReplay = options.maxReplay ?? 10_000;
+
+  const publish = defineRoute({
+    method: 'POST',
+    path: '/events/publish',
+    permission: PERMISSIONS.eventsPublish,
+    summary: 'Publish an event (CloudEvents 1.0 shape, or the seed shape with event_type/payload)',
+    tags: ['events'],
+    body: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
+    openapi: { requestBody: eventInputSchema },
+    response: z.object({ status: z.literal('ok'), event_id: z.string(), duplicate: z.boolean() }),
+    bodyLimit: 64 * 1024,
+    handler: async ({ body }) => {
+      const { event, duplicate } = await bus.publish(body);
+      return { status: 'ok', event_id: event.id, duplicate };
+    },
+  });
+
+  const recent = defineRoute({
+    method: 'GET',
+    path: '/events/recent',
+    permission: PERMISSIONS.opsRead,
+    summary: 'Recent events, newest first',
+    tags: ['events'],
+    query: z.object({
+      ...filterShape(clock),
+      limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(1000).default(50),
+      cursor: cursorSchema.optional().describe('next_cursor of the previous page'),
+    }),
+    handler: async ({ query }) => {
+      const page = await bus.query({ ...toFilter(query), limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+      return { events: page.events.map(toPublicEvent), count: page.events.length, next_cursor: page.next_cursor };
+    },
+  });
+
+  const stats = defineRoute({
+    method: 'GET',
+    path: '/events/stats',
+    permission: PERMISSIONS.opsRead,
+    summary: 'Event counts: total, last 24 hours, by severity',
+    tags: ['events'],
+    response: z.object({
+      total: z.number(),
+      last_24h: z.number(),
+      by_severity: z.object({ info: z.number(), warning: z.number(), error: z.number(), critical: z.number() }),
+    }),
+    handler: () => bus.stats(),
+  });
+
+  const schemaList = defineRoute({
+    method: 'GET',
+    path: '/events/schema',
+    permission: PERMISSIONS.opsRead,
+    summary: 'Every registered event type with the JSON Schema of its data',
+    tags: ['events'],
+    handler: () => {
+      const types = bus.registry.list().map((d) => bus.registry.describe(d.type)!);
+      return { count: types.length, strict: bus.registry.strict, types };
+    },
+  });
+
+  const schemaOne = defineRoute({
+    method: 'GET',
+    path: '/events/schema/{type}',
+    permission: PERMISSIONS.opsRead,
+    summary: 'One event type and the JSON Schema of its data',
+    tags: ['events'],
+    params: z.object({ type: z.string().min(1).max(200) }),
+    handler: ({ params }) => {
+      const described = bus.registry.describe(params.type);
+      if (!described) throw new AetherError('not_found', `no event type "${params.type}" is registered`);
+      return described;
+    },
+  });
+
+  const stream = defineRoute({
+    method: 'GET',
+    path: '/events/stream',
+    permission: PERMISSIONS.opsRead,
+    summary: 'Live events as Server-Sent Events; reconnect with Last-Event-ID to resume without gaps',
+    tags: ['events'],
+    query: z.object({
+      ...filterShape(clock),
+      limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1000).default(100)
+        .describe('With since: how many stored events to replay before going live'),
+    }),
+    handler: ({ query }) =>
+      sse(async (channel) => {
+        const filter = toFilter(query);
+        let lastSeq = 0;
+        let live = false;
+        const pending: StoredEvent[] = [];
+        const send = (event: StoredEvent) => {
+          if (event.seq <= lastSeq) return;
+          lastSeq = event.seq;
+          channel.send({ id: encodeCursor(event.seq), data: JSON.stringify(toPublicEvent(event)) });
+        };
+        // Subscribe before replaying so nothing published meanwhile is missed; duplicates are dropped by seq.
+        const off = bus.subscribe(filter, (event) => (live ? send(event) : pending.push(event)));
+        channel.signal.addEventListener('abort', off, { once: true });
+
+        const resume = channel.lastEventId !== undefined && /^\d{1,15}$/.test(channel.lastEventId) ? decodeCursor(channel.lastEventId) : undefined;
+        if (resume !== undefined || filter.since) {
+          let after = resume ?? 0;
+          let remaining = resume !== undefined ? maxReplay : query.limit;
+          while (remaining > 0 && !channel.signal.aborted) {
+            const batch = Math.min(500, remaining);
+            const rows = await bus.store.query({ ...filter, order: 'asc', after, limit: batch });
+            for (const row of rows) send(row);
+            if (rows.length < batch) break;
+            after = rows[rows.length - 1]!.seq;
+            remaining -= rows.length;
+          }
+        }
+        live = true;
+        for (const event of pending.splice(0)) send(event);
+      }),
+  });
+
+  return [publish, recent, stats, schemaList, schemaOne, stream];
+}

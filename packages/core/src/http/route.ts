@@ -1,0 +1,123 @@
+import type { z } from 'zod';
+import type { Permission, Principal } from '../rbac/policy.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+type Schema = z.ZodType | undefined;
+type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a handler receives, the same under Express and Fastify. */
+export interface RouteContext<P = unknown, Q = unknown, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal | null;
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  ip: string;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** A handler's answer with a status, headers or a non-JSON body. Returning a plain value means 200 JSON. */
+export interface HttpResult {
+  readonly kind: 'http';
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Default `application/json`; any other type sends `body` as a string or Buffer. */
+  contentType?: string;
+}
+
+/** One Server-Sent Events message. */
+export interface SseMessage {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/** The open stream a handler writes to. `send` never blocks: a client that falls too far behind is disconnected. */
+export interface SseChannel {
+  send(message: SseMessage): void;
+  close(): void;
+  /** Aborted when the client disconnects or the channel closes. */
+  readonly signal: AbortSignal;
+  /** `Last-Event-ID` the client reconnected with, if any. */
+  readonly lastEventId: string | undefined;
+}
+
+export interface SseResult {
+  readonly kind: 'sse';
+  open(channel: SseChannel): void | Promise<void>;
+}
+
+/**
+ * A framework-neutral route: Express and Fastify adapters mount it with RBAC, audit, validation and errors done once.
+ * Paths use OpenAPI templates: `/ops/services/{name}`.
+ */
+export interface RouteSpec<PS extends Schema = Schema, QS extends Schema = Schema, BS extends Schema = Schema> {
+  method: HttpMethod;
+  path: string;
+  permission: Permission;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  /** The 200 response, for OpenAPI. */
+  response?: z.ZodType;
+  /** Documentation-only overrides, when validation is done by the handler itself. */
+  openapi?: { requestBody?: z.ZodType };
+  /** Largest accepted body in bytes. Default: the adapter's (64 KiB). */
+  bodyLimit?: number;
+  /** Produces a JSON value, an HttpResult (`reply()`), or an SseResult (`sse()`). */
+  handler(ctx: RouteContext<Out<PS>, Out<QS>, Out<BS>>): unknown;
+}
+
+// Handlers are contravariant in their context, so a list of routes is typed loosely on purpose.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRouteSpec = RouteSpec<any, any, any>;
+
+/**
+ * Declares a route with its handler typed from its zod schemas.
+ * @example
+ * defineRoute({ method: 'GET', path: '/ops/services/{name}', permission: 'ops:operate',
+ *   params: z.object({ name: z.string() }), handler: ({ params }) => registry.get(params.name) })
+ */
+export function defineRoute<PS extends Schema = undefined, QS extends Schema = undefined, BS extends Schema = undefined>(
+  spec: RouteSpec<PS, QS, BS>,
+): RouteSpec<PS, QS, BS> {
+  return spec;
+}
+
+/**
+ * An answer with its own status and headers.
+ * @example return reply(201, { id }, { location: `/things/${id}` })
+ */
+export function reply(status: number, body?: unknown, headers?: Record<string, string>, contentType?: string): HttpResult {
+  return { kind: 'http', status, body, ...(headers ? { headers } : {}), ...(contentType ? { contentType } : {}) };
+}
+
+/**
+ * A Server-Sent Events answer; `open` runs once the stream is ready.
+ * @example return sse((ch) => { const off = bus.subscribe({}, (e) => ch.send({ data: JSON.stringify(e) })); ch.signal.addEventListener('abort', off); })
+ */
+export function sse(open: SseResult['open']): SseResult {
+  return { kind: 'sse', open };
+}
+
+/**
+ * True for values made by `reply()`.
+ * @example if (isHttpResult(out)) res.status(out.status)
+ */
+export function isHttpResult(value: unknown): value is HttpResult {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'http';
+}
+
+/**
+ * True for values made by `sse()`.
+ * @example if (isSseResult(out)) openStream(out)
+ */
+export function isSseResult(value: unknown): value is SseResult {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'sse' && typeof (value as SseResult).open === 'function';
+}

@@ -1,0 +1,56 @@
+export { AetherError, isAetherError, fieldErrorsFromZod, validationError } from './errors.js';
+export type { AetherErrorCode, AetherErrorOptions, FieldError } from './errors.js';
+
+export { systemClock, createManualClock, sleep } from './clock.js';
+export type { Clock, ManualClock } from './clock.js';
+
+export { uuidv7 } from './ids.js';
+
+export { HEALTH_STATUSES, healthStatusSchema, compareHealth, worstStatus } from './health.js';
+export type { HealthStatus } from './health.js';
+
+export {
+  SEVERITIES,
+  severitySchema,
+  eventTypeSchema,
+  eventInputSchema,
+  seedEventInputSchema,
+  fromSeedShape,
+  parseEventInput,
+  parseTime,
+  normalizeEvent,
+  toPublicEvent,
+} from './events/envelope.js';
+export type { Severity, EventInput, SeedEventInput, CloudEvent, StoredEvent, PublicEvent, ParsedEventInput } from './events/envelope.js';
+export { BUILTIN_EVENT_TYPES } from './events/builtin-types.js';
+export type { EventTypeDefinition } from './events/builtin-types.js';
+export { createSchemaRegistry } from './events/schema-registry.js';
+export type { SchemaRegistry, SchemaRegistryOptions, EventTypeDescription } from './events/schema-registry.js';
+export { compileFilter, splitTypes } from './events/filter.js';
+export type { EventFilter, EventPredicate } from './events/filter.js';
+export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
+export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';
+export { eventRoutes } from './events/routes.js';
+export type { EventRoutesOptions } from './events/routes.js';
+
+export { memoryEventStore } from './stores/memory-event-store.js';
+export type { MemoryEventStoreOptions } from './stores/memory-event-store.js';
+export type { EventStore, EventQuery, EventStats, AppendResult } from './stores/types.js';
+
+export { PERMISSIONS, DEFAULT_ROLES, createPolicy, defaultPolicy, authorize } from './rbac/policy.js';
+export type { Permission, RoleTable, Principal, AuthzDecision, Policy, PolicyOptions } from './rbac/policy.js';
+export { headerPrincipalResolver, chainResolvers, headerValue } from './rbac/principal.js';
+export type { PrincipalResolver, RequestLike, HeaderResolverOptions } from './rbac/principal.js';
+export { jwtPrincipalResolver } from './rbac/jwt.js';
+export type { JwtResolverOptions } from './rbac/jwt.js';
+
+export { createAuditLog } from './audit/audit-log.js';
+export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry, AuditSink, AuditStats } from './audit/audit-log.js';
+export { pinoAuditSink, memoryAuditSink, secretRedactPaths, redactDeep, SECRET_FIELDS } from './audit/sinks.js';
+export type { PinoAuditSinkOptions } from './audit/sinks.js';
+export { auditRoutes } from './audit/routes.js';
+
+export { defineRoute, reply, sse, isHttpResult, isSseResult } from './http/route.js';
+export type { HttpMethod, RouteContext, RouteSpec, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
+export { buildOpenApi } from './http/openapi.js';
+export type { OpenApiOptions } from './http/openapi.js';

@@ -1,0 +1,118 @@
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { systemClock, type Clock } from '../clock.js';
+import { AetherError } from '../errors.js';
+import type { Principal } from './policy.js';
+import { headerValue, type PrincipalResolver } from './principal.js';
+
+export interface JwtResolverOptions {
+  /** Expected `iss`. */
+  issuer: string;
+  /** Expected `aud` (one or several). */
+  audience: string | string[];
+  /** Fetch signing keys from this JWKS URL (cached, refreshed on unknown `kid`). */
+  jwksUrl?: string;
+  /** Or verify with this key: a JWK set, one public JWK, a CryptoKey or an HMAC secret. */
+  key?: { keys: JWK[] } | JWK | CryptoKey | Uint8Array;
+  /** Dotted path to the roles array in the token, e.g. Keycloak's `realm_access.roles`. Default `roles`. */
+  rolesClaim?: string;
+  /** Allowed algorithms. Default: whatever the key supports. */
+  algorithms?: string[];
+  /** Seconds of clock skew tolerated. Default 5. */
+  clockToleranceSeconds?: number;
+  clock?: Clock;
+  /** Timeout for fetching the JWKS, ms. Default 5000. */
+  jwksTimeoutMs?: number;
+}
+
+/**
+ * Verifies `Authorization: Bearer <JWT>` with jose. No header → null (401); a bad token → `unauthorized`
+ * with the reason; a valid token without the roles claim → a principal with no roles (403 on protected routes).
+ * @example
+ * const resolve = jwtPrincipalResolver({ issuer: 'https://sso/realms/ops', audience: 'aetherlink',
+ *   jwksUrl: 'https://sso/realms/ops/protocol/openid-connect/certs', rolesClaim: 'realm_access.roles' });
+ */
+export function jwtPrincipalResolver(options: JwtResolverOptions): PrincipalResolver {
+  const clock = options.clock ?? systemClock;
+  const rolesPath = (options.rolesClaim ?? 'roles').split('.');
+  const key = resolveKey(options);
+  const verifyOptions = {
+    issuer: options.issuer,
+    audience: options.audience,
+    clockTolerance: options.clockToleranceSeconds ?? 5,
+    ...(options.algorithms ? { algorithms: options.algorithms } : {}),
+  };
+
+  return async (request) => {
+    const header = headerValue(request.headers, 'authorization');
+    if (!header) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"');
+    let payload: JWTPayload;
+    try {
+      const currentDate = new Date(clock.now());
+      const result =
+        typeof key === 'function'
+          ? await jwtVerify(match[1]!, key, { ...verifyOptions, currentDate })
+          : await jwtVerify(match[1]!, key, { ...verifyOptions, currentDate });
+      payload = result.payload;
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+        // Our side failed (keys unreachable), not the caller's token: 503, so clients retry rather than re-login.
+        throw new AetherError('unavailable', 'the token signing keys could not be fetched; try again shortly', { cause: error });
+      }
+      throw unauthorized(describeJoseError(error), error);
+    }
+    const roles = readPath(payload, rolesPath);
+    const principal: Principal = {
+      roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string').map((r) => r.toLowerCase()) : [],
+      via: 'jwt',
+      claims: payload,
+    };
+    if (typeof payload.sub === 'string') principal.id = payload.sub;
+    return principal;
+  };
+}
+
+function resolveKey(options: JwtResolverOptions): JWTVerifyGetKey | CryptoKey | Uint8Array {
+  if (options.jwksUrl) {
+    return createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: options.jwksTimeoutMs ?? 5000 });
+  }
+  const key = options.key;
+  if (!key) throw new AetherError('config_invalid', 'jwtPrincipalResolver needs either jwksUrl or key');
+  if (key instanceof Uint8Array) return key;
+  if (typeof (key as CryptoKey).algorithm === 'object' && 'type' in (key as object)) return key as CryptoKey;
+  if ('keys' in (key as object)) return createLocalJWKSet(key as { keys: JWK[] });
+  return createLocalJWKSet({ keys: [key as JWK] });
+}
+
+function readPath(value: unknown, path: string[]): unknown {
+  let current = value;
+  for (const part of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function unauthorized(reason: string, cause?: unknown): AetherError {
+  return new AetherError('unauthorized', `the bearer token was rejected: ${reason}`, {
+    cause,
+    details: { www_authenticate: `Bearer error="invalid_token", error_description="${reason.replace(/"/g, "'")}"` },
+  });
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'it has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'its audience is not accepted here';
+    if (error.claim === 'iss') return 'its issuer is not accepted here';
+    if (error.claim === 'nbf') return 'it is not valid yet';
+    return `its "${error.claim}" claim is invalid`;
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not verify';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no known key matches it';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'its algorithm is not allowed';
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'it is not a well-formed JWT';
+  if (error instanceof joseErrors.JOSEError) return error.code;
+  return 'it could not be verified';
+}
