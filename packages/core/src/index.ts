@@ -54,3 +54,5 @@ export { defineRoute, reply, sse, isHttpResult, isSseResult } from './http/route
 export type { HttpMethod, RouteContext, RouteSpec, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
 export { buildOpenApi } from './http/openapi.js';
 export type { OpenApiOptions } from './http/openapi.js';
+export { DEFAULT_BODY_LIMIT } from './http/adapter.js';
+export type { HttpAdapterOptions, SseLimits } from './http/adapter.js';

@@ -1,0 +1,148 @@
+import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import { createHttpCore, lazySignal, toColonPath, UNMATCHED_PATH, type HttpCore } from './pipeline.js';
+import { pumpSse } from './sse.js';
+
+export interface AetherlinkExpressOptions extends HttpAdapterOptions {
+  /** Route specs to mount on `router`. */
+  routes?: readonly AnyRouteSpec[];
+}
+
+export interface AetherlinkExpress {
+  /** `app.use(al.router)` first: audits every request and serves the route specs. */
+  router: Router;
+  /** Enforces a permission on a route of your own: `app.get('/x', al.guard('ops:read'), handler)`. */
+  guard(permission: Permission): RequestHandler;
+  /** `app.use(al.notFound)` last: unknown routes answer 404 problem+json. */
+  notFound: RequestHandler;
+  /** `app.use(al.errorHandler)` last: errors of your own routes answer problem+json. */
+  errorHandler: ErrorRequestHandler;
+  core: HttpCore;
+}
+
+interface Locals {
+  aetherPath?: string;
+  aetherPrincipal?: Principal | null;
+}
+
+/**
+ * AetherLink for Express 5: principal, RBAC (401/403), audit, zod validation and problem+json.
+ * @example
+ * const al = aetherlinkExpress({ service: 'crm', routes: eventRoutes({ bus }), audit, bus });
+ * app.use(al.router); app.get('/leads', al.guard('crm:read'), listLeads); app.use(al.notFound, al.errorHandler);
+ */
+export function aetherlinkExpress(options: AetherlinkExpressOptions): AetherlinkExpress {
+  const core = createHttpCore(options);
+  const router = express.Router();
+  const audit = options.audit;
+
+  if (audit) {
+    router.use((req, res, next) => {
+      const started = performance.now();
+      let done = false;
+      const record = () => {
+        if (done) return;
+        done = true;
+        const locals = res.locals as Locals;
+        const principal = locals.aetherPrincipal;
+        audit.record({
+          method: req.method,
+          path: locals.aetherPath ?? (req.route ? `${req.baseUrl}${String(req.route.path)}` : UNMATCHED_PATH),
+          roles: principal?.roles ?? [],
+          status: res.statusCode,
+          client_ip: req.ip ?? '',
+          duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+          ...(principal?.id ? { principal: principal.id } : {}),
+        });
+      };
+      res.once('finish', record);
+      res.once('close', record);
+      next();
+    });
+  }
+
+  const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const locals = res.locals as Locals;
+    const p = core.problem(error, { method: req.method, path: locals.aetherPath ?? req.path, url: req.originalUrl });
+    res.status(p.status).set(p.headers).send(JSON.stringify(p.body));
+  };
+
+  for (const route of options.routes ?? []) {
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    const chain: RequestHandler[] = [
+      (_req, res, next) => {
+        (res.locals as Locals).aetherPath = route.path;
+        next();
+      },
+    ];
+    // Only JSON is parsed; the shared core answers 415 for any other body, as Fastify would.
+    if (route.body) chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
+    chain.push(routeHandler(core, route));
+    router[method](toColonPath(route.path), ...chain);
+  }
+  router.use(errorHandler);
+
+  return {
+    router,
+    core,
+    errorHandler,
+    guard: (permission) => async (req, res, next) => {
+      const access = await core.checkAccess(permission, {
+        method: req.method,
+        path: req.route ? `${req.baseUrl}${String(req.route.path)}` : req.path,
+        headers: req.headers,
+        ip: req.ip ?? '',
+      });
+      (res.locals as Locals).aetherPrincipal = access.principal;
+      if (access.ok) return next();
+      res.status(access.problem.status).set(access.problem.headers).send(JSON.stringify(access.problem.body));
+    },
+    notFound: (req, res) => {
+      const err = Object.assign(new Error(`no route matches ${req.method} ${req.path}`), { statusCode: 404, code: 'not_found' });
+      const p = core.problem(err, { method: req.method, path: UNMATCHED_PATH, url: req.originalUrl });
+      res.status(p.status).set(p.headers).send(JSON.stringify(p.body));
+    },
+  };
+}
+
+function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const outcome = await core.run(
+        route,
+        {
+          method: req.method,
+          path: route.path,
+          url: req.originalUrl,
+          params: req.params,
+          query: req.query,
+          body: req.body,
+          headers: req.headers,
+          ip: req.ip ?? '',
+          signal: lazySignal(res),
+        },
+        (principal) => {
+          (res.locals as Locals).aetherPrincipal = principal;
+        },
+      );
+      if (outcome.type === 'sse') {
+        await pumpSse(req, res, outcome.result, core.options.sse).catch((error: unknown) =>
+          core.problem(error, { method: req.method, path: route.path, url: req.originalUrl }),
+        );
+        return;
+      }
+      res.status(outcome.status).set(outcome.headers).type(outcome.contentType);
+      const json = outcome.contentType.startsWith('application/json') || outcome.contentType.startsWith('application/problem+json');
+      res.send(json ? JSON.stringify(outcome.body) : outcome.body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export { createHttpCore, toColonPath } from './pipeline.js';
+export type { HttpCore, NeutralRequest, Outcome } from './pipeline.js';
+export { toProblem, statusForCode } from './problem.js';
+export type { Problem, ProblemBody } from './problem.js';
+export { pumpSse, formatSse } from './sse.js';

@@ -1,0 +1,157 @@
+import { isAetherError, type FieldError } from '@aetherlink/core';
+
+/** The one place an error code becomes an HTTP status. */
+const STATUS_BY_CODE: Record<string, number> = {
+  validation_failed: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  upstream_failed: 502,
+  unavailable: 503,
+  timeout: 504,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+const CODE_BY_STATUS: Record<number, string> = Object.fromEntries(
+  Object.entries(STATUS_BY_CODE).filter(([c]) => c !== 'validation_failed').map(([c, s]) => [s, c]),
+);
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export interface Problem {
+  status: number;
+  headers: Record<string, string>;
+  body: ProblemBody;
+  /** True when the error was not one we expected: log it. */
+  unexpected: boolean;
+}
+
+/**
+ * HTTP status for an AetherError code; unknown codes are 500.
+ * @example statusForCode('not_found') // 404
+ */
+export function statusForCode(code: string): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}
+
+/**
+ * Builds an RFC 9457 problem from anything thrown: AetherErrors by their code, framework and body-parser
+ * errors by their 4xx status, everything else as a 500 that does not leak internals.
+ * @example const p = toProblem(err, req.url); res.status(p.status).set(p.headers).json(p.body)
+ */
+export function toProblem(error: unknown, instance?: string): Problem {
+  if (isAetherError(error)) {
+    const status = statusForCode(error.code);
+    const { www_authenticate, retry_after_seconds, ...extra } = error.details ?? {};
+    const headers: Record<string, string> = { 'content-type': 'application/problem+json; charset=utf-8' };
+    if (typeof www_authenticate === 'string') headers['www-authenticate'] = www_authenticate;
+    if (typeof retry_after_seconds === 'number') headers['retry-after'] = String(Math.ceil(retry_after_seconds));
+    if (status === 500) return internal(instance, error);
+    return {
+      status,
+      headers,
+      unexpected: false,
+      body: make(status, error.code, error.message, instance, error.errors, extra),
+    };
+  }
+  const status = frameworkStatus(error);
+  if (status !== undefined && status >= 400 && status < 500) {
+    const { code, detail, errors } = describeFrameworkError(error as FrameworkError, status);
+    return {
+      status,
+      headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+      unexpected: false,
+      body: make(status, code, detail, instance, errors),
+    };
+  }
+  return internal(instance, error);
+}
+
+function internal(instance: string | undefined, _error: unknown): Problem {
+  return {
+    status: 500,
+    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+    unexpected: true,
+    body: make(500, 'internal', 'an unexpected error occurred; it has been logged on the server', instance),
+  };
+}
+
+function make(status: number, code: string, detail: string, instance?: string, errors?: FieldError[], extra: Record<string, unknown> = {}): ProblemBody {
+  return {
+    ...extra,
+    type: `urn:aetherlink:problem:${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    ...(instance ? { instance } : {}),
+    ...(errors?.length ? { errors } : {}),
+  };
+}
+
+interface FrameworkError {
+  status?: number;
+  statusCode?: number;
+  code?: string;
+  type?: string;
+  message?: string;
+  limit?: number;
+}
+
+function frameworkStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as FrameworkError;
+  const status = e.statusCode ?? e.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+// Express (body-parser) and Fastify name the same failures differently; clients see one vocabulary.
+function describeFrameworkError(e: FrameworkError, status: number): { code: string; detail: string; errors?: FieldError[] } {
+  const kind = e.type ?? e.code ?? '';
+  if (status === 413 || kind === 'entity.too.large' || kind === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { code: 'payload_too_large', detail: 'the request body is larger than this endpoint accepts', errors: [{ field: 'body', message: 'is too large', in: 'body' }] };
+  }
+  if (kind === 'entity.parse.failed' || kind === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.message ?? '')) {
+    return { code: 'bad_request', detail: 'the request body is not valid JSON', errors: [{ field: 'body', message: 'is not valid JSON', in: 'body' }] };
+  }
+  if (kind === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return { code: 'bad_request', detail: 'the request body is empty but declared as JSON', errors: [{ field: 'body', message: 'is empty', in: 'body' }] };
+  }
+  if (status === 415) {
+    return { code: 'unsupported_media_type', detail: 'send the body as application/json', errors: [{ field: 'content-type', message: 'must be application/json', in: 'header' }] };
+  }
+  if (kind === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || kind === 'request.size.invalid') {
+    return { code: 'bad_request', detail: 'the Content-Length header does not match the body' };
+  }
+  return { code: CODE_BY_STATUS[status] ?? 'bad_request', detail: e.message || TITLES[status] || 'the request was rejected' };
+}

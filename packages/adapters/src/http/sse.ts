@@ -1,0 +1,100 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SseChannel, SseLimits, SseMessage, SseResult } from '@aetherlink/core';
+
+const DEFAULTS = { maxQueuedMessages: 1000, maxQueuedBytes: 1024 * 1024, heartbeatMs: 15_000 };
+
+/**
+ * Formats one message in the text/event-stream format; multi-line data is split as the spec asks.
+ * @example formatSse({ id: '7', data: '{"a":1}' }) // 'id: 7\ndata: {"a":1}\n\n'
+ */
+export function formatSse(message: SseMessage): string {
+  let out = '';
+  if (message.id !== undefined) out += `id: ${message.id.replace(/[\r\n]/g, '')}\n`;
+  if (message.event !== undefined) out += `event: ${message.event.replace(/[\r\n]/g, '')}\n`;
+  for (const line of message.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  return `${out}\n`;
+}
+
+/**
+ * Runs an SseResult over a raw Node response: one bounded queue per client, heartbeats, and cleanup on
+ * disconnect. A client that falls further behind than the limits is disconnected rather than letting memory
+ * grow; it reconnects with Last-Event-ID and the route replays what it missed.
+ * @example await pumpSse(req.raw, reply.raw, result, {})
+ */
+export async function pumpSse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  result: SseResult,
+  limits: SseLimits = {},
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const { maxQueuedMessages, maxQueuedBytes, heartbeatMs } = { ...DEFAULTS, ...limits };
+  const controller = new AbortController();
+  const queue: string[] = [];
+  let queuedBytes = 0;
+  let blocked = false;
+  let closed = false;
+
+  const close = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    queue.length = 0;
+    controller.abort(new Error(reason));
+    if (!res.writableEnded) res.end();
+  };
+
+  const write = (chunk: string) => {
+    if (closed) return;
+    if (blocked) {
+      queue.push(chunk);
+      queuedBytes += Buffer.byteLength(chunk);
+      if (queue.length > maxQueuedMessages || queuedBytes > maxQueuedBytes) {
+        closed = true;
+        clearInterval(heartbeat);
+        queue.length = 0;
+        controller.abort(new Error('client too slow'));
+        res.destroy();
+      }
+      return;
+    }
+    if (!res.write(chunk)) blocked = true;
+  };
+
+  res.on('drain', () => {
+    blocked = false;
+    while (queue.length && !blocked) {
+      const chunk = queue.shift()!;
+      queuedBytes -= Buffer.byteLength(chunk);
+      if (!res.write(chunk)) blocked = true;
+    }
+  });
+  res.once('close', () => close('client disconnected'));
+
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...headers,
+  });
+  res.flushHeaders();
+  write('retry: 3000\n: connected\n\n');
+  const heartbeat = setInterval(() => write(': ping\n\n'), heartbeatMs);
+  heartbeat.unref();
+
+  const lastEventId = req.headers['last-event-id'];
+  const channel: SseChannel = {
+    send: (message) => write(formatSse(message)),
+    close: () => close('closed by the server'),
+    signal: controller.signal,
+    lastEventId: typeof lastEventId === 'string' ? lastEventId : undefined,
+  };
+  try {
+    await result.open(channel);
+  } catch (error) {
+    write(formatSse({ event: 'error', data: JSON.stringify({ code: 'internal', detail: 'the stream failed on the server' }) }));
+    close('stream failed');
+    throw error;
+  }
+}

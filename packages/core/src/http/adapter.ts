@@ -1,0 +1,36 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { EventBus } from '../events/bus.js';
+import type { Policy } from '../rbac/policy.js';
+import type { PrincipalResolver } from '../rbac/principal.js';
+
+/** Options every HTTP adapter (Express, Fastify, or a third party's) accepts and honours the same way. */
+export interface HttpAdapterOptions {
+  /** Name written into audit records and `security.rbac.violation` events. */
+  service: string;
+  /** Default: the roles and permissions of DESIGN §3. */
+  policy?: Policy;
+  /** Who is asking. Default: the `X-User-Roles` header. Several are tried in order. */
+  principal?: PrincipalResolver | readonly PrincipalResolver[];
+  /** One record per request, for every request the app serves. Omit to not audit. */
+  audit?: AuditLog;
+  /** Where 403s are published as `security.rbac.violation`. */
+  bus?: EventBus;
+  /** Largest JSON body in bytes, unless a route sets its own. Default 64 KiB. */
+  bodyLimit?: number;
+  /** Bounds for Server-Sent Events streams. */
+  sse?: SseLimits;
+  /** Called with unexpected errors (answered as 500); default writes a warning. */
+  onError?: (error: unknown, where: { method: string; path: string }) => void;
+}
+
+export interface SseLimits {
+  /** Messages queued for a slow client before it is disconnected (it resumes with Last-Event-ID). Default 1000. */
+  maxQueuedMessages?: number;
+  /** Bytes queued for a slow client before it is disconnected. Default 1 MiB. */
+  maxQueuedBytes?: number;
+  /** Comment line sent this often to keep proxies from closing an idle stream. Default 15 000 ms. */
+  heartbeatMs?: number;
+}
+
+/** 64 KiB: the default body limit of DESIGN's publish endpoint, and of every route that does not set one. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
