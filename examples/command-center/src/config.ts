@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const s = v.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
+      return z.NEVER;
+    });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every variable the reference server reads (DESIGN §4), with its default. */
+export const envSchema = z
+  .object({
+    PORT: z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a whole number')
+      .min(0, 'must be from 0 to 65535')
+      .max(65535, 'must be from 0 to 65535')
+      .default(8010),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    SERVICE_NAME: z.string().min(1).max(100).default('aetherlink-command-center'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    AUDIT_LOG: z.string().min(1).default('stdout').describe('"stdout", "off", or a file path for audit JSON lines'),
+    EVENTS_STRICT: bool('EVENTS_STRICT'),
+    AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  });
+
+/** Variables that only some settings require; checked beside the schema so every problem is reported at once. */
+const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: string; variables: string[] }[] = [
+  { when: (env) => env.AUTH_MODE === 'jwt', because: 'AUTH_MODE=jwt', variables: ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL'] },
+];
+
+export type Config = z.output<typeof envSchema>;
+
+/** Start-up stops with this when a variable is wrong; its message names each one. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      `the configuration is invalid:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}\nFix the variables above and start again.`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/;
+
+/**
+ * Reads and validates the configuration from the environment.
+ * @example const config = loadConfig(process.env)
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty variables count as unset, as shells and compose files often leave them.
+  const present: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') present[k] = v;
+  const parsed = envSchema.safeParse(present);
+  const missing = REQUIRED_WHEN.filter((rule) => rule.when(present)).flatMap((rule) =>
+    rule.variables.filter((v) => present[v] === undefined).map((variable) => ({ variable, message: `is required when ${rule.because}` })),
+  );
+  if (parsed.success && missing.length === 0) return parsed.data;
+  const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
+    const variable = String(issue.path[0] ?? 'environment');
+    const value = present[variable];
+    const shown = value === undefined ? '' : SECRET.test(variable) ? ' (value hidden)' : ` (got "${value}")`;
+    return { variable, message: `${issue.message}${shown}` };
+  });
+  throw new ConfigError([...problems, ...missing]);
+}

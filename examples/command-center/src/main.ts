@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from './config.js';
+import { createCommandCenter } from './server.js';
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`AetherLink command center cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const cc = await createCommandCenter(config);
+
+process.on('unhandledRejection', (reason) => {
+  cc.app.log.error({ err: reason }, 'an unhandled promise rejection was caught; the server keeps running');
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    cc.app.log.info(`${signal} received; shutting down`);
+    cc.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        cc.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}
+
+try {
+  const address = await cc.app.listen({ port: config.PORT, host: config.HOST });
+  cc.app.log.info(`AetherLink command center ${cc.version} listening on ${address}`);
+  process.stdout.write(`listening on ${address}\n`);
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'EADDRINUSE' ? `port ${config.PORT} is already in use; set PORT to a free port`
+    : code === 'EACCES' ? `not allowed to listen on port ${config.PORT}; pick a port above 1024`
+    : code === 'EADDRNOTAVAIL' ? `HOST ${config.HOST} is not an address of this machine`
+    : (error as Error).message;
+  process.stderr.write(`AetherLink command center cannot start: ${reason}\n`);
+  await cc.close().catch(() => undefined);
+  process.exit(1);
+}

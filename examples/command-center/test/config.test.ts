@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toMatchObject({ PORT: 8010, HOST: '127.0.0.1', AUTH_MODE: 'header', AUDIT_LOG: 'stdout', LOG_LEVEL: 'info' });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', AUTH_MODE: '' }).PORT).toBe(8010);
+  });
+
+  it('names every bad variable at once, with the value it got', () => {
+    const problems = problemsOf({ PORT: '70000', LOG_LEVEL: 'loud', EVENTS_STRICT: 'perhaps' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['EVENTS_STRICT', 'LOG_LEVEL', 'PORT']);
+    expect(problems.find((p) => p.variable === 'PORT')!.message).toMatch(/65535.*"70000"/);
+  });
+
+  it('requires the JWT variables in jwt mode, alongside other problems', () => {
+    const problems = problemsOf({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://sso', JWT_JWKS_URL: 'ftp://nope', PORT: 'x' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['JWT_AUDIENCE', 'JWT_JWKS_URL', 'PORT']);
+  });
+
+  it('reads booleans strictly', () => {
+    expect(loadConfig({ EVENTS_STRICT: 'yes' }).EVENTS_STRICT).toBe(true);
+    expect(loadConfig({ EVENTS_STRICT: 'false' }).EVENTS_STRICT).toBe(false);
+  });
+});
