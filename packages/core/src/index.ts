@@ -39,14 +39,14 @@ export type { EventStore, EventQuery, EventStats, AppendResult } from './stores/
 
 export { PERMISSIONS, DEFAULT_ROLES, createPolicy, defaultPolicy, authorize } from './rbac/policy.js';
 export type { Permission, RoleTable, Principal, AuthzDecision, Policy, PolicyOptions } from './rbac/policy.js';
-export { headerPrincipalResolver, chainResolvers, headerValue } from './rbac/principal.js';
+export { headerPrincipalResolver, chainResolvers, headerValue, readHeader } from './rbac/principal.js';
 export type { PrincipalResolver, RequestLike, HeaderResolverOptions } from './rbac/principal.js';
 export { jwtPrincipalResolver } from './rbac/jwt.js';
 export type { JwtResolverOptions } from './rbac/jwt.js';
 
 export { createAuditLog } from './audit/audit-log.js';
 export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry, AuditSink, AuditStats } from './audit/audit-log.js';
-export { pinoAuditSink, memoryAuditSink, secretRedactPaths, redactDeep, SECRET_FIELDS } from './audit/sinks.js';
+export { pinoAuditSink, memoryAuditSink, createAuditLineSerializer, redactDeep, SECRET_FIELDS } from './audit/sinks.js';
 export type { PinoAuditSinkOptions } from './audit/sinks.js';
 export { auditRoutes } from './audit/routes.js';
 

@@ -1,6 +1,6 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
-import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
-import { createHttpCore, lazySignal, toColonPath, UNMATCHED_PATH, type HttpCore } from './pipeline.js';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkExpressOptions extends HttpAdapterOptions {
@@ -19,6 +19,8 @@ export interface AetherlinkExpress {
   errorHandler: ErrorRequestHandler;
   core: HttpCore;
 }
+
+const NO_ROLES: readonly string[] = Object.freeze([]);
 
 interface Locals {
   aetherPath?: string;
@@ -39,24 +41,20 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
   if (audit) {
     router.use((req, res, next) => {
       const started = performance.now();
-      let done = false;
-      const record = () => {
-        if (done) return;
-        done = true;
+      // A response emits 'close' once, whether it finished or the client went away.
+      res.once('close', () => {
         const locals = res.locals as Locals;
         const principal = locals.aetherPrincipal;
         audit.record({
           method: req.method,
-          path: locals.aetherPath ?? (req.route ? `${req.baseUrl}${String(req.route.path)}` : UNMATCHED_PATH),
-          roles: principal?.roles ?? [],
+          path: locals.aetherPath ?? (req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : UNMATCHED_PATH),
+          roles: principal?.roles ?? NO_ROLES,
           status: res.statusCode,
           client_ip: req.ip ?? '',
           duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
           ...(principal?.id ? { principal: principal.id } : {}),
         });
-      };
-      res.once('finish', record);
-      res.once('close', record);
+      });
       next();
     });
   }
@@ -88,10 +86,9 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
     core,
     errorHandler,
     guard: (permission) => async (req, res, next) => {
-      const access = await core.checkAccess(permission, {
+      const access = await core.checkAccess(permission, req, {
         method: req.method,
-        path: req.route ? `${req.baseUrl}${String(req.route.path)}` : req.path,
-        headers: req.headers,
+        path: req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : req.path,
         ip: req.ip ?? '',
       });
       (res.locals as Locals).aetherPrincipal = access.principal;
@@ -107,42 +104,37 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
 }
 
 function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
-  return async (req, res, next) => {
-    try {
-      const outcome = await core.run(
-        route,
-        {
-          method: req.method,
-          path: route.path,
-          url: req.originalUrl,
-          params: req.params,
-          query: req.query,
-          body: req.body,
-          headers: req.headers,
-          ip: req.ip ?? '',
-          signal: lazySignal(res),
-        },
-        (principal) => {
-          (res.locals as Locals).aetherPrincipal = principal;
-        },
-      );
-      if (outcome.type === 'sse') {
-        await pumpSse(req, res, outcome.result, core.options.sse).catch((error: unknown) =>
-          core.problem(error, { method: req.method, path: route.path, url: req.originalUrl }),
-        );
-        return;
-      }
-      res.status(outcome.status).set(outcome.headers).type(outcome.contentType);
-      const json = outcome.contentType.startsWith('application/json') || outcome.contentType.startsWith('application/problem+json');
-      res.send(json ? JSON.stringify(outcome.body) : outcome.body);
-    } catch (error) {
-      next(error);
-    }
+  return (req, res, next) => {
+    const outcome = core.run(route, {
+      method: req.method,
+      path: route.path,
+      url: req.originalUrl,
+      params: req.params,
+      query: req.query,
+      body: req.body,
+      ip: req.ip ?? '',
+      raw: req,
+      res,
+    });
+    if (outcome instanceof Promise) outcome.then((o) => deliver(core, route, req, res, o)).catch(next);
+    else deliver(core, route, req, res, outcome);
   };
 }
 
-export { createHttpCore, toColonPath } from './pipeline.js';
-export type { HttpCore, NeutralRequest, Outcome } from './pipeline.js';
+function deliver(core: HttpCore, route: AnyRouteSpec, req: Request, res: Response, outcome: Outcome): void {
+  (res.locals as Locals).aetherPrincipal = outcome.principal;
+  if (outcome.type === 'sse') {
+    pumpSse(req, res, outcome.result, core.options.sse).catch((error: unknown) =>
+      core.problem(error, { method: req.method, path: route.path, url: req.originalUrl }),
+    );
+    return;
+  }
+  res.status(outcome.status).set(outcome.headers).type(outcome.contentType);
+  res.send(isJsonOutcome(outcome.contentType) ? JSON.stringify(outcome.body) : outcome.body);
+}
+
+export { createHttpCore, toBracePath, toColonPath } from './pipeline.js';
+export type { AccessWhere, HttpCore, NeutralRequest, Outcome } from './pipeline.js';
 export { toProblem, statusForCode } from './problem.js';
 export type { Problem, ProblemBody } from './problem.js';
 export { pumpSse, formatSse } from './sse.js';

@@ -1,7 +1,7 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
-import { createHttpCore, lazySignal, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkFastifyOptions extends HttpAdapterOptions {
@@ -23,26 +23,29 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The principal AetherLink resolved for this request, if any. */
     aetherPrincipal: Principal | null;
+    /** The route spec's path template, when a route spec served this request. */
+    aetherPath: string | null;
   }
   interface FastifyInstance {
     aetherlink: AetherlinkFastifyDecorator;
   }
-  interface FastifyContextConfig {
-    aetherPath?: string;
-  }
 }
+
+const NO_ROLES: readonly string[] = Object.freeze([]);
 
 const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, done) => {
   const core = createHttpCore(options);
   const audit = options.audit;
   app.decorateRequest('aetherPrincipal', null);
+  app.decorateRequest('aetherPath', null);
 
   if (audit) {
     app.addHook('onResponse', (request, reply, next) => {
       audit.record({
         method: request.method,
-        path: request.routeOptions.config?.aetherPath ?? request.routeOptions.url ?? UNMATCHED_PATH,
-        roles: request.aetherPrincipal?.roles ?? [],
+        // routeOptions builds a fresh object on every read: only fall back to it for routes that are not ours.
+        path: request.aetherPath ?? routePath(request),
+        roles: request.aetherPrincipal?.roles ?? NO_ROLES,
         status: reply.statusCode,
         client_ip: request.ip,
         duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
@@ -54,7 +57,7 @@ const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, d
 
   if (options.problemHandlers !== false) {
     app.setErrorHandler((error, request, reply) => {
-      const p = core.problem(error, { method: request.method, path: request.routeOptions.url ?? UNMATCHED_PATH, url: request.url });
+      const p = core.problem(error, { method: request.method, path: routePath(request), url: request.url });
       void reply.code(p.status).headers(p.headers).send(p.body);
     });
     app.setNotFoundHandler((request, reply) => {
@@ -71,12 +74,7 @@ const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, d
     core,
     mount,
     guard: (permission: Permission) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const access = await core.checkAccess(permission, {
-        method: request.method,
-        path: request.routeOptions.url ?? request.url,
-        headers: request.headers,
-        ip: request.ip,
-      });
+      const access = await core.checkAccess(permission, request.raw, { method: request.method, path: routePath(request), ip: request.ip });
       request.aetherPrincipal = access.principal;
       if (!access.ok) return reply.code(access.problem.status).headers(access.problem.headers).send(access.problem.body);
       return undefined;
@@ -92,40 +90,44 @@ function mountRoute(app: FastifyInstance, core: HttpCore, route: AnyRouteSpec): 
   app.route({
     method: route.method as HTTPMethods,
     url: toColonPath(route.path),
-    config: { aetherPath: route.path },
     ...(hasBody ? { bodyLimit: route.bodyLimit ?? core.bodyLimit } : {}),
-    handler: async (request, reply) => {
-      const outcome: Outcome = await core.run(
-        route,
-        {
-          method: request.method,
-          path: route.path,
-          url: request.url,
-          params: request.params,
-          query: request.query,
-          body: request.body,
-          headers: request.headers,
-          ip: request.ip,
-          signal: lazySignal(reply.raw),
-        },
-        (principal) => {
-          request.aetherPrincipal = principal;
-        },
-      );
-      if (outcome.type === 'sse') {
-        reply.hijack();
-        await pumpSse(request.raw, reply.raw, outcome.result, core.options.sse).catch((error: unknown) =>
-          core.problem(error, { method: request.method, path: route.path, url: request.url }),
-        );
-        return reply;
-      }
-      reply.code(outcome.status).headers(outcome.headers).type(outcome.contentType);
-      if (outcome.contentType.startsWith('application/json') || outcome.contentType.startsWith('application/problem+json')) {
-        return reply.send(JSON.stringify(outcome.body));
-      }
-      return reply.send(outcome.body);
+    handler(request, reply) {
+      request.aetherPath = route.path;
+      const outcome = core.run(route, {
+        method: request.method,
+        path: route.path,
+        url: request.url,
+        params: request.params,
+        query: request.query,
+        body: request.body,
+        ip: request.ip,
+        raw: request.raw,
+        res: reply.raw,
+      });
+      return outcome instanceof Promise ? outcome.then((o) => deliver(core, route, request, reply, o)) : deliver(core, route, request, reply, outcome);
     },
   });
+}
+
+function deliver(core: HttpCore, route: AnyRouteSpec, request: FastifyRequest, reply: FastifyReply, outcome: Outcome): FastifyReply | Promise<FastifyReply> {
+  request.aetherPrincipal = outcome.principal;
+  if (outcome.type === 'sse') {
+    reply.hijack();
+    return pumpSse(request.raw, reply.raw, outcome.result, core.options.sse).then(
+      () => reply,
+      (error: unknown) => {
+        core.problem(error, { method: request.method, path: route.path, url: request.url });
+        return reply;
+      },
+    );
+  }
+  reply.code(outcome.status).headers(outcome.headers).type(outcome.contentType);
+  return reply.send(isJsonOutcome(outcome.contentType) ? JSON.stringify(outcome.body) : outcome.body);
+}
+
+function routePath(request: FastifyRequest): string {
+  const url = request.routeOptions.url;
+  return url === undefined ? UNMATCHED_PATH : toBracePath(url);
 }
 
 function notFound(method: string, url: string): Error {
@@ -139,8 +141,8 @@ function notFound(method: string, url: string): Error {
  */
 export const aetherlinkFastify = fp(plugin, { name: '@aetherlink/fastify', fastify: '5.x' });
 
-export { createHttpCore, toColonPath } from './pipeline.js';
-export type { HttpCore, NeutralRequest, Outcome } from './pipeline.js';
+export { createHttpCore, toBracePath, toColonPath } from './pipeline.js';
+export type { AccessWhere, HttpCore, NeutralRequest, Outcome } from './pipeline.js';
 export { toProblem, statusForCode } from './problem.js';
 export type { Problem, ProblemBody } from './problem.js';
 export { pumpSse, formatSse } from './sse.js';

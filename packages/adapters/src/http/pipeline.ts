@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AetherError,
   chainResolvers,
@@ -15,6 +16,7 @@ import {
   type Principal,
   type PrincipalResolver,
   type RequestLike,
+  type RouteContext,
   type SseResult,
 } from '@aetherlink/core';
 import { toProblem, type Problem } from './problem.js';
@@ -28,27 +30,74 @@ export interface NeutralRequest {
   params: unknown;
   query: unknown;
   body: unknown;
-  headers: RequestLike['headers'];
   ip: string;
-  signal: () => AbortSignal;
+  /** The raw request: headers are read from it only when something asks (Node builds them lazily). */
+  raw: IncomingMessage;
+  /** The raw response: a handler's AbortSignal is derived from it only if the handler asks. */
+  res: ServerResponse;
 }
 
 export type Outcome =
-  | { type: 'send'; status: number; headers: Record<string, string>; body: unknown; contentType: string }
-  | { type: 'sse'; result: SseResult };
+  | { type: 'send'; status: number; headers: Record<string, string>; body: unknown; contentType: string; principal: Principal | null }
+  | { type: 'sse'; result: SseResult; principal: Principal | null };
 
-type Access = { ok: true; principal: Principal | null } | { ok: false; problem: Problem; principal: Principal | null };
+export type Access = { ok: true; principal: Principal | null } | { ok: false; problem: Problem; principal: Principal | null };
+
+interface Where {
+  method: string;
+  path: string;
+  url: string;
+}
+
+/** Who is asking where, for RBAC decisions and violation events. */
+export interface AccessWhere {
+  method: string;
+  /** Route template. */
+  path: string;
+  ip: string;
+}
 
 /** The behaviour both adapters share: principal, RBAC, validation, handler, errors. Adapters only translate. */
 export interface HttpCore {
   readonly options: HttpAdapterOptions;
   readonly bodyLimit: number;
-  /** Resolves the principal and checks the permission; emits `security.rbac.violation` on 403. */
-  checkAccess(permission: Permission, request: { method: string; path: string; headers: RequestLike['headers']; ip: string }): Promise<Access>;
-  /** Runs a route spec end to end; never throws. */
-  run(route: AnyRouteSpec, request: NeutralRequest, onPrincipal: (p: Principal | null) => void): Promise<Outcome>;
+  /** Resolves the principal and checks the permission; publishes `security.rbac.violation` on 403. */
+  checkAccess(permission: Permission, request: RequestLike, where: AccessWhere): Promise<Access>;
+  /**
+   * Runs a route spec end to end; never throws or rejects. Synchronous when the principal resolver and the
+   * handler are, so the common path allocates no promises.
+   */
+  run(route: AnyRouteSpec, request: NeutralRequest): Outcome | Promise<Outcome>;
   /** Answers an error as problem+json, logging it when unexpected. */
-  problem(error: unknown, where: { method: string; path: string; url: string }): Problem;
+  problem(error: unknown, where: Where): Problem;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+// A class rather than an object literal: no closures are made per request, and `signal` costs nothing unless read.
+class Context implements RouteContext {
+  #raw: IncomingMessage;
+  #res: ServerResponse;
+  #signal: AbortSignal | undefined;
+  constructor(
+    readonly params: unknown,
+    readonly query: unknown,
+    readonly body: unknown,
+    readonly principal: Principal | null,
+    readonly ip: string,
+    raw: IncomingMessage,
+    res: ServerResponse,
+  ) {
+    this.#raw = raw;
+    this.#res = res;
+  }
+  get headers(): RequestLike['headers'] {
+    return this.#raw.headers;
+  }
+  get signal(): AbortSignal {
+    return (this.#signal ??= signalFor(this.#res));
+  }
 }
 
 /**
@@ -65,29 +114,20 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
       process.emitWarning(`${where.method} ${where.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 'AetherLinkWarning');
     });
 
-  const problem: HttpCore['problem'] = (error, where) => {
+  const problem = (error: unknown, where: Where): Problem => {
     const p = toProblem(error, where.url);
     if (p.unexpected) onError(error, where);
     return p;
   };
 
-  const checkAccess: HttpCore['checkAccess'] = async (permission, request) => {
-    if (permission === 'public') return { ok: true, principal: null };
-    let principal: Principal | null;
-    try {
-      principal = await resolve(request);
-    } catch (error) {
-      return { ok: false, principal: null, problem: problem(error, { ...request, url: request.path }) };
-    }
-    const decision = policy.authorize(principal, permission);
-    if (decision.allowed) return { ok: true, principal };
-    if (decision.reason === 'unauthenticated') {
+  const denied = (permission: Permission, principal: Principal | null, request: AccessWhere): Access => {
+    if (!principal) {
       const err = new AetherError('unauthorized', 'credentials are required: send X-User-Roles or a bearer token', {
         details: { www_authenticate: 'Bearer realm="aetherlink"' },
       });
       return { ok: false, principal, problem: problem(err, { ...request, url: request.path }) };
     }
-    const roles = principal?.roles ?? [];
+    const roles = principal.roles;
     options.bus
       ?.emit(
         'security.rbac.violation',
@@ -97,33 +137,26 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
           permission,
           roles: [...roles],
           client_ip: request.ip,
-          ...(principal?.id ? { principal: principal.id } : {}),
+          ...(principal.id ? { principal: principal.id } : {}),
         },
         { source: options.service },
       )
       .catch((error: unknown) => onError(error, request));
-    const err = new AetherError(
-      'forbidden',
-      `the roles [${roles.join(', ')}] do not grant "${permission}"`,
-      { details: { required_permission: permission } },
-    );
+    const err = new AetherError('forbidden', `the roles [${roles.join(', ')}] do not grant "${permission}"`, {
+      details: { required_permission: permission },
+    });
     return { ok: false, principal, problem: problem(err, { ...request, url: request.path }) };
   };
 
-  const validate = (route: AnyRouteSpec, req: NeutralRequest) => {
-    const errors: FieldError[] = [];
-    const parse = (schema: AnyRouteSpec['params'], value: unknown, where: 'params' | 'query' | 'body') => {
-      if (!schema) return value;
-      const result = schema.safeParse(value);
-      if (result.success) return result.data;
-      errors.push(...fieldErrorsFromZod(result.error, { in: where === 'params' ? 'path' : where }));
-      return undefined;
-    };
-    const params = parse(route.params, req.params, 'params');
-    const query = parse(route.query, req.query, 'query');
-    const body = route.body ? parse(route.body, req.body, 'body') : undefined;
-    if (errors.length) throw validationError(errors);
-    return { params, query, body };
+  const checkAccess: HttpCore['checkAccess'] = async (permission, request, where) => {
+    if (permission === 'public') return { ok: true, principal: null };
+    let principal: Principal | null;
+    try {
+      principal = await resolve(request);
+    } catch (error) {
+      return { ok: false, principal: null, problem: problem(error, { ...where, url: where.path }) };
+    }
+    return policy.authorize(principal, permission).allowed ? { ok: true, principal } : denied(permission, principal, where);
   };
 
   return {
@@ -131,45 +164,83 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     checkAccess,
     problem,
-    async run(route, req, onPrincipal) {
-      const where = { method: req.method, path: req.path, url: req.url };
-      const access = await checkAccess(route.permission, req);
-      onPrincipal(access.principal);
-      if (!access.ok) return send(access.problem);
+    run(route, req) {
+      if (route.permission === 'public') return execute(route, req, null);
+      let resolved: Principal | null | Promise<Principal | null>;
       try {
-        if (route.body && carriesBody(req.headers) && !isJsonType(req.headers['content-type'])) {
-          throw new AetherError('unsupported_media_type', 'send the body as application/json', {
-            errors: [{ field: 'content-type', message: 'must be application/json', in: 'header' }],
-          });
-        }
-        const { params, query, body } = validate(route, req);
-        const out = await route.handler({
-          params,
-          query,
-          body,
-          principal: access.principal,
-          headers: req.headers,
-          ip: req.ip,
-          get signal() {
-            return req.signal();
-          },
-        });
-        if (isSseResult(out)) return { type: 'sse', result: out };
-        if (isHttpResult(out)) {
-          return {
-            type: 'send',
-            status: out.status,
-            headers: out.headers ?? {},
-            body: out.body,
-            contentType: out.contentType ?? 'application/json; charset=utf-8',
-          };
-        }
-        return { type: 'send', status: 200, headers: {}, body: out ?? null, contentType: 'application/json; charset=utf-8' };
+        resolved = resolve(req.raw);
       } catch (error) {
-        return send(problem(error, where));
+        return send(problem(error, req), null);
       }
+      if (isPromise(resolved)) {
+        return resolved.then(
+          (principal) => authorized(route, req, principal),
+          (error: unknown) => send(problem(error, req), null),
+        );
+      }
+      return authorized(route, req, resolved);
     },
   };
+
+  function authorized(route: AnyRouteSpec, req: NeutralRequest, principal: Principal | null): Outcome | Promise<Outcome> {
+    if (policy.authorize(principal, route.permission).allowed) return execute(route, req, principal);
+    const access = denied(route.permission, principal, req);
+    return send((access as { problem: Problem }).problem, principal);
+  }
+
+  function execute(route: AnyRouteSpec, req: NeutralRequest, principal: Principal | null): Outcome | Promise<Outcome> {
+    try {
+      let { params, query, body } = req;
+      if (route.body && carriesBody(req.raw.headers) && !isJsonType(req.raw.headers['content-type'])) {
+        throw new AetherError('unsupported_media_type', 'send the body as application/json', {
+          errors: [{ field: 'content-type', message: 'must be application/json', in: 'header' }],
+        });
+      }
+      if (route.params || route.query || route.body) {
+        const errors: FieldError[] = [];
+        params = parse(route.params, params, 'path', errors);
+        query = parse(route.query, query, 'query', errors);
+        body = route.body ? parse(route.body, body, 'body', errors) : undefined;
+        if (errors.length) throw validationError(errors);
+      } else {
+        body = undefined;
+      }
+      const out: unknown = route.handler(new Context(params, query, body, principal, req.ip, req.raw, req.res));
+      if (isPromise(out)) {
+        return out.then(
+          (value) => toOutcome(value, principal),
+          (error: unknown) => send(problem(error, req), principal),
+        );
+      }
+      return toOutcome(out, principal);
+    } catch (error) {
+      return send(problem(error, req), principal);
+    }
+  }
+}
+
+function toOutcome(out: unknown, principal: Principal | null): Outcome {
+  if (isSseResult(out)) return { type: 'sse', result: out, principal };
+  if (isHttpResult(out)) {
+    return { type: 'send', status: out.status, headers: out.headers ?? NO_HEADERS, body: out.body, contentType: out.contentType ?? JSON_TYPE, principal };
+  }
+  return { type: 'send', status: 200, headers: NO_HEADERS, body: out ?? null, contentType: JSON_TYPE, principal };
+}
+
+function isPromise<T>(value: unknown): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function parse(schema: AnyRouteSpec['params'], value: unknown, where: string, errors: FieldError[]): unknown {
+  if (!schema) return value;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  errors.push(...fieldErrorsFromZod(result.error, { in: where }));
+  return undefined;
+}
+
+function send(problem: Problem, principal: Principal | null): Outcome {
+  return { type: 'send', status: problem.status, headers: problem.headers, body: problem.body, contentType: problem.headers['content-type']!, principal };
 }
 
 /**
@@ -190,8 +261,12 @@ export function isJsonType(contentType: string | readonly string[] | undefined):
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-function send(problem: Problem): Outcome {
-  return { type: 'send', status: problem.status, headers: problem.headers, body: problem.body, contentType: problem.headers['content-type']! };
+/**
+ * True when an outcome's body is JSON to serialise.
+ * @example if (isJsonOutcome(out.contentType)) body = JSON.stringify(out.body)
+ */
+export function isJsonOutcome(contentType: string): boolean {
+  return contentType.startsWith('application/json') || contentType.startsWith('application/problem+json');
 }
 
 /**
@@ -203,25 +278,28 @@ export function toColonPath(path: string): string {
 }
 
 /**
+ * `/ops/services/:name` → `/ops/services/{name}`, so audit paths look alike whichever way a route was declared.
+ * @example toBracePath('/a/:b') // '/a/{b}'
+ */
+export function toBracePath(path: string): string {
+  return path.includes(':') ? path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') : path;
+}
+
+/**
  * Audit's `path` for requests no route matched: never the raw URL, which would grow the stats without bound.
  */
 export const UNMATCHED_PATH = '<unmatched>';
 
 /**
- * An AbortSignal made only when a handler asks for it, aborted when the client goes away before the answer is done.
- * @example const signal = lazySignal(res)
+ * An AbortSignal aborted when the client goes away before the answer is complete.
+ * @example const signal = signalFor(res)
  */
-export function lazySignal(res: import('node:http').ServerResponse): () => AbortSignal {
-  let controller: AbortController | undefined;
-  return () => {
-    if (!controller) {
-      const c = new AbortController();
-      controller = c;
-      if (res.destroyed && !res.writableFinished) c.abort(new AetherError('unavailable', 'the client disconnected'));
-      else res.once('close', () => {
-        if (!res.writableFinished) c.abort(new AetherError('unavailable', 'the client disconnected'));
-      });
-    }
-    return controller.signal;
-  };
+export function signalFor(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => controller.abort(new AetherError('unavailable', 'the client disconnected'));
+  if (res.destroyed && !res.writableFinished) abort();
+  else res.once('close', () => {
+    if (!res.writableFinished) abort();
+  });
+  return controller.signal;
 }

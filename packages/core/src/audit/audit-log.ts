@@ -61,11 +61,29 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let denied403 = 0;
   const byPath = new Map<string, number>();
   const byStatus = new Map<number, number>();
+  let lastMs = Number.NaN;
+  let lastIso = '';
 
   return {
     service: options.service,
     record(entry) {
-      const record: AuditRecord = { ts: new Date(clock.now()).toISOString(), service: options.service, ...entry };
+      const now = clock.now();
+      if (now !== lastMs) {
+        lastMs = now;
+        lastIso = new Date(now).toISOString();
+      }
+      const record: AuditRecord = {
+        ts: lastIso,
+        service: options.service,
+        method: entry.method,
+        path: entry.path,
+        roles: entry.roles,
+        status: entry.status,
+        client_ip: entry.client_ip,
+        duration_ms: entry.duration_ms,
+      };
+      if (entry.principal !== undefined) record.principal = entry.principal;
+      if (entry.meta !== undefined) record.meta = entry.meta;
       total++;
       if (entry.status === 401) denied401++;
       else if (entry.status === 403) denied403++;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.js';
 import { createAuditLog } from './audit-log.js';
-import { memoryAuditSink, pinoAuditSink } from './sinks.js';
+import { createAuditLineSerializer, memoryAuditSink, pinoAuditSink } from './sinks.js';
 
 const entry = (path: string, status: number) => ({ method: 'GET', path, roles: ['viewer'], status, client_ip: '127.0.0.1', duration_ms: 1.5 });
 
@@ -48,5 +48,28 @@ describe('pinoAuditSink', () => {
     expect(lines[0].meta.nested.deeper.secret).toBe('[redacted]');
     for (const secret of ['Bearer abc', 'Bearer xyz', '"k"', '"t"', '"s"']) expect(text).not.toContain(secret);
     expect(lines[0].meta.headers.authorization).toBe('[redacted]');
+  });
+});
+
+describe('createAuditLineSerializer', () => {
+  it('writes valid JSON for awkward values, the same on every call', () => {
+    const line = createAuditLineSerializer();
+    const record = {
+      ts: '2026-01-01T00:00:00.000Z',
+      service: 'svc "quoted"\n',
+      method: 'GET',
+      path: '/a/{b}',
+      roles: Object.freeze(['viewer', 'we"ird']),
+      status: 200,
+      client_ip: '::ffff:127.0.0.1',
+      duration_ms: Number.NaN,
+      principal: 'u\\1',
+      meta: { token: 'x', note: 'ok' },
+    };
+    for (let i = 0; i < 2; i++) {
+      const text = line(record);
+      expect(text.endsWith('\n')).toBe(true);
+      expect(JSON.parse(text)).toEqual({ log: 'audit', ...record, roles: ['viewer', 'we"ird'], duration_ms: null, meta: { token: '[redacted]', note: 'ok' } });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { pino, type DestinationStream } from 'pino';
 import type { AuditRecord, AuditSink } from './audit-log.js';
 
-/** Field names whose values never reach a log, at any depth pino's redaction reaches. */
+/** Field names whose values never reach an audit log, at any depth. */
 export const SECRET_FIELDS = [
   'authorization',
   'cookie',
@@ -20,12 +20,13 @@ export const SECRET_FIELDS = [
 ] as const;
 
 const REDACTED = '[redacted]';
+const DEFAULT_SECRETS: ReadonlySet<string> = new Set(SECRET_FIELDS);
 
 /**
  * A copy of `value` with every property named like a secret replaced, at any depth.
  * @example redactDeep({ headers: { authorization: 'Bearer x' } }) // { headers: { authorization: '[redacted]' } }
  */
-export function redactDeep(value: unknown, names: ReadonlySet<string> = new Set(SECRET_FIELDS), depth = 0): unknown {
+export function redactDeep(value: unknown, names: ReadonlySet<string> = DEFAULT_SECRETS, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 20) return value;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, names, depth + 1));
   const out: Record<string, unknown> = {};
@@ -33,70 +34,130 @@ export function redactDeep(value: unknown, names: ReadonlySet<string> = new Set(
   return out;
 }
 
-/**
- * Pino redaction paths for SECRET_FIELDS at the top level and two levels down.
- * @example pino({ redact: { paths: secretRedactPaths(), censor: '[redacted]' } })
- */
-export function secretRedactPaths(extra: readonly string[] = []): string[] {
-  const names = [...SECRET_FIELDS, ...extra];
-  const quoted = (n: string) => (/^[a-z_$][\w$]*$/i.test(n) ? n : `["${n}"]`);
-  const join = (prefix: string, n: string) => (quoted(n).startsWith('[') ? `${prefix}${quoted(n)}` : `${prefix}.${n}`);
-  return names.flatMap((n) => [quoted(n), join('*', n), join('*.*', n)]);
-}
-
 export interface PinoAuditSinkOptions {
-  /** A file path, a file descriptor (1 = stdout), or a pino destination stream. Default stdout. */
+  /** A file path, a file descriptor (1 = stdout), or a pino destination stream (`pino.destination()`, `pino.transport()`). Default stdout. */
   destination?: string | number | DestinationStream;
-  /** Extra field names to redact besides SECRET_FIELDS. */
+  /** Extra field names to redact in `meta`, besides SECRET_FIELDS. */
   redact?: string[];
-  /** Write synchronously (tests, crash-sensitive setups). Default false: buffered, flushed on close. */
+  /** Write each record at once (tests, crash-sensitive setups). Default false: lines are batched. */
   sync?: boolean;
+  /** Longest a batched line waits before it is written, ms. Default 200. */
+  flushIntervalMs?: number;
+  /** Write as soon as this many records are waiting. Default 256. */
+  batchSize?: number;
 }
 
 /**
- * Audit records as pino JSON lines, secrets redacted.
+ * Audit records as JSON lines through a pino destination, secrets in `meta` redacted at any depth.
+ * Lines carry `"log":"audit"` so they stand apart from app logs on a shared stdout.
  * @example const sink = pinoAuditSink({ destination: './audit.log' })
  */
-export function pinoAuditSink(options: PinoAuditSinkOptions = {}): AuditSink & { readonly logger: pino.Logger } {
+export function pinoAuditSink(options: PinoAuditSinkOptions = {}): AuditSink & { readonly stream: DestinationStream } {
   const dest = options.destination ?? 1;
-  const secretNames = new Set([...SECRET_FIELDS, ...(options.redact ?? [])].map((n) => n.toLowerCase()));
-  const stream =
-    typeof dest === 'string' || typeof dest === 'number'
-      ? pino.destination({ dest, sync: options.sync ?? false, minLength: options.sync ? 0 : 4096, mkdir: true })
-      : dest;
-  const logger = pino(
-    {
-      base: null,
-      timestamp: false,
-      messageKey: 'msg',
-      // Marks audit lines apart from app logs when both go to stdout (and stands in for pino's level).
-      formatters: { level: () => ({ log: 'audit' }) },
-      serializers: { meta: (meta: unknown) => redactDeep(meta, secretNames) },
-      redact: { paths: secretRedactPaths(options.redact), censor: REDACTED },
-    },
-    stream,
-  );
-  const flushStream = () =>
+  const sync = options.sync ?? false;
+  const ownsStream = typeof dest === 'string' || typeof dest === 'number';
+  const stream: DestinationStream = ownsStream ? pino.destination({ dest, sync, mkdir: true }) : dest;
+  const auditLine = createAuditLineSerializer(new Set([...SECRET_FIELDS, ...(options.redact ?? [])].map((n) => n.toLowerCase())));
+  // Records are batched by count and time and serialised only when written: a write per request (a thread-pool
+  // round trip each) cost more than the rest of the middleware together, and serialising off the request path
+  // keeps it out of request latency. At most `flushIntervalMs` of records wait in memory; close() writes them.
+  const interval = options.flushIntervalMs ?? 200;
+  const batchSize = options.batchSize ?? 256;
+  let pending: AuditRecord[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drain = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    let chunk = '';
+    for (const record of batch) chunk += auditLine(record);
+    stream.write(chunk);
+  };
+  type Boom = DestinationStream & {
+    fd?: number;
+    flush?: (cb?: (err?: Error) => void) => void;
+    end?: () => void;
+    once?: (event: string, listener: () => void) => void;
+  };
+  const boom = stream as Boom;
+  // A file destination opens asynchronously; flushing before it is open would lose the lines.
+  const ready = () =>
     new Promise<void>((resolve) => {
-      const s = stream as { flush?: (cb?: (err?: Error) => void) => void };
-      if (typeof s.flush !== 'function') return resolve();
+      if (!ownsStream || typeof boom.fd !== 'number' || boom.fd >= 0 || !boom.once) return resolve();
+      boom.once('ready', () => resolve());
+    });
+  const flushStream = async () => {
+    drain();
+    await ready();
+    await new Promise<void>((resolve) => {
+      if (typeof boom.flush !== 'function') return resolve();
       try {
-        s.flush(() => resolve());
+        boom.flush(() => resolve());
       } catch {
         resolve();
       }
     });
+  };
   return {
-    logger,
+    stream,
     write(record: AuditRecord) {
-      logger.info(record);
+      if (sync) {
+        stream.write(auditLine(record));
+        return;
+      }
+      pending.push(record);
+      if (pending.length >= batchSize) drain();
+      else if (!timer) {
+        timer = setTimeout(drain, interval);
+        timer.unref();
+      }
     },
     flush: flushStream,
     async close() {
       await flushStream();
-      const s = stream as { end?: () => void; fd?: number };
-      if (typeof dest !== 'object' && dest !== 1 && dest !== 2) s.end?.();
+      if (ownsStream && dest !== 1 && dest !== 2 && boom.end && boom.once) {
+        const closed = new Promise<void>((resolve) => boom.once!('close', () => resolve()));
+        boom.end();
+        await closed;
+      }
     },
+  };
+}
+
+const num = (n: number) => (Number.isFinite(n) ? n : null);
+const SAFE = /^[\w\-./:{}<>@~ ]*$/;
+const str = (v: string) => (SAFE.test(v) ? `"${v}"` : JSON.stringify(v));
+
+/**
+ * A serialiser of audit records to JSON lines, fields in a fixed order, secrets in `meta` redacted.
+ * Service names, route templates and role lists repeat on every line, so their JSON is kept, not rebuilt.
+ * @example const line = createAuditLineSerializer(); line(record) // '{"log":"audit","ts":"…",…}\n'
+ */
+export function createAuditLineSerializer(secretNames: ReadonlySet<string> = DEFAULT_SECRETS): (record: AuditRecord) => string {
+  const strings = new Map<string, string>();
+  const roleLists = new WeakMap<readonly string[], string>();
+  const cached = (v: string) => {
+    let out = strings.get(v);
+    if (out === undefined) {
+      out = str(v);
+      if (strings.size < 1000) strings.set(v, out);
+    }
+    return out;
+  };
+  const roles = (list: readonly string[]) => {
+    // Principals from the header resolver are frozen and shared, so their role lists are worth remembering.
+    if (!Object.isFrozen(list)) return JSON.stringify(list);
+    let out = roleLists.get(list);
+    if (out === undefined) roleLists.set(list, (out = JSON.stringify(list)));
+    return out;
+  };
+  return (r) => {
+    let s = `{"log":"audit","ts":${str(r.ts)},"service":${cached(r.service)},"method":${cached(r.method)},"path":${cached(r.path)},"roles":${roles(r.roles)},"status":${num(r.status)},"client_ip":${str(r.client_ip)},"duration_ms":${num(r.duration_ms)}`;
+    if (r.principal !== undefined) s += `,"principal":${JSON.stringify(r.principal)}`;
+    if (r.meta !== undefined) s += `,"meta":${JSON.stringify(redactDeep(r.meta, secretNames))}`;
+    return `${s}}\n`;
   };
 }
 

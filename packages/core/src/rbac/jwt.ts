@@ -2,7 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify,
 import { systemClock, type Clock } from '../clock.js';
 import { AetherError } from '../errors.js';
 import type { Principal } from './policy.js';
-import { headerValue, type PrincipalResolver } from './principal.js';
+import { readHeader, type PrincipalResolver } from './principal.js';
 
 export interface JwtResolverOptions {
   /** Expected `iss`. */
@@ -43,7 +43,7 @@ export function jwtPrincipalResolver(options: JwtResolverOptions): PrincipalReso
   };
 
   return async (request) => {
-    const header = headerValue(request.headers, 'authorization');
+    const header = readHeader(request, 'authorization');
     if (!header) return null;
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
     if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"');

@@ -51,6 +51,10 @@ export interface PolicyOptions {
   extendDefaults?: boolean;
 }
 
+const ALLOWED: AuthzDecision = Object.freeze({ allowed: true });
+const FORBIDDEN: AuthzDecision = Object.freeze({ allowed: false, reason: 'forbidden' });
+const UNAUTHENTICATED: AuthzDecision = Object.freeze({ allowed: false, reason: 'unauthenticated' });
+
 /**
  * Builds the RBAC policy; role names are matched case-insensitively.
  * @example
@@ -67,12 +71,14 @@ export function createPolicy(options: PolicyOptions = {}): Policy {
   return {
     roles: table,
     authorize(principal, permission) {
-      if (permission === PERMISSIONS.public) return { allowed: true };
-      if (!principal) return { allowed: false, reason: 'unauthenticated' };
+      if (permission === PERMISSIONS.public) return ALLOWED;
+      if (!principal) return UNAUTHENTICATED;
       for (const role of principal.roles) {
-        if (grants.get(role.toLowerCase())?.(permission)) return { allowed: true };
+        // Resolvers hand over lower-case roles; lower-casing again is only for principals built by hand.
+        const grant = grants.get(role) ?? grants.get(role.toLowerCase());
+        if (grant?.(permission)) return ALLOWED;
       }
-      return { allowed: false, reason: 'forbidden' };
+      return FORBIDDEN;
     },
     permissionsOf(roles) {
       return [...new Set(roles.flatMap((r) => table[r.toLowerCase()] ?? []))];

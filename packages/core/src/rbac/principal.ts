@@ -3,6 +3,11 @@ import type { Principal } from './policy.js';
 /** The little a resolver needs from a request: its headers, lower-cased as Node gives them. */
 export interface RequestLike {
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
+   * Node's raw header list `[name, value, …]`, when the adapter has it. Node builds `headers` lazily, so
+   * reading one header from here spares building the whole object on the hot path.
+   */
+  readonly rawHeaders?: readonly string[];
 }
 
 /**
@@ -20,6 +25,20 @@ export function headerValue(headers: RequestLike['headers'], name: string): stri
   return typeof value === 'string' ? value : value?.[0];
 }
 
+/**
+ * Reads one header of a request by its lower-case name, from `rawHeaders` when present.
+ * @example readHeader(request, 'authorization')
+ */
+export function readHeader(request: RequestLike, name: string): string | undefined {
+  const raw = request.rawHeaders;
+  if (!raw) return headerValue(request.headers, name);
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1];
+  }
+  return undefined;
+}
+
 export interface HeaderResolverOptions {
   /** Default `x-user-roles` (comma-separated). */
   header?: string;
@@ -34,13 +53,20 @@ export interface HeaderResolverOptions {
 export function headerPrincipalResolver(options: HeaderResolverOptions = {}): PrincipalResolver {
   const header = (options.header ?? 'x-user-roles').toLowerCase();
   const idHeader = (options.idHeader ?? 'x-user-id').toLowerCase();
+  // A fleet sends few distinct role headers; parsing each once keeps this off the hot path. Principals are frozen.
+  const cache = new Map<string, Principal | null>();
   return (request) => {
-    const raw = headerValue(request.headers, header);
+    const raw = readHeader(request, header);
     if (raw === undefined) return null;
-    const roles = raw.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
-    if (roles.length === 0) return null;
-    const id = headerValue(request.headers, idHeader);
-    return id ? { id, roles, via: 'header' } : { roles, via: 'header' };
+    const id = readHeader(request, idHeader);
+    const key = id === undefined ? raw : `${raw}\u0000${id}`;
+    let principal = cache.get(key);
+    if (principal !== undefined) return principal;
+    const roles = Object.freeze(raw.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean));
+    principal = roles.length === 0 ? null : Object.freeze(id ? { id, roles, via: 'header' } : { roles, via: 'header' });
+    if (cache.size >= 512) cache.clear();
+    cache.set(key, principal);
+    return principal;
   };
 }
 

@@ -1,0 +1,193 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const RESULTS_DIR = `${BENCH_DIR}results`;
+
+export interface ServerProcess {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+// On a small machine the load generator and the server fight for cores; pin them apart when we can.
+const CPUS = cpus().length;
+const HAS_TASKSET = CPUS >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** Command and arguments to run `node args…` on one CPU set ('server' or 'load'), when taskset is available. */
+export function pinned(role: 'server' | 'load', args: string[]): [string, string[]] {
+  if (!HAS_TASKSET) return [process.execPath, args];
+  const cpusFor = role === 'server' ? '0' : `1-${CPUS - 1}`;
+  return ['taskset', ['-c', cpusFor, process.execPath, ...args]];
+}
+
+/**
+ * Starts a bench server script in its own process (PORT=0 on 127.0.0.1); it must print `listening on <url>`.
+ * `.mjs` scripts run on the built packages with plain node; `.ts` scripts run from source through tsx.
+ * @example const s = await startProcess('servers/middleware-server.mjs', { FRAMEWORK: 'fastify' })
+ */
+export async function startProcess(script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', '--conditions=@aetherlink/source', `${BENCH_DIR}${script}`] : [`${BENCH_DIR}${script}`];
+  const [cmd, cmdArgs] = pinned('server', args);
+  const proc = spawn(cmd, cmdArgs, {
+    cwd: BENCH_DIR,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d));
+  proc.stderr!.on('data', (d: Buffer) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${script} did not start in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    proc.stdout!.on('data', () => {
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        proc.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface LoadOptions {
+  url: string;
+  connections?: number;
+  durationSec?: number;
+  headers?: Record<string, string>;
+  method?: string;
+  body?: string;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+}
+
+/**
+ * Loads a URL with autocannon from a separate process and returns its figures.
+ * @example const r = await loadWithAutocannon({ url, connections: 50, durationSec: 5 })
+ */
+export function loadWithAutocannon(options: LoadOptions): Promise<LoadResult> {
+  const bin = require.resolve('autocannon/autocannon.js');
+  const args = [bin, '--json', '-c', String(options.connections ?? 50), '-d', String(options.durationSec ?? 5)];
+  for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}=${v}`);
+  if (options.method) args.push('-m', options.method);
+  if (options.body) args.push('-b', options.body);
+  args.push(options.url);
+  return new Promise((resolve, reject) => {
+    const [cmd, cmdArgs] = pinned('load', args);
+    const proc = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d));
+    proc.stderr.on('data', (d: Buffer) => (err += d));
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${err}`));
+      const r = JSON.parse(out) as {
+        requests: { average: number; total: number };
+        latency: { p50: number; p99: number };
+        errors: number;
+        non2xx: number;
+      };
+      resolve({ rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx, requests: r.requests.total });
+    });
+  });
+}
+
+/**
+ * The median of a list of numbers.
+ * @example median([3, 1, 2]) // 2
+ */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export interface Ratio {
+  label: string;
+  value: number;
+  /** Pass when value >= min (or <= max). */
+  min?: number;
+  max?: number;
+}
+
+export interface BenchReport {
+  name: string;
+  description: string;
+  /** One row per measured variant. */
+  rows: Record<string, string | number>[];
+  ratios: Ratio[];
+  details?: unknown;
+}
+
+export const passed = (r: Ratio) => (r.min === undefined || r.value >= r.min) && (r.max === undefined || r.value <= r.max);
+
+/**
+ * Writes `bench/results/<name>.json` with the machine it ran on.
+ * @example writeReport(report)
+ */
+export function writeReport(report: BenchReport): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = `${RESULTS_DIR}/${report.name}.json`;
+  const cpu = cpus();
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        ...report,
+        ratios: report.ratios.map((r) => ({ ...r, pass: passed(r) })),
+        ran_at: new Date().toISOString(),
+        node: process.version,
+        cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return file;
+}
+
+/**
+ * Prints rows as an aligned text table.
+ * @example printTable([{ variant: 'bare', rps: 1000 }])
+ */
+export function printTable(rows: Record<string, string | number>[]): void {
+  if (rows.length === 0) return;
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v ?? ''));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ');
+  console.log(line(cols));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
+}
