@@ -14,7 +14,7 @@ const port = Number(process.env.PORT ?? 0);
 const answer = (id) => ({ id, ok: true });
 const route = defineRoute({ method: 'GET', path: '/items/{id}', permission: 'ops:read', handler: ({ params }) => answer(params.id) });
 // AUDIT=none keeps the record-keeping (stats) but writes nowhere: it separates the cost of the file from the rest.
-const audit = createAuditLog({ service: 'bench', sinks: process.env.AUDIT === 'none' ? [] : [pinoAuditSink({ destination: auditFile })] });
+const audit = createAuditLog({ service: 'bench', sinks: process.env.AUDIT === 'none' ? [] : [pinoAuditSink({ destination: auditFile, ...(process.env.AUDIT_BATCH ? { batchSize: Number(process.env.AUDIT_BATCH) } : {}) })] });
 
 let address;
 if (framework === 'fastify') {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for AetherLink: Node 22+ (from the npm registry), pnpm, and the
+# workspace's dependencies. Idempotent: a second run only checks. Debian apt packages that some test suites
+# need (PostgreSQL, Docker, Chromium) are installed here too once those suites exist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NODE_PREFIX="${AETHERLINK_NODE_PREFIX:-$HOME/.node22}"
+export PATH="$NODE_PREFIX/bin:$PATH"
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ "$(node_major)" -lt 22 ]; then
+  echo "setup: installing Node 22 into $NODE_PREFIX (the machine's node is $(node -v 2>/dev/null || echo missing))"
+  npm i -g --prefix "$NODE_PREFIX" node@22 >/dev/null
+fi
+if [ ! -x "$NODE_PREFIX/bin/pnpm" ]; then
+  echo "setup: installing pnpm into $NODE_PREFIX"
+  npm i -g --prefix "$NODE_PREFIX" pnpm@12 >/dev/null
+fi
+echo "setup: node $(node -v), pnpm $(pnpm -v)"
+
+# Apt packages the suites need, installed only when missing. SUDO is empty when we are root.
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+need_apt=()
+for pkg in ${AETHERLINK_APT_PACKAGES:-}; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+pnpm install --frozen-lockfile
