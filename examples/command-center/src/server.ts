@@ -20,6 +20,7 @@ import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from './config.js';
+import { dashboardRoutes } from './dashboard.js';
 
 const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -67,7 +68,7 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
       handler: () => ({ status: 'ok', service: config.SERVICE_NAME, version: VERSION }),
     });
 
-  const routes: AnyRouteSpec[] = [ping('/ops/ping'), ping('/ping'), ...eventRoutes({ bus }), ...auditRoutes({ audit })];
+  const routes: AnyRouteSpec[] = [ping('/ops/ping'), ping('/ping'), ...eventRoutes({ bus }), ...auditRoutes({ audit }), ...dashboardRoutes()];
   let openapi: Record<string, unknown> | undefined;
   routes.push(
     defineRoute({

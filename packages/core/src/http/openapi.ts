@@ -22,6 +22,7 @@ const toJson = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
 export function buildOpenApi(routes: readonly AnyRouteSpec[], options: OpenApiOptions): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
+    if (route.openapi?.hidden) continue;
     const parameters = [
       ...objectParameters(route.params, 'path'),
       ...objectParameters(route.query, 'query'),

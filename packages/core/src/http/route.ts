@@ -66,8 +66,8 @@ export interface RouteSpec<PS extends Schema = Schema, QS extends Schema = Schem
   body?: BS;
   /** The 200 response, for OpenAPI. */
   response?: z.ZodType;
-  /** Documentation-only overrides, when validation is done by the handler itself. */
-  openapi?: { requestBody?: z.ZodType };
+  /** Documentation overrides: a request body documented apart from validation, or `hidden` to leave the route out. */
+  openapi?: { requestBody?: z.ZodType; hidden?: boolean };
   /** Largest accepted body in bytes. Default: the adapter's (64 KiB). */
   bodyLimit?: number;
   /** Produces a JSON value, an HttpResult (`reply()`), or an SseResult (`sse()`). */
