@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for AetherLink: Node 22+ (from the npm registry), pnpm, and the
-# workspace's dependencies. Idempotent: a second run only checks. Debian apt packages that some test suites
-# need (PostgreSQL, Docker, Chromium) are installed here too once those suites exist.
+# workspace's dependencies, plus the Debian packages the test suites drive for real. Idempotent: a second run
+# only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,11 +20,13 @@ if [ ! -x "$NODE_PREFIX/bin/pnpm" ]; then
 fi
 echo "setup: node $(node -v), pnpm $(pnpm -v)"
 
-# Apt packages the suites need, installed only when missing. SUDO is empty when we are root.
+# Apt packages the suites need, installed only when missing: Chromium drives the dashboard tests.
+# AETHERLINK_APT_PACKAGES overrides the list (set it empty to skip). SUDO is empty when we are root.
+APT_PACKAGES="${AETHERLINK_APT_PACKAGES-chromium}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=()
-for pkg in ${AETHERLINK_APT_PACKAGES:-}; do
+for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
