@@ -4,7 +4,8 @@ import Fastify from 'fastify';
 import { aetherlinkFastify } from './fastify.js';
 
 describeHttpAdapterContract('fastify', async ({ guarded, ...options }) => {
-  const app = Fastify();
+  // Open SSE streams must not hold close() up.
+  const app = Fastify({ forceCloseConnections: true });
   await app.register(aetherlinkFastify, options);
   app.get(guarded.path, { preHandler: app.aetherlink.guard(guarded.permission) }, async () => ({ ok: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
