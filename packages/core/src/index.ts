@@ -33,9 +33,63 @@ export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuer
 export { eventRoutes } from './events/routes.js';
 export type { EventRoutesOptions } from './events/routes.js';
 
-export { memoryEventStore } from './stores/memory-event-store.js';
-export type { MemoryEventStoreOptions } from './stores/memory-event-store.js';
-export type { EventStore, EventQuery, EventStats, AppendResult } from './stores/types.js';
+export {
+  memoryStores,
+  memoryEventStore,
+  memoryAuditStore,
+  memoryRegistryStore,
+  memoryRuleStore,
+  memoryDeliveryStore,
+  memoryHealHistoryStore,
+} from './stores/memory/index.js';
+export type { MemoryEventStoreOptions } from './stores/memory/index.js';
+export {
+  DELIVERY_STATUSES,
+  afterAttempt,
+  auditStatsFrom,
+  countAudit,
+  decodeDeliveryCursor,
+  emptyDeliveryCounts,
+  emptySeverityCounts,
+  encodeDeliveryCursor,
+  healStatsFrom,
+  isHealAttempt,
+  newDelivery,
+  newRule,
+  prefixRange,
+  replayOf,
+  ruleNameTaken,
+  upsertOver,
+} from './stores/shared.js';
+export type {
+  EventStore,
+  EventQuery,
+  EventStats,
+  AppendResult,
+  AuditStore,
+  AuditQuery,
+  StoredAuditRecord,
+  RegistryStore,
+  RegistryFilter,
+  ServiceRecord,
+  ServiceCheck,
+  RuleStore,
+  RuleRecord,
+  RuleInput,
+  DeliveryStore,
+  DeliveryStatus,
+  DeliveryInput,
+  DeliveryRecord,
+  DeliveryAttempt,
+  DeliveryLeaseRequest,
+  DeliveryHistoryQuery,
+  DeliveryStats,
+  HealHistoryStore,
+  HealRecord,
+  HealOutcome,
+  HealStats,
+  Stores,
+} from './stores/types.js';
 
 export { PERMISSIONS, DEFAULT_ROLES, createPolicy, defaultPolicy, authorize } from './rbac/policy.js';
 export type { Permission, RoleTable, Principal, AuthzDecision, Policy, PolicyOptions } from './rbac/policy.js';
@@ -49,6 +103,8 @@ export type { AuditLog, AuditLogOptions, AuditRecord, AuditEntry, AuditSink, Aud
 export { pinoAuditSink, memoryAuditSink, createAuditLineSerializer, redactDeep, SECRET_FIELDS } from './audit/sinks.js';
 export type { PinoAuditSinkOptions } from './audit/sinks.js';
 export { auditRoutes } from './audit/routes.js';
+export { auditStoreSink } from './audit/store-sink.js';
+export type { AuditStoreSinkOptions } from './audit/store-sink.js';
 
 export { defineRoute, reply, sse, isHttpResult, isSseResult } from './http/route.js';
 export type { HttpMethod, RouteContext, RouteSpec, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
@@ -56,3 +112,11 @@ export { buildOpenApi } from './http/openapi.js';
 export type { OpenApiOptions } from './http/openapi.js';
 export { DEFAULT_BODY_LIMIT } from './http/adapter.js';
 export type { HttpAdapterOptions, SseLimits } from './http/adapter.js';
+
+export { soleLeader } from './runtime/leader.js';
+export type { LeaderElection, Campaign } from './runtime/leader.js';
+export { createLoop } from './runtime/loop.js';
+export type { Loop, LoopOptions } from './runtime/loop.js';
+export { createDeliveryWorker, nextRetryAt, DEFAULT_RETRY_SCHEDULE_MS } from './runtime/delivery-worker.js';
+export type { DeliveryWorker, DeliveryWorkerOptions, RetryPolicy, SendResult } from './runtime/delivery-worker.js';
+export { instanceId } from './runtime/instance.js';

@@ -1,4 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
+import type { AuditStore } from '../stores/types.js';
+import { auditStoreSink } from './store-sink.js';
 
 /** One request, as the audit trail keeps it (DESIGN §3). `path` is the route template, never the raw URL. */
 export interface AuditRecord {
@@ -37,7 +39,8 @@ export interface AuditLog {
   readonly service: string;
   /** Stamps `ts` and `service`, counts it, and hands it to every sink. */
   record(entry: AuditEntry): AuditRecord;
-  stats(): AuditStats;
+  /** Counts since start, or, with a store, everything the store holds (all instances, across restarts). */
+  stats(): Promise<AuditStats>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -46,6 +49,8 @@ export interface AuditLogOptions {
   /** The service name written into every record. */
   service: string;
   sinks?: AuditSink[];
+  /** Keep a queryable trail whose counts survive restarts; records reach it in batches. */
+  store?: AuditStore;
   clock?: Clock;
 }
 
@@ -55,7 +60,8 @@ export interface AuditLogOptions {
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clock = options.clock ?? systemClock;
-  const sinks = options.sinks ?? [];
+  const storeSink = options.store ? auditStoreSink(options.store, { clock }) : undefined;
+  const sinks = [...(options.sinks ?? []), ...(storeSink ? [storeSink] : [])];
   let total = 0;
   let denied401 = 0;
   let denied403 = 0;
@@ -92,7 +98,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       for (const sink of sinks) sink.write(record);
       return record;
     },
-    stats() {
+    async stats() {
+      if (options.store && storeSink) {
+        await storeSink.flush?.();
+        return options.store.stats();
+      }
       return {
         total_requests: total,
         denied_401_unauthorized: denied401,

@@ -9,7 +9,7 @@ import { createAuditLineSerializer, memoryAuditSink, pinoAuditSink } from './sin
 const entry = (path: string, status: number) => ({ method: 'GET', path, roles: ['viewer'], status, client_ip: '127.0.0.1', duration_ms: 1.5 });
 
 describe('createAuditLog', () => {
-  it('stamps ts and service and counts stats like the seed', () => {
+  it('stamps ts and service and counts stats like the seed', async () => {
     const clock = createManualClock(Date.parse('2026-02-02T02:02:02.000Z'));
     const sink = memoryAuditSink();
     const audit = createAuditLog({ service: 'cc', sinks: [sink], clock });
@@ -18,7 +18,7 @@ describe('createAuditLog', () => {
     audit.record(entry('/ops/services', 403));
     audit.record(entry('/ops/health', 200));
     expect(sink.records()[0]).toEqual({ ts: '2026-02-02T02:02:02.000Z', service: 'cc', ...entry('/ops/health', 200) });
-    expect(audit.stats()).toEqual({
+    expect(await audit.stats()).toEqual({
       total_requests: 4,
       denied_401_unauthorized: 1,
       denied_403_forbidden: 1,

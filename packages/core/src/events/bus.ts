@@ -2,7 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock } from '../clock.js';
 import { AetherError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
-import { memoryEventStore } from '../stores/memory-event-store.js';
+import { memoryEventStore } from '../stores/memory/events.js';
 import type { EventStats, EventStore } from '../stores/types.js';
 import { normalizeEvent, parseEventInput, type EventInput, type SeedEventInput, type Severity, type StoredEvent } from './envelope.js';
 import { compileFilter, type EventFilter } from './filter.js';

@@ -1,4 +1,16 @@
 export { describeEventStoreContract, makeEvent } from './event-store-contract.js';
 export type { StoreFactory } from './event-store-contract.js';
+export {
+  describeAuditStoreContract,
+  describeRegistryStoreContract,
+  describeRuleStoreContract,
+  describeHealHistoryStoreContract,
+  describeStoresContract,
+  makeAuditRecord,
+  makeService,
+  makeHealRecord,
+} from './store-contracts.js';
+export { describeDeliveryStoreContract, makeDeliveryInput } from './delivery-store-contract.js';
+export { withStore, errorCode } from './helpers.js';
 export { describeHttpAdapterContract, openStream } from './http-adapter-contract.js';
 export type { HttpContractServer, HttpContractServerOptions, OpenStream, SseEvent } from './http-adapter-contract.js';

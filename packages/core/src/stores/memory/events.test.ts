@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeEventStoreContract, makeEvent } from '@aetherlink/core/testing';
-import { memoryEventStore } from './memory-event-store.js';
-
-describeEventStoreContract('memory', () => ({ store: memoryEventStore() }));
+import { makeEvent } from '@aetherlink/core/testing';
+import { memoryEventStore } from './events.js';
 
 describe('memoryEventStore', () => {
   it('keeps only the newest maxEvents', async () => {

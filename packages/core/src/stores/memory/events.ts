@@ -1,6 +1,6 @@
-import type { CloudEvent, StoredEvent } from '../events/envelope.js';
-import { compileFilter } from '../events/filter.js';
-import type { AppendResult, EventQuery, EventStats, EventStore } from './types.js';
+import type { CloudEvent, StoredEvent } from '../../events/envelope.js';
+import { compileFilter } from '../../events/filter.js';
+import type { AppendResult, EventQuery, EventStats, EventStore } from '../types.js';
 
 export interface MemoryEventStoreOptions {
   /** Oldest events are dropped past this many. Default 100 000. */

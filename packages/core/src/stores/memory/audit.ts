@@ -1,0 +1,42 @@
+import type { AuditRecord } from '../../audit/audit-log.js';
+import { auditStatsFrom } from '../shared.js';
+import type { AuditQuery, AuditStore, StoredAuditRecord } from '../types.js';
+
+/**
+ * Audit records in memory: the newest `maxRecords` are queryable, counts cover everything appended.
+ * @example const audit = createAuditLog({ service: 'x', store: memoryAuditStore() })
+ */
+export function memoryAuditStore(options: { maxRecords?: number } = {}): AuditStore {
+  const max = options.maxRecords ?? 10_000;
+  let records: StoredAuditRecord[] = [];
+  let seq = 0;
+  const byPath = new Map<string, number>();
+  const byStatus = new Map<number, number>();
+  return {
+    async append(batch: readonly AuditRecord[]) {
+      for (const r of batch) {
+        records.push({ ...r, roles: [...r.roles], seq: ++seq });
+        byPath.set(r.path, (byPath.get(r.path) ?? 0) + 1);
+        byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+      }
+      if (records.length > max + Math.max(1, max >> 3)) records = records.slice(-max);
+    },
+    async query(q: AuditQuery) {
+      const since = q.since === undefined ? undefined : Date.parse(q.since);
+      const out: StoredAuditRecord[] = [];
+      for (let i = records.length - 1; i >= 0 && out.length < q.limit; i--) {
+        const r = records[i]!;
+        if (i < records.length - max) break;
+        if (q.before !== undefined && r.seq >= q.before) continue;
+        if (q.path !== undefined && r.path !== q.path) continue;
+        if (q.status !== undefined && r.status !== q.status) continue;
+        if (since !== undefined && Date.parse(r.ts) < since) continue;
+        out.push(structuredClone(r));
+      }
+      return out;
+    },
+    async stats() {
+      return auditStatsFrom(byPath, byStatus);
+    },
+  };
+}

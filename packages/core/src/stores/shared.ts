@@ -1,0 +1,210 @@
+import { AetherError } from '../errors.js';
+import type { Severity } from '../events/envelope.js';
+import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
+import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RuleInput, RuleRecord, ServiceRecord } from './types.js';
+import { uuidv7 } from '../ids.js';
+
+// Pure helpers every store implementation shares, so memory, SQLite and PostgreSQL agree to the letter.
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'failed', 'leased', 'delivered', 'dead_letter'];
+
+export const emptySeverityCounts = (): Record<Severity, number> => ({ info: 0, warning: 0, error: 0, critical: 0 });
+
+export const emptyDeliveryCounts = (): Record<DeliveryStatus, number> => ({ pending: 0, failed: 0, leased: 0, delivered: 0, dead_letter: 0 });
+
+/**
+ * Audit stats from counters kept by path and by status.
+ * @example auditStatsFrom(byPath, byStatus)
+ */
+export function auditStatsFrom(byPath: Iterable<[string, number]>, byStatus: Iterable<[number | string, number]>): AuditStats {
+  const statuses = [...byStatus].map(([k, v]) => [String(k), v] as [string, number]);
+  const count = (code: string) => statuses.find(([k]) => k === code)?.[1] ?? 0;
+  return {
+    total_requests: statuses.reduce((n, [, v]) => n + v, 0),
+    denied_401_unauthorized: count('401'),
+    denied_403_forbidden: count('403'),
+    by_path: Object.fromEntries([...byPath].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    by_status: Object.fromEntries(statuses.sort((a, b) => a[0].localeCompare(b[0]))),
+  };
+}
+
+/**
+ * Counts a batch of audit records by path and by status, for stores that keep counters.
+ * @example const { byPath, byStatus } = countAudit(records)
+ */
+export function countAudit(records: readonly AuditRecord[]): { byPath: Map<string, number>; byStatus: Map<number, number> } {
+  const byPath = new Map<string, number>();
+  const byStatus = new Map<number, number>();
+  for (const r of records) {
+    byPath.set(r.path, (byPath.get(r.path) ?? 0) + 1);
+    byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  }
+  return { byPath, byStatus };
+}
+
+/**
+ * Heal stats (the seed's shape) from per-service attempt counts.
+ * @example healStatsFrom(12, 3, new Map([['api', 15]]))
+ */
+export function healStatsFrom(successful: number, failed: number, services: Iterable<[string, number]>): HealStats {
+  const list = [...services].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const total = successful + failed;
+  return {
+    total_attempts: total,
+    successful,
+    failed,
+    success_rate: total === 0 ? 0 : Math.round((successful / total) * 10_000) / 10_000,
+    services: Object.fromEntries(list),
+    most_healed: list[0]?.[0] ?? null,
+  };
+}
+
+/** Heal outcomes that count as attempts. */
+export const isHealAttempt = (record: Pick<HealRecord, 'outcome'>) => record.outcome !== 'skipped';
+
+/**
+ * A new delivery record from its input.
+ * @example const record = newDelivery(input, Date.now())
+ */
+export function newDelivery(input: DeliveryInput, now: number): DeliveryRecord {
+  if (!Number.isInteger(input.max_attempts) || input.max_attempts < 1) {
+    throw new AetherError('validation_failed', 'max_attempts must be a whole number of at least 1', {
+      errors: [{ field: 'max_attempts', message: 'must be a whole number of at least 1' }],
+    });
+  }
+  const iso = new Date(now).toISOString();
+  const id = input.id ?? uuidv7(now);
+  return {
+    id,
+    webhook_id: input.webhook_id ?? id,
+    endpoint: input.endpoint,
+    payload: input.payload ?? null,
+    headers: { ...input.headers },
+    status: 'pending',
+    attempts: 0,
+    max_attempts: input.max_attempts,
+    next_attempt_at: input.next_attempt_at ? new Date(Date.parse(input.next_attempt_at)).toISOString() : iso,
+    lease_owner: null,
+    leased_until: null,
+    last_error: null,
+    last_status_code: null,
+    event_type: input.event_type ?? null,
+    event_id: input.event_id ?? null,
+    rule_id: input.rule_id ?? null,
+    tenantid: input.tenantid ?? null,
+    replay_of: null,
+    created_at: iso,
+    updated_at: iso,
+    delivered_at: null,
+  };
+}
+
+/**
+ * The fresh copy a replay enqueues: new id, attempts reset, the same `webhook_id`.
+ * @example const copy = replayOf(original, Date.now())
+ */
+export function replayOf(original: DeliveryRecord, now: number): DeliveryRecord {
+  const iso = new Date(now).toISOString();
+  return {
+    ...original,
+    id: uuidv7(now),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: iso,
+    lease_owner: null,
+    leased_until: null,
+    last_error: null,
+    last_status_code: null,
+    replay_of: original.id,
+    created_at: iso,
+    updated_at: iso,
+    delivered_at: null,
+  };
+}
+
+/**
+ * What a finished attempt does to a leased delivery: delivered, retried later, or dead-lettered.
+ * @example Object.assign(record, afterAttempt(record, attempt, 'delivered', null, now))
+ */
+export function afterAttempt(
+  record: DeliveryRecord,
+  attempt: DeliveryAttempt,
+  outcome: 'delivered' | 'failed',
+  retryAt: number | null,
+): Partial<DeliveryRecord> {
+  const base = {
+    attempts: Math.max(record.attempts, attempt.attempt),
+    lease_owner: null,
+    leased_until: null,
+    last_status_code: attempt.status_code,
+    updated_at: attempt.at,
+  };
+  if (outcome === 'delivered') return { ...base, status: 'delivered', next_attempt_at: null, delivered_at: attempt.at, last_error: null };
+  if (retryAt === null) return { ...base, status: 'dead_letter', next_attempt_at: null, last_error: attempt.error };
+  return { ...base, status: 'failed', next_attempt_at: new Date(retryAt).toISOString(), last_error: attempt.error };
+}
+
+/**
+ * History cursors: opaque to clients, they carry the last row's `created_at` and `id`.
+ * @example encodeDeliveryCursor(record)
+ */
+export function encodeDeliveryCursor(record: Pick<DeliveryRecord, 'created_at' | 'id'>): string {
+  return Buffer.from(`${record.created_at}|${record.id}`).toString('base64url');
+}
+
+/**
+ * Reads a history cursor back; throws `validation_failed` naming `cursor`.
+ * @example const { created_at, id } = decodeDeliveryCursor(q.cursor)
+ */
+export function decodeDeliveryCursor(cursor: string): { created_at: string; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const bar = text.indexOf('|');
+  const created_at = text.slice(0, bar);
+  if (bar < 0 || !Number.isFinite(Date.parse(created_at)) || text.length - bar < 2) {
+    throw new AetherError('validation_failed', `cursor: "${cursor}" is not a cursor this server issued`, {
+      errors: [{ field: 'cursor', message: 'is not a cursor this server issued', in: 'query' }],
+    });
+  }
+  return { created_at: new Date(Date.parse(created_at)).toISOString(), id: text.slice(bar + 1) };
+}
+
+/**
+ * A new rule record from its input.
+ * @example const rule = newRule({ name: 'spike', spec: {} }, now)
+ */
+export function newRule(input: RuleInput, now: string): RuleRecord {
+  return {
+    id: input.id ?? uuidv7(Date.parse(now)),
+    name: input.name,
+    enabled: input.enabled ?? true,
+    spec: input.spec,
+    state: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/**
+ * The `conflict` error stores throw for a taken rule name.
+ * @example throw ruleNameTaken('spike')
+ */
+export function ruleNameTaken(name: string): AetherError {
+  return new AetherError('conflict', `a rule named "${name}" already exists`, { errors: [{ field: 'name', message: 'is already taken' }] });
+}
+
+/**
+ * Keeps `registered_at` of the record being replaced.
+ * @example const merged = upsertOver(existing, incoming)
+ */
+export function upsertOver(existing: ServiceRecord | null | undefined, incoming: ServiceRecord): ServiceRecord {
+  return existing ? { ...incoming, registered_at: existing.registered_at } : incoming;
+}
+
+/**
+ * The inclusive-exclusive range of strings that start with `prefix` under binary collation.
+ * @example prefixRange('autoheal.') // ['autoheal.', 'autoheal/']
+ */
+export function prefixRange(prefix: string): [string, string] {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(last + 1)];
+}
