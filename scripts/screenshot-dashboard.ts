@@ -3,7 +3,7 @@ import { loadConfig } from '../examples/command-center/src/config.js';
 import { createCommandCenter } from '../examples/command-center/src/server.js';
 import { launchChromium } from '../examples/command-center/test/browser.js';
 
-const cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off' }));
+const cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }));
 const url = await cc.app.listen({ port: 0, host: '127.0.0.1' });
 const now = Date.now();
 const demo: { type: string; source: string; severity: 'info' | 'warning' | 'error' | 'critical'; data: unknown; agoMin: number; tenantid?: string }[] = [

@@ -20,9 +20,10 @@ if [ ! -x "$NODE_PREFIX/bin/pnpm" ]; then
 fi
 echo "setup: node $(node -v), pnpm $(pnpm -v)"
 
-# Apt packages the suites need, installed only when missing: Chromium drives the dashboard tests.
+# Apt packages the suites need, installed only when missing: Chromium drives the dashboard tests, PostgreSQL
+# backs the multi-instance store tests.
 # AETHERLINK_APT_PACKAGES overrides the list (set it empty to skip). SUDO is empty when we are root.
-APT_PACKAGES="${AETHERLINK_APT_PACKAGES-chromium}"
+APT_PACKAGES="${AETHERLINK_APT_PACKAGES-chromium postgresql}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=()

@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { express: 'src/http/express.ts', fastify: 'src/http/fastify.ts' },
+  entry: {
+    express: 'src/http/express.ts',
+    fastify: 'src/http/fastify.ts',
+    sqlite: 'src/storage/sqlite/index.ts',
+    postgres: 'src/storage/postgres/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -28,6 +28,13 @@ export const envSchema = z
     SERVICE_NAME: z.string().min(1).max(100).default('aetherlink-command-center'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     AUDIT_LOG: z.string().min(1).default('stdout').describe('"stdout", "off", or a file path for audit JSON lines'),
+    AETHERLINK_DB: z.string().min(1).default('./data/aetherlink.db').describe('SQLite file (":memory:" keeps nothing)'),
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^/]+/.test(v), { message: 'must be a postgres:// or postgresql:// URL' }),
+    INSTANCE_ID: z.string().min(1).max(200).optional(),
+    DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),

@@ -1,3 +1,4 @@
+import { isAetherError } from '@aetherlink/core';
 import { ConfigError, loadConfig } from './config.js';
 import { createCommandCenter } from './server.js';
 
@@ -12,7 +13,17 @@ try {
   throw error;
 }
 
-const cc = await createCommandCenter(config);
+let cc: Awaited<ReturnType<typeof createCommandCenter>>;
+try {
+  cc = await createCommandCenter(config);
+} catch (error) {
+  // A database that cannot be opened or reached is the operator's to fix: say what and where, no stack trace.
+  if (isAetherError(error)) {
+    process.stderr.write(`AetherLink command center cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
 
 process.on('unhandledRejection', (reason) => {
   cc.app.log.error({ err: reason }, 'an unhandled promise rejection was caught; the server keeps running');
@@ -36,7 +47,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 try {
   const address = await cc.app.listen({ port: config.PORT, host: config.HOST });
-  cc.app.log.info(`AetherLink command center ${cc.version} listening on ${address}`);
+  cc.app.log.info(`AetherLink command center ${cc.version} (${cc.instance}) listening on ${address}`);
   process.stdout.write(`listening on ${address}\n`);
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;

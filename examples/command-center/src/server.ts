@@ -3,24 +3,32 @@ import {
   auditRoutes,
   buildOpenApi,
   createAuditLog,
+  createDeliveryWorker,
   createEventBus,
+  createLoop,
   createSchemaRegistry,
   defineRoute,
   eventRoutes,
   headerPrincipalResolver,
+  instanceId,
   jwtPrincipalResolver,
   pinoAuditSink,
+  soleLeader,
   type AnyRouteSpec,
   type AuditLog,
   type AuditSink,
   type EventBus,
+  type Loop,
   type PrincipalResolver,
+  type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from './config.js';
 import { dashboardRoutes } from './dashboard.js';
+import { openStores, type OpenedStores } from './stores.js';
+import { jsonWebhookSender } from './webhooks.js';
 
 const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -29,14 +37,20 @@ export interface CommandCenter {
   bus: EventBus;
   audit: AuditLog;
   routes: AnyRouteSpec[];
+  stores: Stores;
   config: Config;
   version: string;
+  /** This process among its peers. */
+  instance: string;
+  loops: Loop[];
   close(): Promise<void>;
 }
 
 export interface CommandCenterOverrides {
   /** Extra audit sinks (tests use a memory sink). */
   auditSinks?: AuditSink[];
+  /** Stores opened by the caller (default: from AETHERLINK_DB or DATABASE_URL). */
+  stores?: OpenedStores;
 }
 
 /**
@@ -49,13 +63,24 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
   });
+  const instance = config.INSTANCE_ID ?? instanceId();
+  const { stores, leader, where } = overrides.stores ?? (await openStores(config, instance));
   const bus = createEventBus({
     source: config.SERVICE_NAME,
+    store: stores.events,
     registry: createSchemaRegistry({ strict: config.EVENTS_STRICT ?? false }),
   });
   const sinks: AuditSink[] = [...(overrides.auditSinks ?? [])];
   if (config.AUDIT_LOG !== 'off') sinks.push(pinoAuditSink({ destination: config.AUDIT_LOG === 'stdout' ? 1 : config.AUDIT_LOG }));
-  const audit = createAuditLog({ service: config.SERVICE_NAME, sinks });
+  const audit = createAuditLog({ service: config.SERVICE_NAME, sinks, store: stores.audit });
+
+  // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
+  const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
+  const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
+  const loops: Loop[] = [
+    createLoop({ name: 'deliveries', intervalMs: config.DELIVERY_POLL_MS, leader: soleLeader(), run: (signal) => worker.runOnce(signal), onError: onLoopError('deliveries') }),
+    createLoop({ name: 'lease-expiry', intervalMs: 5000, leader, run: () => stores.deliveries.releaseExpired(Date.now()), onError: onLoopError('lease-expiry') }),
+  ];
 
   const ping = (path: string) =>
     defineRoute({
@@ -68,7 +93,20 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
       handler: () => ({ status: 'ok', service: config.SERVICE_NAME, version: VERSION }),
     });
 
-  const routes: AnyRouteSpec[] = [ping('/ops/ping'), ping('/ping'), ...eventRoutes({ bus }), ...auditRoutes({ audit }), ...dashboardRoutes()];
+  const instanceRoute = defineRoute({
+    method: 'GET',
+    path: '/ops/instance',
+    permission: 'ops:read',
+    summary: 'This instance: its id, where its data lives, and which background loops it runs',
+    tags: ['ops'],
+    handler: () => ({
+      instance,
+      version: VERSION,
+      store: where,
+      loops: loops.map((l) => ({ name: l.name, active: l.active(), last_run: l.lastRun() === null ? null : new Date(l.lastRun()!).toISOString() })),
+    }),
+  });
+  const routes: AnyRouteSpec[] = [ping('/ops/ping'), ping('/ping'), instanceRoute, ...eventRoutes({ bus }), ...auditRoutes({ audit }), ...dashboardRoutes()];
   let openapi: Record<string, unknown> | undefined;
   routes.push(
     defineRoute({
@@ -90,16 +128,25 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     onError: (error, where) => app.log.error({ err: error, ...where }, 'request failed unexpectedly'),
   });
 
+  for (const loop of loops) loop.start();
+
   return {
     app,
     bus,
     audit,
     routes,
+    stores,
     config,
     version: VERSION,
+    instance,
+    loops,
     async close() {
+      await Promise.all(loops.map((l) => l.stop()));
       await app.close();
       await audit.close();
+      bus.close();
+      await leader.close?.();
+      await stores.close();
     },
   };
 }

@@ -12,7 +12,7 @@ describe('operator dashboard in headless Chromium', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off' }));
+    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }));
     url = await cc.app.listen({ port: 0, host: '127.0.0.1' });
     const now = Date.now();
     const seed: [string, string, string][] = [

@@ -1,7 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * A path for a fresh SQLite file in its own temp directory.
+ * @example const db = tempDbPath() // /tmp/aetherlink-cc-XXXX/aetherlink.db
+ */
+export function tempDbPath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'aetherlink-cc-')), 'aetherlink.db');
+}
 
 export interface RunningServer {
   url: string;
@@ -9,6 +20,8 @@ export interface RunningServer {
   output: () => string;
   /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL at once, as a crash would; resolves when the process is gone. */
+  crash(): Promise<void>;
 }
 
 /**
@@ -18,7 +31,7 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningServer> {
   const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_LOG: 'off', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_LOG: 'off', AETHERLINK_DB: tempDbPath(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -47,6 +60,11 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
     url,
     proc,
     output: () => out,
+    async crash() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
@@ -66,7 +84,7 @@ export function runUntilExit(env: Record<string, string>, timeoutMs = 20_000): P
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', AUDIT_LOG: 'off', HOST: '127.0.0.1', ...env },
+      env: { ...process.env, LOG_LEVEL: 'warn', AUDIT_LOG: 'off', HOST: '127.0.0.1', AETHERLINK_DB: tempDbPath(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -13,7 +13,7 @@ describe('command center routes (DESIGN §4)', () => {
   let url: string;
   const sink = memoryAuditSink();
   beforeAll(async () => {
-    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off' }), { auditSinks: [sink] });
+    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }), { auditSinks: [sink] });
     url = await listen(cc);
   });
   afterAll(() => cc.close());
@@ -60,7 +60,7 @@ describe('command center routes (DESIGN §4)', () => {
     const { body } = await get('/openapi.json');
     const paths = Object.keys(body.paths as object).sort();
     expect(paths).toEqual(
-      ['/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream', '/openapi.json', '/ops/ping', '/ping'].sort(),
+      ['/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream', '/openapi.json', '/ops/instance', '/ops/ping', '/ping'].sort(),
     );
     expect(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path).sort()).toEqual(paths);
   });
@@ -81,6 +81,7 @@ describe('command center with AUTH_MODE=jwt', () => {
       loadConfig({
         LOG_LEVEL: 'silent',
         AUDIT_LOG: 'off',
+        AETHERLINK_DB: ':memory:',
         AUTH_MODE: 'jwt',
         JWT_ISSUER: 'https://sso.example/realms/ops',
         JWT_AUDIENCE: 'aetherlink',

@@ -4,6 +4,8 @@ import { createManualClock } from '../clock.js';
 import { isAetherError } from '../errors.js';
 import { createEventBus } from './bus.js';
 import { createSchemaRegistry } from './schema-registry.js';
+import { memoryEventStore } from '../stores/memory/events.js';
+import { normalizeEvent, type StoredEvent } from './envelope.js';
 
 const errorOf = async (p: Promise<unknown>) => {
   try {
@@ -118,5 +120,20 @@ describe('createEventBus', () => {
     expect(await bus.stats()).toEqual({ total: 2, last_24h: 1, by_severity: { info: 1, warning: 1, error: 0, critical: 0 } });
     clock.advance(2 * 86_400_000);
     expect((await bus.stats()).last_24h).toBe(0);
+  });
+});
+
+describe('createEventBus over a shared store', () => {
+  it('fans out events that other instances appended, as the store reports them', async () => {
+    const store = memoryEventStore();
+    let relay: ((e: StoredEvent) => void) | undefined;
+    const shared = { ...store, watch: (listener: (e: StoredEvent) => void) => ((relay = listener), () => (relay = undefined)) };
+    const bus = createEventBus({ store: shared });
+    const seen: string[] = [];
+    bus.subscribe({ type: 'remote.*' }, (e) => seen.push(e.id));
+    relay!({ ...(await store.append(normalizeEvent({ type: 'remote.thing', source: 'b' }, { now: 0, newId: () => 'r1' }), 'x')).event });
+    expect(seen).toEqual(['r1']);
+    bus.close();
+    expect(relay).toBeUndefined();
   });
 });

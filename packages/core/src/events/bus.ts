@@ -59,6 +59,8 @@ export interface EventBus {
   stats(): Promise<EventStats>;
   /** Live subscriptions right now. */
   subscriberCount(): number;
+  /** Stops relaying events other instances appended (when the store reports them). */
+  close(): void;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -81,6 +83,9 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     options.onSubscriberError ?? ((error: unknown, event: StoredEvent) => {
       process.emitWarning(`an event subscriber threw on ${event.type}: ${String(error)}`, 'AetherLinkWarning');
     });
+
+  // Events other instances appended to a shared store reach this instance's subscribers too.
+  const unwatch = store.watch?.((event) => emitter.emit('event', event));
 
   const publish = async (raw: unknown): Promise<PublishResult> => {
     const { input, rename } = parseEventInput(raw);
@@ -135,6 +140,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     },
     stats: () => store.stats(clock.now()),
     subscriberCount: () => emitter.listenerCount('event'),
+    close: () => unwatch?.(),
   };
 }
 

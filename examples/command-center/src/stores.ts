@@ -1,0 +1,27 @@
+import { soleLeader, type LeaderElection, type Stores } from '@aetherlink/core';
+import { sqliteStores } from '@aetherlink/adapters/sqlite';
+import type { Config } from './config.js';
+
+export interface OpenedStores {
+  stores: Stores;
+  /** Who runs the once-per-fleet loops: this instance alone on SQLite, an elected one on PostgreSQL. */
+  leader: LeaderElection;
+  /** Where the data lives, for logs and /ops/instance (never a password). */
+  where: string;
+}
+
+/**
+ * PostgreSQL when DATABASE_URL is set (several instances share it), otherwise the SQLite file AETHERLINK_DB.
+ * @example const { stores, leader } = await openStores(config, instance)
+ */
+export async function openStores(config: Config, instance: string): Promise<OpenedStores> {
+  if (config.DATABASE_URL) {
+    const { openPostgresStores, postgresLeaderElection } = await import('@aetherlink/adapters/postgres');
+    const stores = await openPostgresStores({ connectionString: config.DATABASE_URL, instanceId: instance });
+    const leader = postgresLeaderElection({ connectionString: config.DATABASE_URL, instanceId: instance });
+    const url = new URL(config.DATABASE_URL);
+    return { stores, leader, where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}` };
+  }
+  const stores = sqliteStores({ path: config.AETHERLINK_DB });
+  return { stores, leader: soleLeader(), where: `sqlite ${config.AETHERLINK_DB}` };
+}

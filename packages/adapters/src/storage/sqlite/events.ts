@@ -1,0 +1,194 @@
+import { emptySeverityCounts, prefixRange, splitTypes, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
+import { translateError, type SqliteDatabase } from './database.js';
+import { statementCache } from './statements.js';
+
+interface EventRow {
+  seq: number;
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  severity: Severity;
+  tenantid: string | null;
+  subject: string | null;
+  traceparent: string | null;
+  dataschema: string | null;
+  datacontenttype: string;
+  data: string;
+  received_at: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function toEvent(r: EventRow): StoredEvent {
+  const e: StoredEvent = {
+    specversion: '1.0',
+    id: r.id,
+    source: r.source,
+    type: r.type,
+    time: r.time,
+    datacontenttype: r.datacontenttype,
+    data: JSON.parse(r.data),
+    severity: r.severity,
+    received_at: r.received_at,
+    seq: r.seq,
+  };
+  if (r.tenantid !== null) e.tenantid = r.tenantid;
+  if (r.subject !== null) e.subject = r.subject;
+  if (r.traceparent !== null) e.traceparent = r.traceparent;
+  if (r.dataschema !== null) e.dataschema = r.dataschema;
+  return e;
+}
+
+interface Pending {
+  event: CloudEvent;
+  receivedAt: string;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface SqliteEventStore extends EventStore {
+  /** Transactions committed by group commit so far (each holds every append of one tick). */
+  commits(): number;
+  /** Writes whatever waits now (close() does too). */
+  flush(): void;
+}
+
+/**
+ * Events in SQLite. Appends made in the same event-loop turn are committed together in one transaction, and
+ * each `append()` resolves only after that commit.
+ * @example const events = sqliteEventStore(openDatabase({ path: 'a.db' }))
+ */
+export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
+  const stmt = statementCache(db);
+  const insert = db.prepare(
+    `INSERT INTO events (id, source, type, time, time_ms, severity, tenantid, subject, traceparent, dataschema, datacontenttype, data, received_at)
+     VALUES (@id, @source, @type, @time, @time_ms, @severity, @tenantid, @subject, @traceparent, @dataschema, @datacontenttype, @data, @received_at)
+     ON CONFLICT (source, id) DO NOTHING RETURNING seq`,
+  );
+  const existing = db.prepare('SELECT * FROM events WHERE source = ? AND id = ?');
+  const bump = db.prepare('INSERT INTO event_counts (severity, n) VALUES (?, ?) ON CONFLICT (severity) DO UPDATE SET n = n + excluded.n');
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let commits = 0;
+
+  const commit = db.transaction((batch: Pending[]) => {
+    const results: AppendResult[] = [];
+    const counts = new Map<Severity, number>();
+    for (const { event: e, receivedAt } of batch) {
+      const row = insert.get({
+        id: e.id,
+        source: e.source,
+        type: e.type,
+        time: e.time,
+        time_ms: Date.parse(e.time),
+        severity: e.severity,
+        tenantid: e.tenantid ?? null,
+        subject: e.subject ?? null,
+        traceparent: e.traceparent ?? null,
+        dataschema: e.dataschema ?? null,
+        datacontenttype: e.datacontenttype,
+        data: JSON.stringify(e.data ?? null),
+        received_at: receivedAt,
+      }) as { seq: number } | undefined;
+      if (row) {
+        counts.set(e.severity, (counts.get(e.severity) ?? 0) + 1);
+        results.push({ event: { ...e, received_at: receivedAt, seq: row.seq }, inserted: true });
+      } else {
+        results.push({ event: toEvent(existing.get(e.source, e.id) as EventRow), inserted: false });
+      }
+    }
+    for (const [severity, n] of counts) bump.run(severity, n);
+    return results;
+  });
+
+  const flush = () => {
+    scheduled = false;
+    if (queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    let results: AppendResult[];
+    try {
+      results = commit.immediate(batch);
+      commits++;
+    } catch (error) {
+      const err = translateError(error);
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+  };
+
+  return {
+    kind: 'sqlite',
+    append(event, receivedAt) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ event, receivedAt, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    async query(q: EventQuery) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const { exact, prefixes } = splitTypes(q.type);
+      if (exact.length || prefixes.length) {
+        const parts: string[] = [];
+        if (exact.length) {
+          parts.push(`type IN (${exact.map(() => '?').join(', ')})`);
+          params.push(...exact);
+        }
+        for (const p of prefixes) {
+          parts.push('(type >= ? AND type < ?)');
+          params.push(...prefixRange(p));
+        }
+        where.push(`(${parts.join(' OR ')})`);
+      }
+      if (q.source !== undefined) {
+        where.push('source = ?');
+        params.push(q.source);
+      }
+      const severities = q.severity === undefined ? [] : typeof q.severity === 'string' ? [q.severity] : [...q.severity];
+      if (severities.length) {
+        where.push(`severity IN (${severities.map(() => '?').join(', ')})`);
+        params.push(...severities);
+      }
+      if (q.tenantid !== undefined) {
+        where.push('tenantid = ?');
+        params.push(q.tenantid);
+      }
+      if (q.since !== undefined) {
+        where.push('time_ms >= ?');
+        params.push(Date.parse(q.since));
+      }
+      if (q.before !== undefined) {
+        where.push('seq < ?');
+        params.push(q.before);
+      }
+      if (q.after !== undefined) {
+        where.push('seq > ?');
+        params.push(q.after);
+      }
+      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
+      params.push(q.limit);
+      try {
+        return (stmt(sql).all(...params) as EventRow[]).map(toEvent);
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async stats(now: number): Promise<EventStats> {
+      const by = emptySeverityCounts();
+      for (const r of stmt('SELECT severity, n FROM event_counts').all() as { severity: Severity; n: number }[]) by[r.severity] = r.n;
+      const last = (stmt('SELECT count(*) AS n FROM events WHERE time_ms >= ?').get(now - DAY_MS) as { n: number }).n;
+      return { total: by.info + by.warning + by.error + by.critical, last_24h: last, by_severity: by };
+    },
+    commits: () => commits,
+    flush,
+    async close() {
+      flush();
+    },
+  };
+}

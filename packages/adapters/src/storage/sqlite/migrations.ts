@@ -1,0 +1,121 @@
+/** Versioned schema changes, applied in order at open; never edit one that shipped, add another. */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        type TEXT NOT NULL,
+        time TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        severity TEXT NOT NULL,
+        tenantid TEXT,
+        subject TEXT,
+        traceparent TEXT,
+        dataschema TEXT,
+        datacontenttype TEXT NOT NULL,
+        data TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        UNIQUE (source, id)
+      );
+      CREATE INDEX events_type ON events (type, seq);
+      CREATE INDEX events_source ON events (source, seq);
+      CREATE INDEX events_severity ON events (severity, seq);
+      CREATE INDEX events_tenant ON events (tenantid, seq) WHERE tenantid IS NOT NULL;
+      CREATE INDEX events_time ON events (time_ms);
+      CREATE TABLE event_counts (severity TEXT PRIMARY KEY, n INTEGER NOT NULL);
+
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts TEXT NOT NULL,
+        service TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        client_ip TEXT NOT NULL,
+        duration_ms REAL NOT NULL,
+        principal TEXT,
+        meta TEXT
+      );
+      CREATE INDEX audit_path ON audit (path, seq);
+      CREATE INDEX audit_status ON audit (status, seq);
+      CREATE INDEX audit_ts ON audit (ts);
+      CREATE TABLE audit_counts (kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kind, key));
+
+      CREATE TABLE services (
+        name TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX services_status ON services (status);
+      CREATE TABLE service_tags (name TEXT NOT NULL REFERENCES services (name) ON DELETE CASCADE, tag TEXT NOT NULL, PRIMARY KEY (tag, name));
+      CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+
+      CREATE TABLE rules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        enabled INTEGER NOT NULL,
+        spec TEXT NOT NULL,
+        state TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        ord INTEGER NOT NULL
+      );
+
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        webhook_id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        next_attempt_at TEXT,
+        lease_owner TEXT,
+        leased_until TEXT,
+        last_error TEXT,
+        last_status_code INTEGER,
+        event_type TEXT,
+        event_id TEXT,
+        rule_id TEXT,
+        tenantid TEXT,
+        replay_of TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        delivered_at TEXT
+      );
+      CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+      CREATE INDEX deliveries_lease ON deliveries (status, leased_until);
+      CREATE INDEX deliveries_created ON deliveries (created_at, id);
+      CREATE INDEX deliveries_endpoint ON deliveries (endpoint, created_at);
+      CREATE INDEX deliveries_tenant ON deliveries (tenantid, created_at) WHERE tenantid IS NOT NULL;
+      CREATE TABLE delivery_attempts (
+        delivery_id TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        duration_ms REAL NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        PRIMARY KEY (delivery_id, attempt, at)
+      );
+
+      CREATE TABLE heal_history (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        service TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        message TEXT NOT NULL,
+        duration_ms REAL,
+        attempt INTEGER
+      );
+      CREATE INDEX heal_service ON heal_history (service, seq);
+    `,
+  },
+];

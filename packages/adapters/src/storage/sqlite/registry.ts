@@ -1,0 +1,70 @@
+import { upsertOver, type RegistryFilter, type RegistryStore, type ServiceRecord } from '@aetherlink/core';
+import { translateError, type SqliteDatabase } from './database.js';
+import { statementCache } from './statements.js';
+
+/**
+ * Registered services in SQLite: the record as JSON, with status and tags indexed for the list filters.
+ * @example const registry = createRegistry({ store: sqliteRegistryStore(db), bus })
+ */
+export function sqliteRegistryStore(db: SqliteDatabase): RegistryStore {
+  const stmt = statementCache(db);
+  const getRow = db.prepare('SELECT record FROM services WHERE name = ?');
+  const put = db.prepare('INSERT INTO services (name, status, record) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET status = excluded.status, record = excluded.record');
+  const clearTags = db.prepare('DELETE FROM service_tags WHERE name = ?');
+  const addTag = db.prepare('INSERT OR IGNORE INTO service_tags (name, tag) VALUES (?, ?)');
+  const bump = db.prepare("INSERT INTO counters (name, n) VALUES ('registry_version', 1) ON CONFLICT (name) DO UPDATE SET n = n + 1");
+  const read = (name: string) => {
+    const row = getRow.get(name) as { record: string } | undefined;
+    return row ? (JSON.parse(row.record) as ServiceRecord) : null;
+  };
+  const save = (record: ServiceRecord, tagsChanged: boolean) => {
+    put.run(record.name, record.status, JSON.stringify(record));
+    if (tagsChanged) {
+      clearTags.run(record.name);
+      for (const tag of record.tags) addTag.run(record.name, tag);
+    }
+    bump.run();
+  };
+  const upsertTx = db.transaction((incoming: ServiceRecord) => {
+    const existing = read(incoming.name);
+    const merged = upsertOver(existing, incoming);
+    save(merged, true);
+    return { record: merged, created: !existing };
+  });
+  const patchTx = db.transaction((name: string, patch: Partial<ServiceRecord>) => {
+    const existing = read(name);
+    if (!existing) return null;
+    const { name: _n, registered_at: _r, ...rest } = patch;
+    const next = { ...existing, ...rest };
+    save(next, rest.tags !== undefined);
+    return next;
+  });
+  const removeTx = db.transaction((name: string) => {
+    const n = stmt('DELETE FROM services WHERE name = ?').run(name).changes;
+    if (n) bump.run();
+    return n > 0;
+  });
+  const guard = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(translateError(error));
+    }
+  };
+  return {
+    upsert: (record) => guard(() => upsertTx.immediate(structuredClone(record))),
+    get: (name) => guard(() => read(name)),
+    list: (filter: RegistryFilter = {}) =>
+      guard(() => {
+        const where: string[] = [];
+        const params: unknown[] = [];
+        if (filter.tag !== undefined) (where.push('name IN (SELECT name FROM service_tags WHERE tag = ?)'), params.push(filter.tag));
+        if (filter.status !== undefined) (where.push('status = ?'), params.push(filter.status));
+        const sql = `SELECT record FROM services ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name`;
+        return (stmt(sql).all(...params) as { record: string }[]).map((r) => JSON.parse(r.record) as ServiceRecord);
+      }),
+    patch: (name, patch) => guard(() => patchTx.immediate(name, structuredClone(patch))),
+    remove: (name) => guard(() => removeTx.immediate(name)),
+    version: () => guard(() => (stmt("SELECT n FROM counters WHERE name = 'registry_version'").get() as { n: number } | undefined)?.n ?? 0),
+  };
+}

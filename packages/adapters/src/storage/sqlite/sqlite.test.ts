@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAetherError } from '@aetherlink/core';
+import { makeDeliveryInput, makeEvent, makeService } from '@aetherlink/core/testing';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteStores, type SqliteStores } from './index.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'aetherlink-sqlite-'));
+const RECEIVED = '2026-01-01T00:00:00.000Z';
+const opened: SqliteStores[] = [];
+const open = (path: string) => {
+  const s = sqliteStores({ path });
+  opened.push(s);
+  return s;
+};
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
+});
+
+const openError = (path: string) => {
+  try {
+    sqliteStores({ path }).close();
+  } catch (error) {
+    if (isAetherError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected opening to fail');
+};
+
+describe('sqlite group commit', () => {
+  it('commits the appends of one tick in one transaction, and acknowledges only after commit', async () => {
+    const path = join(dir(), 'a.db');
+    const stores = open(path);
+    const before = stores.events.commits();
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => stores.events.append(makeEvent({ id: `e${i}` }), RECEIVED)));
+    expect(results.every((r) => r.inserted)).toBe(true);
+    expect(stores.events.commits() - before).toBe(1);
+    // A second connection sees every acknowledged event: they were committed, not just buffered.
+    const other = new Database(path, { readonly: true });
+    expect((other.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(300);
+    other.close();
+  });
+
+  it('dedupes two appends of one source + id inside the same batch', async () => {
+    const stores = open(join(dir(), 'a.db'));
+    const e = makeEvent({ id: 'twice' });
+    const [a, b] = await Promise.all([stores.events.append(e, RECEIVED), stores.events.append({ ...e, data: { other: true } }, RECEIVED)]);
+    expect([a.inserted, b.inserted]).toEqual([true, false]);
+    expect(b.event.seq).toBe(a.event.seq);
+    expect(b.event.data).toEqual(e.data);
+    expect((await stores.events.stats(Date.parse(RECEIVED))).total).toBe(1);
+  });
+});
+
+describe('sqlite files', () => {
+  it('keeps everything across close and reopen, without re-running migrations', async () => {
+    const path = join(dir(), 'nested', 'deeper', 'a.db');
+    const first = open(path);
+    await first.events.append(makeEvent({ id: 'kept', severity: 'error' }), RECEIVED);
+    await first.audit.append([{ ts: RECEIVED, service: 's', method: 'GET', path: '/x', roles: [], status: 401, client_ip: '1.2.3.4', duration_ms: 1 }]);
+    await first.registry.upsert(makeService({ name: 'billing' }));
+    const d = await first.deliveries.enqueue(makeDeliveryInput(), Date.parse(RECEIVED));
+    await first.close();
+    const again = open(path);
+    expect((await again.events.query({ limit: 5 })).map((e) => e.id)).toEqual(['kept']);
+    expect((await again.events.stats(Date.parse(RECEIVED))).by_severity.error).toBe(1);
+    expect((await again.audit.stats()).denied_401_unauthorized).toBe(1);
+    expect((await again.registry.get('billing'))?.name).toBe('billing');
+    expect((await again.deliveries.get(d.id))?.status).toBe('pending');
+    expect(again.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+  });
+
+  it('refuses a file that is not a database, saying so', () => {
+    const path = join(dir(), 'corrupt.db');
+    writeFileSync(path, 'this is not a database, it is a text file that happens to be long enough to have a header'.repeat(50));
+    const err = openError(path);
+    expect(err.code).toBe('config_invalid');
+    expect(err.message).toMatch(/corrupt\.db is not a SQLite database or is corrupt/);
+  });
+
+  it('refuses a file it cannot write, saying so', async () => {
+    const base = dir();
+    const path = join(base, 'ro.db');
+    open(path);
+    await opened.pop()!.close();
+    // Root ignores file modes, so make the file immutable instead (ext4 attribute; undone at the end).
+    const set = spawnSync('chattr', ['+i', path]);
+    expect(set.status, `chattr failed: ${set.stderr}`).toBe(0);
+    try {
+      const err = openError(path);
+      expect(err.code).toBe('config_invalid');
+      expect(err.message).toMatch(/ro\.db cannot be written/);
+    } finally {
+      spawnSync('chattr', ['-i', path]);
+    }
+  });
+
+  it('refuses a database migrated by a newer AetherLink', async () => {
+    const path = join(dir(), 'future.db');
+    const s = open(path);
+    s.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01')").run();
+    await opened.pop()!.close();
+    expect(openError(path).message).toMatch(/newer AetherLink/);
+  });
+});

@@ -1,0 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeStoresContract } from '@aetherlink/core/testing';
+import { sqliteStores } from './index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'aetherlink-sqlite-'));
+let n = 0;
+
+describeStoresContract('sqlite', () => {
+  const dir = join(root, String(++n));
+  const stores = sqliteStores({ path: join(dir, 'aetherlink.db') });
+  return {
+    store: stores,
+    cleanup: async () => {
+      await stores.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
