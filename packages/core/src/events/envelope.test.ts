@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAetherError } from '../errors.js';
-import { normalizeEvent, parseEventInput, parseTime } from './envelope.js';
+import { eventInputSchema, normalizeEvent, parseEventInput, parseTime } from './envelope.js';
 
 const fieldsOf = (fn: () => unknown) => {
   try {
@@ -57,5 +57,37 @@ describe('normalizeEvent', () => {
   it('normalizes times to UTC and reads offset-less times as UTC', () => {
     expect(normalizeEvent({ type: 'a.b', source: 's', time: '2026-03-01T12:00:00+02:00' }, { now, newId: () => 'x' }).time).toBe('2026-03-01T10:00:00.000Z');
     expect(parseTime('2025-11-04T15:14:23.000000')).toBe(Date.parse('2025-11-04T15:14:23.000Z'));
+  });
+});
+
+describe('parseEventInput fast path', () => {
+  // The hand check must accept exactly what the schema accepts; compare them on a spread of inputs.
+  const inputs: unknown[] = [
+    { type: 'a.b', source: 's' },
+    { type: 'a.b', source: 's', id: 'x', severity: 'critical', data: { n: 1 }, tenantid: 't', subject: '', datacontenttype: 'application/json', dataschema: 'https://x', specversion: '1.0' },
+    { type: 'a.b', source: '' },
+    { type: 'bad type', source: 's' },
+    { type: 'a.b', source: 's', severity: 'loud' },
+    { type: 'a.b', source: 's', specversion: '0.3' },
+    { type: 'a.b', source: 's', id: '' },
+    { type: 'a.b', source: 's', id: 'x'.repeat(201) },
+    { type: 'a.b', source: 's', tenantid: '' },
+    { type: 'a.b', source: 's', extra: 1 },
+    { type: 'a.b', source: 's', subject: 5 },
+    { type: 'a.b', source: 's', data: undefined },
+    { type: 'x'.repeat(201), source: 's' },
+    { type: 'a.b', source: 's', time: '2026-01-01T00:00:00Z', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+  ];
+  it('accepts and rejects exactly what the schema does', () => {
+    for (const input of inputs) {
+      const bySchema = eventInputSchema.safeParse(input).success;
+      let byParse = true;
+      try {
+        parseEventInput(input);
+      } catch {
+        byParse = false;
+      }
+      expect(byParse, JSON.stringify(input)).toBe(bySchema);
+    }
   });
 });

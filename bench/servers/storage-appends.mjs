@@ -1,0 +1,56 @@
+// Appends per second, in one process on the built packages: through the bus into a store, or a bare INSERT loop.
+// Prints one JSON line: { rate, count, ms }.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEventBus, memoryEventStore } from '@aetherlink/core';
+import { sqliteStores } from '@aetherlink/adapters/sqlite';
+import Database from '../../packages/adapters/node_modules/better-sqlite3/lib/index.js';
+
+const variant = process.env.VARIANT ?? 'memory';
+const count = Number(process.env.COUNT ?? 100_000);
+const inFlight = Number(process.env.CONCURRENCY ?? 256);
+const dir = mkdtempSync(join(tmpdir(), 'aetherlink-bench-'));
+
+const event = (i) => ({ type: 'bench.appended', source: 'bench', id: `e${i}`, severity: i % 10 ? 'info' : 'warning', data: { i, host: 'node-1', note: 'a small payload' } });
+
+async function viaBus(store) {
+  const bus = createEventBus({ store });
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await bus.publish(event(next++));
+  };
+  const t = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return performance.now() - t;
+}
+
+function bareSqlite() {
+  // The baseline: the same row shape inserted by one prepared statement in one transaction, as fast as SQLite goes.
+  const stores = sqliteStores({ path: join(dir, 'bare.db') });
+  const db = stores.db;
+  const insert = db.prepare(
+    'INSERT INTO events (id, source, type, time, time_ms, severity, tenantid, subject, traceparent, dataschema, datacontenttype, data, received_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?)',
+  );
+  const now = new Date().toISOString();
+  const t = performance.now();
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const e = event(i);
+      insert.run(e.id, e.source, e.type, now, Date.parse(now), e.severity, 'application/json', JSON.stringify(e.data), now);
+    }
+  }).immediate();
+  return performance.now() - t;
+}
+
+let ms;
+if (variant === 'memory') ms = await viaBus(memoryEventStore({ maxEvents: count + 10 }));
+else if (variant === 'sqlite') {
+  const stores = sqliteStores({ path: join(dir, 'bus.db') });
+  ms = await viaBus(stores.events);
+  await stores.close();
+} else if (variant === 'bare-sqlite') ms = bareSqlite();
+else throw new Error(`unknown VARIANT ${variant}`);
+rmSync(dir, { recursive: true, force: true });
+void Database;
+process.stdout.write(`${JSON.stringify({ rate: (count / ms) * 1000, count, ms })}\n`);

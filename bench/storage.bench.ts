@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_DIR, loadWithAutocannon, median, pinned, startProcess, type BenchReport } from './lib/harness.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const COUNT = Number(process.env.BENCH_APPENDS ?? 100_000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+
+/** Runs servers/storage-appends.mjs for one variant in its own process; returns appends per second. */
+function appends(variant: string, env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const [cmd, args] = pinned('server', [`${BENCH_DIR}servers/storage-appends.mjs`]);
+    const proc = spawn(cmd, args, { cwd: BENCH_DIR, env: { ...process.env, VARIANT: variant, COUNT: String(COUNT), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d));
+    proc.stderr.on('data', (d: Buffer) => (out += d));
+    proc.once('exit', (code) => (code === 0 ? resolve((JSON.parse(out.trim().split('\n').pop()!) as { rate: number }).rate) : reject(new Error(`${variant} failed:\n${out}`))));
+  });
+}
+
+/**
+ * Event appends through the bus (memory, SQLite) beside a bare transactional INSERT loop, and HTTP publishes
+ * to the reference server on SQLite beside a bare Fastify route; all in the same run, variants alternating.
+ */
+export default async function storageBench(): Promise<BenchReport> {
+  const rows: BenchReport['rows'] = [];
+  const rates: Record<string, number[]> = { 'bare-sqlite': [], sqlite: [], memory: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of round % 2 ? ['sqlite', 'bare-sqlite', 'memory'] : ['bare-sqlite', 'sqlite', 'memory']) rates[variant]!.push(await appends(variant));
+  }
+  for (const [variant, list] of Object.entries(rates)) {
+    rows.push({ measure: 'appends/s in-process', variant, 'median': Math.round(median(list)), rounds: list.map(Math.round).join(' / ') });
+  }
+
+  const http: Record<string, number[]> = { bare: [], reference: [] };
+  const body = JSON.stringify({ type: 'bench.http', source: 'autocannon', severity: 'info', data: { host: 'node-1', n: 1 } });
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of round % 2 ? ['reference', 'bare'] : ['bare', 'reference']) {
+      const dir = mkdtempSync(join(tmpdir(), 'aetherlink-bench-'));
+      const server =
+        variant === 'bare'
+          ? await startProcess('servers/publish-bare.mjs', {})
+          : await startProcess('../examples/command-center/dist/main.js', {
+              AETHERLINK_DB: join(dir, 'aetherlink.db'),
+              AUDIT_LOG: join(dir, 'audit.log'),
+              LOG_LEVEL: 'warn',
+              DELIVERY_POLL_MS: '1000',
+            });
+      try {
+        const opts = { url: `${server.url}/events/publish`, method: 'POST', body, connections: 100, headers: { 'content-type': 'application/json', 'x-user-roles': 'agent' } };
+        await loadWithAutocannon({ ...opts, durationSec: 1 });
+        const r = await loadWithAutocannon({ ...opts, durationSec: DURATION });
+        if (r.errors || r.non2xx) throw new Error(`${variant}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
+        http[variant]!.push(r.rps);
+      } finally {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  for (const [variant, list] of Object.entries(http)) {
+    rows.push({ measure: 'HTTP publishes/s', variant: variant === 'bare' ? 'bare Fastify route' : 'reference server (SQLite)', 'median': Math.round(median(list)), rounds: list.map(Math.round).join(' / ') });
+  }
+  const pair = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+  return {
+    name: 'storage',
+    description: `appends through the bus (${COUNT} events, 256 in flight, synchronous=FULL) vs a bare INSERT loop in one transaction; HTTP publish (100 connections) vs a bare route; ${ROUNDS} alternating rounds`,
+    rows,
+    ratios: [
+      { label: 'SQLite bus appends / bare transactional INSERT loop', value: pair(rates.sqlite!, rates['bare-sqlite']!), min: 0.5 },
+      { label: 'HTTP publish on SQLite / bare Fastify route', value: pair(http.reference!, http.bare!), min: 0.6 },
+    ],
+    details: { rates, http },
+  };
+}
