@@ -8,5 +8,6 @@ export default defineConfig({
   ssr: { resolve: { conditions: [SOURCE, 'module', 'node', 'development|production'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    globalSetup: ['./test/global-setup.ts'],
   },
 });

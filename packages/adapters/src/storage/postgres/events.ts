@@ -1,0 +1,275 @@
+import {
+  AetherError,
+  emptySeverityCounts,
+  prefixRange,
+  splitTypes,
+  type AppendResult,
+  type CloudEvent,
+  type EventQuery,
+  type EventStats,
+  type EventStore,
+  type Severity,
+  type StoredEvent,
+} from '@aetherlink/core';
+import type { PoolClient } from 'pg';
+import { createEventWatcher, noticePayloads } from './event-watcher.js';
+import { groupCommit } from './group-commit.js';
+import { eventChannel } from './names.js';
+import type { Database } from './pool.js';
+import { int, isoOf, json, timeParam } from './rows.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Rows per INSERT; one batch is one transaction. */
+const MAX_BATCH = 500;
+
+/** What one group commit wrote, for metrics and tests. */
+export interface EventBatchInfo {
+  /** Appends in the batch (duplicates included). */
+  size: number;
+  /** Rows actually inserted. */
+  inserted: number;
+  durationMs: number;
+}
+
+/** The PostgreSQL event store: an `EventStore` plus a way to wait until `watch` is live. */
+export interface PostgresEventStore extends EventStore {
+  readonly kind: 'postgres';
+  watch(listener: (event: StoredEvent) => void): () => void;
+  /** Resolves once this store LISTENs for other instances' events (at once when nothing watches). */
+  listening(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface EventRow {
+  seq: string;
+  source: string;
+  id: string;
+  type: string;
+  time: Date;
+  severity: Severity;
+  tenantid: string | null;
+  subject: string | null;
+  traceparent: string | null;
+  dataschema: string | null;
+  specversion: '1.0';
+  datacontenttype: string;
+  data: unknown;
+  received_at: Date;
+}
+
+const COLUMNS = 'seq, source, id, type, time, severity, tenantid, subject, traceparent, dataschema, specversion, datacontenttype, data, received_at';
+
+function eventOf(row: EventRow): StoredEvent {
+  const event: StoredEvent = {
+    specversion: row.specversion,
+    id: row.id,
+    source: row.source,
+    type: row.type,
+    time: isoOf(row.time),
+    datacontenttype: row.datacontenttype,
+    data: row.data ?? null,
+    severity: row.severity,
+    received_at: isoOf(row.received_at),
+    seq: int(row.seq),
+  };
+  // Absent optional fields stay absent, as in the memory store.
+  if (row.tenantid !== null) event.tenantid = row.tenantid;
+  if (row.subject !== null) event.subject = row.subject;
+  if (row.traceparent !== null) event.traceparent = row.traceparent;
+  if (row.dataschema !== null) event.dataschema = row.dataschema;
+  return event;
+}
+
+// PostgreSQL text cannot hold NUL (json data can: it stays escaped).
+const TEXT_FIELDS = ['id', 'source', 'type', 'severity', 'datacontenttype', 'tenantid', 'subject', 'traceparent', 'dataschema'] as const;
+
+const keyOf = (e: { source: string; id: string }) => `${e.source}\u0000${e.id}`;
+const asList = <T>(v: T | readonly T[] | undefined): readonly T[] => (v === undefined ? [] : Array.isArray(v) ? (v as readonly T[]) : [v as T]);
+
+/**
+ * Events in PostgreSQL: appends group-committed, `source`+`id` unique, counts kept in the same transaction,
+ * other instances' appends announced by NOTIFY.
+ * @example const events = postgresEventStore(openDatabase({ connectionString }))
+ */
+export function postgresEventStore(db: Database, options: { onBatch?: (info: EventBatchInfo) => void } = {}): PostgresEventStore {
+  const events = db.t('events');
+  const counters = db.t('event_counters');
+  const channel = eventChannel(db.schema);
+
+  // One statement inserts the new rows (in arrival order, so seqs follow it) and moves the counters.
+  const insertSql = `
+    WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[],
+                           $8::text[], $9::text[], $10::text[], $11::text[], $12::json[], $13::timestamptz[])
+        WITH ORDINALITY AS i(source, id, type, time, severity, tenantid, subject, traceparent, dataschema,
+                             specversion, datacontenttype, data, received_at, ord)
+    ),
+    ins AS (
+      INSERT INTO ${events} (source, id, type, time, severity, tenantid, subject, traceparent, dataschema,
+                             specversion, datacontenttype, data, received_at, origin)
+      SELECT source, id, type, time, severity, tenantid, subject, traceparent, dataschema,
+             specversion, datacontenttype, data, received_at, $14 FROM input ORDER BY ord
+      ON CONFLICT (source, id) DO NOTHING
+      RETURNING ${COLUMNS}
+    ),
+    counted AS (
+      INSERT INTO ${counters} (severity, n)
+      SELECT severity, count(*) FROM ins GROUP BY severity ORDER BY severity
+      ON CONFLICT (severity) DO UPDATE SET n = ${counters}.n + EXCLUDED.n
+    )
+    SELECT * FROM ins`;
+
+  const writeBatch = async (batch: { event: CloudEvent; receivedAt: string }[]): Promise<AppendResult[]> => {
+    const started = performance.now();
+    // The first append of a key in the batch inserts; later ones in the same batch are its duplicates.
+    const firsts = new Map<string, { event: CloudEvent; receivedAt: string }>();
+    for (const item of batch) if (!firsts.has(keyOf(item.event))) firsts.set(keyOf(item.event), item);
+    const unique = [...firsts.values()];
+    const col = <T>(pick: (item: { event: CloudEvent; receivedAt: string }) => T) => unique.map(pick);
+
+    const { inserted, existing } = await db.transaction(async (client: PoolClient) => {
+      const ins = await client.query<EventRow>(insertSql, [
+        col((x) => x.event.source),
+        col((x) => x.event.id),
+        col((x) => x.event.type),
+        col((x) => x.event.time),
+        col((x) => x.event.severity),
+        col((x) => x.event.tenantid ?? null),
+        col((x) => x.event.subject ?? null),
+        col((x) => x.event.traceparent ?? null),
+        col((x) => x.event.dataschema ?? null),
+        col((x) => x.event.specversion ?? '1.0'),
+        col((x) => x.event.datacontenttype),
+        col((x) => json(x.event.data ?? null)),
+        col((x) => x.receivedAt),
+        db.instanceId,
+      ]);
+      const inserted = new Map(ins.rows.map((row) => [keyOf(row), eventOf(row)]));
+      const missing = unique.filter((x) => !inserted.has(keyOf(x.event)));
+      const existing = new Map<string, StoredEvent>();
+      if (missing.length > 0) {
+        const found = await client.query<EventRow>(
+          `SELECT ${COLUMNS} FROM ${events} WHERE (source, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [missing.map((x) => x.event.source), missing.map((x) => x.event.id)],
+        );
+        for (const row of found.rows) existing.set(keyOf(row), eventOf(row));
+      }
+      if (inserted.size > 0) {
+        // Delivered by PostgreSQL only when this transaction commits.
+        const seqs = [...inserted.values()].map((e) => e.seq).sort((a, b) => a - b);
+        await client.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, noticePayloads(db.instanceId, seqs)]);
+      }
+      return { inserted, existing };
+    });
+
+    try {
+      options.onBatch?.({ size: batch.length, inserted: inserted.size, durationMs: performance.now() - started });
+    } catch {
+      // A metrics hook must not fail appends that are already committed.
+    }
+    const claimed = new Set<string>();
+    return batch.map((item) => {
+      const key = keyOf(item.event);
+      const fresh = inserted.get(key);
+      if (fresh && !claimed.has(key)) {
+        claimed.add(key);
+        return { event: structuredClone(fresh), inserted: true };
+      }
+      const stored = fresh ?? existing.get(key);
+      if (!stored) throw new AetherError('internal', `event ${item.event.source}/${item.event.id} was neither inserted nor found`);
+      return { event: structuredClone(stored), inserted: false };
+    });
+  };
+
+  const writer = groupCommit(writeBatch, { maxBatch: MAX_BATCH });
+
+  const watcher = createEventWatcher(db, {
+    channel,
+    async fetch(seqs) {
+      const { rows } = await db.query<EventRow>(`SELECT ${COLUMNS} FROM ${events} WHERE seq = ANY($1::bigint[]) ORDER BY seq`, [seqs]);
+      return rows.map(eventOf);
+    },
+    async since(seq, limit) {
+      const { rows } = await db.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${events} WHERE seq > $1 AND origin IS DISTINCT FROM $2 ORDER BY seq LIMIT $3`,
+        [seq, db.instanceId, limit],
+      );
+      return rows.map(eventOf);
+    },
+    async latest() {
+      const { rows } = await db.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${events}`);
+      return int(rows[0]?.seq ?? 0);
+    },
+  });
+
+  return {
+    kind: 'postgres',
+    async append(event, receivedAt) {
+      if (db.closed) await db.ready(); // rejects with `unavailable`
+      // Checked here so one bad event cannot fail the other appends of its batch.
+      for (const field of TEXT_FIELDS) {
+        const value = event[field];
+        if (typeof value === 'string' && value.includes('\u0000')) {
+          throw new AetherError('validation_failed', `${field}: must not contain a NUL character`, { errors: [{ field, message: 'must not contain a NUL character' }] });
+        }
+      }
+      const normalized = { ...event, time: timeParam(event.time, 'time') };
+      return writer.push({ event: normalized, receivedAt: timeParam(receivedAt, 'received_at') });
+    },
+    async query(q: EventQuery) {
+      const values: unknown[] = [];
+      const p = (value: unknown) => {
+        values.push(value);
+        return `$${values.length}`;
+      };
+      const where: string[] = [];
+      const { exact, prefixes } = splitTypes(q.type);
+      if (exact.length > 0 || prefixes.length > 0) {
+        // Prefixes become ranges over the COLLATE "C" column: index-friendly, and % or _ mean themselves.
+        const any = prefixes.map((prefix) => {
+          if (prefix === '') return 'true';
+          const [from, to] = prefixRange(prefix);
+          return `(type >= ${p(from)} AND type < ${p(to)})`;
+        });
+        if (exact.length > 0) any.push(`type = ANY(${p(exact)}::text[])`);
+        where.push(`(${any.join(' OR ')})`);
+      }
+      if (q.source !== undefined) where.push(`source = ${p(q.source)}`);
+      const severities = asList(q.severity);
+      if (severities.length > 0) where.push(`severity = ANY(${p(severities)}::text[])`);
+      if (q.tenantid !== undefined) where.push(`tenantid = ${p(q.tenantid)}`);
+      if (q.since !== undefined) where.push(`time >= ${p(timeParam(q.since, 'since'))}::timestamptz`);
+      if (q.before !== undefined) where.push(`seq < ${p(q.before)}`);
+      if (q.after !== undefined) where.push(`seq > ${p(q.after)}`);
+      const order = q.order === 'asc' ? 'ASC' : 'DESC';
+      const sql = `SELECT ${COLUMNS} FROM ${events}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT ${p(Math.max(0, Math.floor(q.limit)))}`;
+      const { rows } = await db.query<EventRow>(sql, values);
+      return rows.map(eventOf);
+    },
+    async stats(now: number): Promise<EventStats> {
+      // Totals come from the counters; the last 24 h is an index range count on time.
+      const { rows } = await db.query<{ k: string; n: string }>(
+        `SELECT severity AS k, n FROM ${counters}
+         UNION ALL SELECT '', count(*) FROM ${events} WHERE time >= $1::timestamptz`,
+        [new Date(now - DAY_MS).toISOString()],
+      );
+      const stats: EventStats = { total: 0, last_24h: 0, by_severity: emptySeverityCounts() };
+      for (const { k, n } of rows) {
+        if (k === '') stats.last_24h = int(n);
+        else {
+          stats.by_severity[k as Severity] = int(n);
+          stats.total += int(n);
+        }
+      }
+      return stats;
+    },
+    watch(listener) {
+      return watcher.add(listener);
+    },
+    listening: () => watcher.listening(),
+    async close() {
+      await writer.drain();
+      await watcher.close();
+    },
+  };
+}

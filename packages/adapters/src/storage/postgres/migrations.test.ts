@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, migrate, type Migration } from './migrations.js';
+import { openPostgresStores, type PostgresStores } from './stores.js';
+import { dropSchema, sql, testDatabaseUrl, uniqueSchema } from './test-support.js';
+
+let schema = '';
+let pools: pg.Pool[] = [];
+let opened: PostgresStores[] = [];
+afterEach(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  await Promise.all(pools.map((p) => p.end()));
+  opened = [];
+  pools = [];
+  await dropSchema(schema);
+});
+
+const newPool = () => {
+  const pool = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
+  pools.push(pool);
+  return pool;
+};
+
+const applied = async () => (await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).map((r) => r.version);
+
+describe('postgres migrations', () => {
+  it('lets several instances open a fresh schema at once, applying each version exactly once', async () => {
+    schema = uniqueSchema('mig');
+    const all = await Promise.all(Array.from({ length: 6 }, (_, i) => openPostgresStores({ connectionString: testDatabaseUrl(), schema, instanceId: `m${i}`, poolSize: 2 })));
+    opened.push(...all);
+    expect(await applied()).toEqual(MIGRATIONS.map((m) => m.version));
+    // Every instance works on the same tables.
+    await all[0]!.rules.create({ name: 'shared', spec: {} }, '2026-01-01T00:00:00.000Z');
+    expect((await all[5]!.rules.list()).map((r) => r.name)).toEqual(['shared']);
+  });
+
+  it('is idempotent: opening or migrating again changes nothing', async () => {
+    schema = uniqueSchema('mig');
+    opened.push(await openPostgresStores({ connectionString: testDatabaseUrl(), schema }));
+    const first = await sql(`SELECT version, applied_at FROM "${schema}".schema_migrations ORDER BY version`);
+    opened.push(await openPostgresStores({ connectionString: testDatabaseUrl(), schema }));
+    expect(await migrate(newPool(), schema)).toEqual([]);
+    expect(await sql(`SELECT version, applied_at FROM "${schema}".schema_migrations ORDER BY version`)).toEqual(first);
+  });
+
+  it('applies a new version once even when many processes race to it (it is not idempotent SQL)', async () => {
+    schema = uniqueSchema('mig');
+    await migrate(newPool(), schema);
+    const next: Migration = { version: 100, name: 'extra', sql: (t) => `CREATE TABLE ${t('extra')} (id int PRIMARY KEY)` };
+    const results = await Promise.all(Array.from({ length: 5 }, () => migrate(newPool(), schema, [...MIGRATIONS, next])));
+    expect(results.filter((r) => r.length > 0)).toEqual([[100]]);
+    expect(await applied()).toEqual([...MIGRATIONS.map((m) => m.version), 100]);
+  });
+
+  it('rolls a failing migration back entirely, leaving earlier versions in place', async () => {
+    schema = uniqueSchema('mig');
+    await migrate(newPool(), schema);
+    const broken: Migration[] = [
+      { version: 200, name: 'ok-part', sql: (t) => `CREATE TABLE ${t('half')} (id int)` },
+      { version: 201, name: 'broken', sql: () => 'SELECT no_such_function()' },
+    ];
+    await expect(migrate(newPool(), schema, [...MIGRATIONS, ...broken])).rejects.toThrow(/no_such_function/);
+    expect(await applied()).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await sql(`SELECT to_regclass('"${schema}".half') AS t`)).toEqual([{ t: null }]);
+  });
+
+  it('creates an index for every filter the stores offer', async () => {
+    schema = uniqueSchema('mig');
+    await migrate(newPool(), schema);
+    const rows = await sql<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE schemaname = $1', [schema]);
+    const defs = rows.map((r) => r.indexdef.replace(/"/g, '').replace(`${schema}.`, ''));
+    for (const wanted of [
+      'events USING btree (type, seq)',
+      'events USING btree (source, seq)',
+      'events USING btree (severity, seq)',
+      'events USING btree (tenantid, seq)',
+      'events USING btree (time)',
+      'events USING btree (source, id)',
+      'deliveries USING btree (due_at, id)',
+      'deliveries USING btree (status, next_attempt_at)',
+      'deliveries USING btree (created_at, id)',
+      'deliveries USING btree (endpoint, created_at, id)',
+      'deliveries USING btree (tenantid, created_at, id)',
+      'audit_log USING btree (path, seq)',
+      'audit_log USING btree (status, seq)',
+      'audit_log USING btree (ts)',
+      'services USING gin (tags)',
+    ]) {
+      expect(defs.some((d) => d.includes(wanted)), wanted).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import type { Check } from './schemas.js';
+import { readJsonPath } from './json-path.js';
+import type { JsonScalar, ProbeConditions, ProbeResult, ProbeVerdict } from './types.js';
+
+/**
+ * The conditions a checker uses unless told otherwise: any 2xx passes, nothing else is asked.
+ * @example createHealthChecker({ registry, conditions: { ...DEFAULT_CONDITIONS, maxLatencyMs: 500 } })
+ */
+export const DEFAULT_CONDITIONS: Readonly<ProbeConditions> = Object.freeze({ statusRange: [200, 299] as const });
+
+const show = (value: unknown) => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
+const includes = (list: readonly JsonScalar[] | undefined, value: unknown) => list?.some((v) => Object.is(v, value)) ?? false;
+
+/**
+ * Judges one probe against its conditions. Pure: transport failures, status codes out of range and wrong
+ * bodies are `down`; a 429, a `degraded` body value or a slow answer is `degraded`; everything else `ok`.
+ * @example evaluateProbe({ statusCode: 429, latencyMs: 3, error: null }, {}) // { status: 'degraded', error: 'HTTP 429: …' }
+ */
+export function evaluateProbe(result: ProbeResult, conditions: ProbeConditions = DEFAULT_CONDITIONS): ProbeVerdict {
+  if (result.error !== null || result.statusCode === null) return { status: 'down', error: result.error ?? 'no answer' };
+  const code = result.statusCode;
+  // Rate limiting means the service is alive and protecting itself: not down, but not fine either.
+  if (code === 429) return { status: 'degraded', error: 'HTTP 429: the service is shedding load' };
+  const [min, max] = conditions.statusRange ?? DEFAULT_CONDITIONS.statusRange!;
+  if (code < min || code > max) return { status: 'down', error: `HTTP ${code}, expected ${min === max ? min : `${min}–${max}`}` };
+
+  const degraded: string[] = [];
+  if (conditions.body) {
+    const { path, ok, degraded: soft } = conditions.body;
+    if (result.bodyError !== undefined) return { status: 'down', error: result.bodyError };
+    const found = readJsonPath(result.body, path);
+    if (!found.found) return { status: 'down', error: `the body has no "${path}"` };
+    if (includes(soft, found.value)) degraded.push(`"${path}" is ${show(found.value)}`);
+    else if (!includes(ok, found.value)) {
+      return { status: 'down', error: `"${path}" is ${show(found.value)}, expected ${ok.map(show).join(' or ')}` };
+    }
+  }
+  if (conditions.maxLatencyMs !== undefined && result.latencyMs > conditions.maxLatencyMs) {
+    degraded.push(`answered in ${Math.round(result.latencyMs)} ms, over the ${conditions.maxLatencyMs} ms limit`);
+  }
+  return degraded.length ? { status: 'degraded', error: degraded.join('; ') } : { status: 'ok', error: null };
+}
+
+/**
+ * The conditions and deadline for one service: its registration's `check` over the checker's defaults. Pure.
+ * @example probeSettings({ status: '200-399', max_latency_ms: 500 }, {}, 5000) // { conditions: { statusRange: [200, 399], maxLatencyMs: 500 }, timeoutMs: 5000 }
+ */
+export function probeSettings(check: Check | null, defaults: ProbeConditions, timeoutMs: number): { conditions: ProbeConditions; timeoutMs: number } {
+  if (!check) return { conditions: defaults, timeoutMs };
+  const conditions: ProbeConditions = { ...defaults };
+  if (check.status) {
+    const [lo, hi = lo] = check.status.split('-').map(Number);
+    conditions.statusRange = [lo!, hi!];
+  }
+  if (check.max_latency_ms !== undefined) conditions.maxLatencyMs = check.max_latency_ms;
+  if (check.body_path) {
+    conditions.body = { path: check.body_path, ok: check.body_ok ?? ['ok'], ...(check.body_degraded ? { degraded: check.body_degraded } : {}) };
+  }
+  return { conditions, timeoutMs: check.timeout_ms ?? timeoutMs };
+}

@@ -1,0 +1,60 @@
+export { createRegistry } from './registry.js';
+export { createHealthChecker } from './checker.js';
+export { registerSelf } from './self-register.js';
+export { registryRoutes } from './routes.js';
+export { probe } from './probe.js';
+export type { ProbeOptions } from './probe.js';
+
+export { evaluateProbe, probeSettings, DEFAULT_CONDITIONS } from './evaluate.js';
+export { readJsonPath } from './json-path.js';
+export type { JsonPathResult } from './json-path.js';
+export { leaseState, decideLease, effectiveStatus, leaseExpiresAt } from './leases.js';
+export { statusOnRegister, statusAfterProbe, reportsFailure } from './transitions.js';
+export { aggregateHealth } from './aggregate.js';
+export { toServiceView, toServiceHealth, packMeta, unpackMeta } from './view.js';
+
+export {
+  DEFAULT_LIMITS,
+  SERVICE_NAME_PATTERN,
+  RESERVED_META_PREFIX,
+  serviceNameSchema,
+  httpUrlSchema,
+  checkSchema,
+  createRegistrationSchema,
+  registrationSchema,
+  createHeartbeatSchema,
+  heartbeatSchema,
+  serviceViewSchema,
+  healthReportSchema,
+  defaultHealthUrl,
+  parseOrThrow,
+} from './schemas.js';
+export type { RegistrationLimits, RegistrationInput, Registration, CheckInput, Check } from './schemas.js';
+
+export type {
+  JsonScalar,
+  ProbeConditions,
+  ProbeResult,
+  ProbeVerdict,
+  ServiceView,
+  ServiceHealth,
+  HealthReport,
+  LeaseState,
+  LeaseAction,
+  RegistryChange,
+  RegistryOptions,
+  RegisterResult,
+  CheckOutcome,
+  ExpiryResult,
+  WaitForChangeOptions,
+  Registry,
+  HealthCheckerOptions,
+  CheckAllOptions,
+  HealthChecker,
+  SelfRegistrationAuth,
+  SelfRegistrationState,
+  SelfRegistrationEvent,
+  SelfRegistrationOptions,
+  SelfRegistration,
+  RegistryRoutesOptions,
+} from './types.js';

@@ -1,0 +1,118 @@
+import { systemClock, type Clock } from '@aetherlink/core';
+import { request, type Dispatcher } from 'undici';
+import type { ProbeResult } from './types.js';
+
+export interface ProbeOptions {
+  dispatcher: Dispatcher;
+  /** Deadline for the whole answer, body included. */
+  timeoutMs: number;
+  clock?: Clock;
+  /** Read and parse the body as JSON (for a body condition); otherwise it is discarded. */
+  readBody?: boolean;
+  /** Default 64 KiB. */
+  maxBodyBytes?: number;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_MAX_BODY = 64 * 1024;
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+class ProbeTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * GETs a health URL once and reports what came back, never throwing: status code, latency, and the JSON body
+ * when asked. A failure on a reused keep-alive socket is tried once more at once, as browsers do, because the
+ * server may have closed an idle connection just as the probe picked it up.
+ * @example const result = await probe('http://api:8080/ping', { dispatcher: new Agent(), timeoutMs: 2000 })
+ */
+export async function probe(url: string, options: ProbeOptions): Promise<ProbeResult> {
+  const clock = options.clock ?? systemClock;
+  const controller = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = clock.setTimeout(() => controller.abort(new ProbeTimeout(options.timeoutMs)), options.timeoutMs);
+  const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ...(await once(url, options, controller.signal)), latencyMs: elapsed() };
+      } catch (error) {
+        if (attempt === 1 && !controller.signal.aborted && STALE_SOCKET_CODES.has(codeOf(error))) continue;
+        return { statusCode: null, latencyMs: elapsed(), error: describe(error, controller.signal, options.timeoutMs) };
+      }
+    }
+  } finally {
+    clock.clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+async function once(url: string, options: ProbeOptions, signal: AbortSignal): Promise<Omit<ProbeResult, 'latencyMs'>> {
+  const res = await request(url, {
+    method: 'GET',
+    dispatcher: options.dispatcher,
+    signal,
+    headers: { accept: 'application/json, */*;q=0.5', 'user-agent': 'aetherlink-registry', ...options.headers },
+    // A real-time backstop beside the clock's deadline, which a manual clock in tests may never reach.
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  if (!options.readBody || res.statusCode === 429) {
+    await res.body.dump({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY });
+    return { statusCode: res.statusCode, error: null };
+  }
+  const read = await readBounded(res, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+  if ('bodyError' in read) return { statusCode: res.statusCode, error: null, bodyError: read.bodyError };
+  try {
+    return { statusCode: res.statusCode, error: null, body: JSON.parse(read.text) as unknown };
+  } catch {
+    return { statusCode: res.statusCode, error: null, bodyError: 'the body is not JSON' };
+  }
+}
+
+async function readBounded(res: Dispatcher.ResponseData, max: number): Promise<{ text: string } | { bodyError: string }> {
+  const tooBig = () => {
+    res.body.destroy();
+    return { bodyError: `the body is over ${max} bytes` };
+  };
+  const header = res.headers['content-length'];
+  if (typeof header === 'string' && /^\d+$/.test(header)) {
+    // undici holds the body to its declared length, so once that fits it can be read whole (the fast path).
+    return Number(header) > max ? tooBig() : { text: await res.body.text() };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return tooBig();
+    chunks.push(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8') };
+}
+
+function codeOf(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+function describe(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted && signal.reason instanceof ProbeTimeout) return signal.reason.message;
+  if (signal.aborted) return 'the probe was cancelled';
+  const code = codeOf(error);
+  if (TIMEOUT_CODES.has(code)) return `no answer within ${timeoutMs} ms`;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (STALE_SOCKET_CODES.has(code)) return 'the connection closed before an answer';
+  const message = error instanceof Error ? error.message : String(error);
+  return code ? `${message} (${code})` : message;
+}

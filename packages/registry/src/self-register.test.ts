@@ -1,0 +1,154 @@
+import { isAetherError, memoryRegistryStore } from '@aetherlink/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startControlPlane, until, type TestControlPlane } from './_testing/control-plane.js';
+import { registerSelf } from './self-register.js';
+import type { SelfRegistration, SelfRegistrationEvent } from './types.js';
+
+const running: { stop(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.stop();
+});
+
+const service = { name: 'crm', url: 'http://127.0.0.1:9/crm', version: '1.0.0', tags: ['crm'] };
+const fast = { heartbeatIntervalMs: 100, retry: { retries: 2, minTimeoutMs: 20, maxTimeoutMs: 50 }, requestTimeoutMs: 1000 };
+
+function start(options: Partial<Parameters<typeof registerSelf>[0]> & { controlPlaneUrl: string }): { client: SelfRegistration; events: SelfRegistrationEvent[] } {
+  const events: SelfRegistrationEvent[] = [];
+  const client = registerSelf({ service, auth: { roles: ['operator'] }, ...fast, onEvent: (e) => events.push(e), ...options });
+  running.push(client);
+  return { client, events };
+}
+
+async function controlPlane(options: Parameters<typeof startControlPlane>[0] = {}): Promise<TestControlPlane> {
+  const cp = await startControlPlane(options);
+  running.push({ stop: () => cp.close() });
+  return cp;
+}
+
+/** A port on 127.0.0.1 where the control plane will start later: bound on 0, then released. */
+async function laterPort(): Promise<number> {
+  const probe = await startControlPlane();
+  await probe.close();
+  return probe.port;
+}
+
+describe('registerSelf', () => {
+  it('keeps trying while the control plane is away, registers once it starts, and renews the lease', async () => {
+    const port = await laterPort();
+    const { client, events } = start({ controlPlaneUrl: `http://127.0.0.1:${port}`, ttlSeconds: 30 });
+    await until(() => client.state() === 'unreachable', 3000, 'unreachable');
+    expect(events.some((e) => e.type === 'failed' && /refused/.test(e.error ?? ''))).toBe(true);
+    expect(await client.waitUntilRegistered(50)).toBe(false);
+
+    const cp = await controlPlane({ port });
+    expect(await client.waitUntilRegistered(5000)).toBe(true);
+    expect(client.state()).toBe('registered');
+    const stored = await cp.registry.get('crm');
+    expect(stored).toMatchObject({ name: 'crm', url: service.url, health_url: 'http://127.0.0.1:9/crm/ping', version: '1.0.0', tags: ['crm'], ttl_seconds: 30 });
+
+    await until(() => events.filter((e) => e.type === 'renewed').length >= 2, 3000, 'renewals');
+    expect(cp.requests.filter((r) => r === 'PUT /ops/services/:name/heartbeat').length).toBeGreaterThanOrEqual(2);
+    expect(cp.requests.filter((r) => r === 'POST /ops/register')).toHaveLength(1);
+    const renewed = await cp.registry.get('crm');
+    expect(Date.parse(renewed!.last_seen)).toBeGreaterThan(Date.parse(stored!.last_seen));
+  });
+
+  it('survives a control plane restart that lost its state, and registers again', async () => {
+    const first = await startControlPlane();
+    const { client, events } = start({ controlPlaneUrl: first.url });
+    expect(await client.waitUntilRegistered(5000)).toBe(true);
+
+    await first.close();
+    await until(() => client.state() === 'unreachable', 3000, 'unreachable after stop');
+    expect(events.at(-1)!.type).toBe('failed');
+
+    // The same port, a fresh in-memory registry: the heartbeat gets a 404 and the client joins again.
+    const second = await controlPlane({ port: first.port });
+    await until(async () => (await second.registry.get('crm')) !== null, 5000, 're-registration');
+    await until(() => client.state() === 'registered', 3000, 'registered again');
+    expect(second.requests).toContain('POST /ops/register');
+    await until(() => second.requests.includes('PUT /ops/services/:name/heartbeat'), 3000, 'heartbeat after restart');
+  });
+
+  it('resumes heartbeats against a restarted control plane that kept its state', async () => {
+    const store = memoryRegistryStore();
+    const first = await startControlPlane({ store });
+    const { client } = start({ controlPlaneUrl: first.url });
+    expect(await client.waitUntilRegistered(5000)).toBe(true);
+    await first.close();
+    await until(() => client.state() === 'unreachable', 3000, 'unreachable');
+    const second = await controlPlane({ port: first.port, store });
+    await until(() => client.state() === 'registered', 5000, 'registered again');
+    expect(await second.registry.get('crm')).not.toBeNull();
+  });
+
+  it('deregisters on stop and then goes quiet', async () => {
+    const cp = await controlPlane();
+    const { client, events } = start({ controlPlaneUrl: cp.url });
+    expect(await client.waitUntilRegistered(5000)).toBe(true);
+    await client.stop();
+    expect(client.state()).toBe('stopped');
+    expect(await cp.registry.get('crm')).toBeNull();
+    expect(events.at(-1)).toEqual({ type: 'deregistered' });
+    const count = cp.requests.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cp.requests.length).toBe(count);
+    await client.stop();
+    expect(await client.waitUntilRegistered(10)).toBe(false);
+  });
+
+  it('stops (and deregisters) when its signal aborts', async () => {
+    const cp = await controlPlane();
+    const controller = new AbortController();
+    const { client, events } = start({ controlPlaneUrl: cp.url, signal: controller.signal });
+    expect(await client.waitUntilRegistered(5000)).toBe(true);
+    controller.abort();
+    await until(() => events.some((e) => e.type === 'deregistered'), 3000, 'deregistered');
+    expect(client.state()).toBe('stopped');
+    expect(await cp.registry.get('crm')).toBeNull();
+  });
+
+  it('reports a refusal as permanent without throwing, and keeps trying at its interval', async () => {
+    const cp = await controlPlane();
+    const { client, events } = start({ controlPlaneUrl: cp.url, auth: { roles: ['viewer'] } });
+    await until(() => client.state() === 'rejected', 3000, 'rejected');
+    const refusal = events.find((e) => e.type === 'failed');
+    expect(refusal).toMatchObject({ permanent: true, error: expect.stringContaining('answered 403') });
+    // A 403 is not retried by p-retry, but the next tick tries again (an operator may fix the roles).
+    await until(() => cp.requests.filter((r) => r === 'POST /ops/register').length >= 2, 3000, 'a second try');
+    expect(await cp.registry.get('crm')).toBeNull();
+  });
+
+  it('sends a bearer token from a function before every request', async () => {
+    const cp = await controlPlane();
+    let calls = 0;
+    const { client } = start({ controlPlaneUrl: cp.url, auth: { bearer: () => `token-${++calls}`, roles: ['operator'] } });
+    expect(await client.waitUntilRegistered(5000)).toBe(true);
+    await until(() => calls >= 2, 3000, 'token refresh');
+  });
+
+  it('stops promptly without throwing when the control plane is away', async () => {
+    const port = await laterPort();
+    const { client, events } = start({ controlPlaneUrl: `http://127.0.0.1:${port}`, deregisterTimeoutMs: 500 });
+    await until(() => events.length > 0, 3000, 'a first attempt');
+    const started = Date.now();
+    await client.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(client.state()).toBe('stopped');
+  });
+
+  it('throws at once on a bad service description or control plane URL', () => {
+    const bad = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        expect(isAetherError(error) && error.code).toBe('validation_failed');
+        return (error as { errors: { field: string }[] }).errors.map((e) => e.field);
+      }
+      throw new Error('expected a throw');
+    };
+    expect(bad(() => registerSelf({ controlPlaneUrl: 'http://x', service: { name: 'bad name', url: 'nope' }, auth: {} }))).toEqual(['service.name', 'service.url']);
+    expect(bad(() => registerSelf({ controlPlaneUrl: 'ftp://x', service, auth: {} }))).toEqual(['controlPlaneUrl']);
+    expect(bad(() => registerSelf({ controlPlaneUrl: 'http://x', service, auth: {}, ttlSeconds: 1 }))).toEqual(['ttlSeconds']);
+  });
+});
