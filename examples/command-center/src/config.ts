@@ -33,7 +33,18 @@ export const envSchema = z
       .string()
       .optional()
       .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^/]+/.test(v), { message: 'must be a postgres:// or postgresql:// URL' }),
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)')
+      .default('public'),
     INSTANCE_ID: z.string().min(1).max(200).optional(),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().describe('How other services reach this one (default: the listen address)'),
+    SELF_REGISTER: bool('SELF_REGISTER'),
+    SELF_REGISTER_TOKEN: z.string().min(1).optional(),
+    REGISTRY_PROBE_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(15),
+    REGISTRY_PROBE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
+    REGISTRY_PROBE_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1024).default(16),
+    REGISTRY_CRITICAL_FOR_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(604_800).default(300),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
@@ -46,6 +57,11 @@ export const envSchema = z
 /** Variables that only some settings require; checked beside the schema so every problem is reported at once. */
 const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: string; variables: string[] }[] = [
   { when: (env) => env.AUTH_MODE === 'jwt', because: 'AUTH_MODE=jwt', variables: ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL'] },
+  {
+    when: (env) => env.AUTH_MODE === 'jwt' && !/^(false|0|no|off)$/i.test(env.SELF_REGISTER ?? ''),
+    because: 'AUTH_MODE=jwt (the server registers itself; set SELF_REGISTER=false to skip that)',
+    variables: ['SELF_REGISTER_TOKEN'],
+  },
 ];
 
 export type Config = z.output<typeof envSchema>;

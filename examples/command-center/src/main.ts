@@ -1,4 +1,5 @@
 import { isAetherError } from '@aetherlink/core';
+import { registerSelf, type SelfRegistration } from '@aetherlink/registry';
 import { ConfigError, loadConfig } from './config.js';
 import { createCommandCenter } from './server.js';
 
@@ -29,19 +30,24 @@ process.on('unhandledRejection', (reason) => {
   cc.app.log.error({ err: reason }, 'an unhandled promise rejection was caught; the server keeps running');
 });
 
+let self: SelfRegistration | undefined;
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     cc.app.log.info(`${signal} received; shutting down`);
-    cc.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        cc.app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // Deregister while the server can still answer its own DELETE, then close.
+    Promise.resolve(self?.stop())
+      .catch(() => undefined)
+      .then(() => cc.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          cc.app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }
 
@@ -49,6 +55,15 @@ try {
   const address = await cc.app.listen({ port: config.PORT, host: config.HOST });
   cc.app.log.info(`AetherLink command center ${cc.version} (${cc.instance}) listening on ${address}`);
   process.stdout.write(`listening on ${address}\n`);
+  if (config.SELF_REGISTER !== false) {
+    // Instances sharing one database each register under their own name.
+    const name = config.DATABASE_URL ? `${config.SERVICE_NAME}-${cc.instance.replace(/[^A-Za-z0-9._-]/g, '-')}` : config.SERVICE_NAME;
+    self = registerSelf({
+      controlPlaneUrl: address.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
+      service: { name, url: config.PUBLIC_URL ?? address, version: cc.version, tags: ['control-plane'] },
+      auth: config.AUTH_MODE === 'jwt' ? { bearer: config.SELF_REGISTER_TOKEN! } : { roles: ['operator'] },
+    });
+  }
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =

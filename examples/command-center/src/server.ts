@@ -23,6 +23,7 @@ import {
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
+import { createHealthChecker, createRegistry, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from './config.js';
@@ -36,6 +37,8 @@ export interface CommandCenter {
   app: FastifyInstance;
   bus: EventBus;
   audit: AuditLog;
+  registry: Registry;
+  checker: HealthChecker;
   routes: AnyRouteSpec[];
   stores: Stores;
   config: Config;
@@ -77,9 +80,13 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
   // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
   const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
   const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
+  const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000 });
+  const checker = createHealthChecker({ registry, concurrency: config.REGISTRY_PROBE_CONCURRENCY, timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS });
   const loops: Loop[] = [
     createLoop({ name: 'deliveries', intervalMs: config.DELIVERY_POLL_MS, leader: soleLeader(), run: (signal) => worker.runOnce(signal), onError: onLoopError('deliveries') }),
     createLoop({ name: 'lease-expiry', intervalMs: 5000, leader, run: () => stores.deliveries.releaseExpired(Date.now()), onError: onLoopError('lease-expiry') }),
+    createLoop({ name: 'registry-probe', intervalMs: config.REGISTRY_PROBE_INTERVAL_SECONDS * 1000, leader, run: (signal) => checker.checkAll({ signal }), onError: onLoopError('registry-probe') }),
+    createLoop({ name: 'registry-leases', intervalMs: 5000, leader, run: () => registry.expireLeases(), onError: onLoopError('registry-leases') }),
   ];
 
   const ping = (path: string) =>
@@ -106,7 +113,15 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
       loops: loops.map((l) => ({ name: l.name, active: l.active(), last_run: l.lastRun() === null ? null : new Date(l.lastRun()!).toISOString() })),
     }),
   });
-  const routes: AnyRouteSpec[] = [ping('/ops/ping'), ping('/ping'), instanceRoute, ...eventRoutes({ bus }), ...auditRoutes({ audit }), ...dashboardRoutes()];
+  const routes: AnyRouteSpec[] = [
+    ping('/ops/ping'),
+    ping('/ping'),
+    instanceRoute,
+    ...registryRoutes({ registry, checker }),
+    ...eventRoutes({ bus }),
+    ...auditRoutes({ audit }),
+    ...dashboardRoutes(),
+  ];
   let openapi: Record<string, unknown> | undefined;
   routes.push(
     defineRoute({
@@ -134,6 +149,8 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     app,
     bus,
     audit,
+    registry,
+    checker,
     routes,
     stores,
     config,
@@ -142,7 +159,10 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     loops,
     async close() {
       await Promise.all(loops.map((l) => l.stop()));
+      // Ends long-polling change-feed waits, which would otherwise hold app.close() up.
+      registry.close();
       await app.close();
+      await checker.close();
       await audit.close();
       bus.close();
       await leader.close?.();

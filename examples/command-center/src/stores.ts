@@ -16,11 +16,11 @@ export interface OpenedStores {
  */
 export async function openStores(config: Config, instance: string): Promise<OpenedStores> {
   if (config.DATABASE_URL) {
-    const { openPostgresStores, postgresLeaderElection } = await import('@aetherlink/adapters/postgres');
-    const stores = await openPostgresStores({ connectionString: config.DATABASE_URL, instanceId: instance });
-    const leader = postgresLeaderElection({ connectionString: config.DATABASE_URL, instanceId: instance });
+    const { openPostgresStores } = await import('@aetherlink/adapters/postgres');
+    const stores = await openPostgresStores({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, instanceId: instance });
     const url = new URL(config.DATABASE_URL);
-    return { stores, leader, where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}` };
+    const schema = config.DATABASE_SCHEMA === 'public' ? '' : ` schema ${config.DATABASE_SCHEMA}`;
+    return { stores, leader: stores.leader, where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}${schema}` };
   }
   const stores = sqliteStores({ path: config.AETHERLINK_DB });
   return { stores, leader: soleLeader(), where: `sqlite ${config.AETHERLINK_DB}` };

@@ -28,7 +28,9 @@ describe('loadConfig', () => {
 
   it('requires the JWT variables in jwt mode, alongside other problems', () => {
     const problems = problemsOf({ AUTH_MODE: 'jwt', JWT_ISSUER: 'https://sso', JWT_JWKS_URL: 'ftp://nope', PORT: 'x' });
-    expect(problems.map((p) => p.variable).sort()).toEqual(['JWT_AUDIENCE', 'JWT_JWKS_URL', 'PORT']);
+    expect(problems.map((p) => p.variable).sort()).toEqual(['JWT_AUDIENCE', 'JWT_JWKS_URL', 'PORT', 'SELF_REGISTER_TOKEN']);
+    const selfOff = problemsOf({ AUTH_MODE: 'jwt', SELF_REGISTER: 'false' });
+    expect(selfOff.map((p) => p.variable).sort()).toEqual(['JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL']);
   });
 
   it('reads booleans strictly', () => {

@@ -56,13 +56,44 @@ describe('command center routes (DESIGN §4)', () => {
     await expect.poll(() => sink.records().length).toBe((body.total_requests as number) + 1);
   });
 
+  it('registers a service, probes it and aggregates health worst-first (the seed API)', async () => {
+    const healthy = createServer((_req, res) => res.setHeader('content-type', 'application/json').end('{"status":"ok"}'));
+    await new Promise<void>((r) => healthy.listen(0, '127.0.0.1', r));
+    const port = (healthy.address() as AddressInfo).port;
+    try {
+      const reg = await fetch(`${url}/ops/register`, {
+        method: 'POST',
+        headers: { 'x-user-roles': 'operator', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'billing', url: `http://127.0.0.1:${port}`, version: '2.4.1', roles_required: ['operator'], tags: ['pay'] }),
+      });
+      expect(reg.status).toBe(200);
+      const services = await get('/ops/services', 'operator');
+      expect(services.body).toMatchObject({ count: 1, services: [{ name: 'billing', health_url: `http://127.0.0.1:${port}/ping`, version: '2.4.1', tags: ['pay'], status: 'down' }] });
+      const health = await get('/ops/health?fresh=true', 'operator');
+      expect(health.body).toMatchObject({ status: 'ok', services: [{ name: 'billing', status: 'ok', error: null }] });
+      expect((await get('/ops/health', 'viewer')).status).toBe(403);
+      const del = await fetch(`${url}/ops/services/billing`, { method: 'DELETE', headers: { 'x-user-roles': 'operator' } });
+      expect(del.status).toBe(200);
+      const again = await fetch(`${url}/ops/services/billing`, { method: 'DELETE', headers: { 'x-user-roles': 'operator' } });
+      expect(again.status).toBe(404);
+      const events = await get('/events/recent?event_type=service.*', 'viewer');
+      expect((events.body.events as { type: string }[]).map((e) => e.type)).toEqual(['service.unregistered', 'service.registered']);
+    } finally {
+      await new Promise<void>((r) => healthy.close(() => r()));
+    }
+  });
+
   it('GET /openapi.json documents every route', async () => {
     const { body } = await get('/openapi.json');
     const paths = Object.keys(body.paths as object).sort();
     expect(paths).toEqual(
-      ['/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream', '/openapi.json', '/ops/instance', '/ops/ping', '/ping'].sort(),
+      [
+        '/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
+        '/openapi.json', '/ops/instance', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
+        '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
+      ].sort(),
     );
-    expect(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path).sort()).toEqual(paths);
+    expect([...new Set(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path))].sort()).toEqual(paths);
   });
 });
 
@@ -82,6 +113,7 @@ describe('command center with AUTH_MODE=jwt', () => {
         LOG_LEVEL: 'silent',
         AUDIT_LOG: 'off',
         AETHERLINK_DB: ':memory:',
+        SELF_REGISTER: 'false',
         AUTH_MODE: 'jwt',
         JWT_ISSUER: 'https://sso.example/realms/ops',
         JWT_AUDIENCE: 'aetherlink',
