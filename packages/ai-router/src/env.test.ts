@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAetherError } from '@aetherlink/core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
+import { parseDescriptor, routerFromDescriptor } from './descriptor.js';
+import { routerFromEnv } from './env.js';
+import type { Router } from './types.js';
+
+let fake: FakeLlmServer;
+let dir: string;
+beforeAll(async () => {
+  fake = await startFakeLlmServer();
+  dir = mkdtempSync(join(tmpdir(), 'ai-router-'));
+});
+afterAll(async () => {
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => fake.reset());
+let routers: Router[] = [];
+afterEach(() => {
+  for (const r of routers) r.close();
+  routers = [];
+});
+const keep = (r: Router) => (routers.push(r), r);
+
+function problems(fn: () => unknown): { message: string; fields: string[] } {
+  try {
+    fn();
+  } catch (error) {
+    if (!isAetherError(error)) throw error;
+    return { message: error.message, fields: (error.errors ?? []).map((e) => e.field) };
+  }
+  throw new Error('expected it to throw');
+}
+
+describe('routerFromEnv', () => {
+  it('builds the seed’s providers in PROVIDER_ORDER from the DESIGN §4 variables', async () => {
+    fake.set('c', { kind: 'status', status: 500 });
+    fake.set('o', { kind: 'ok', text: 'from openai' });
+    const router = keep(
+      routerFromEnv({
+        PROVIDER_ORDER: 'claude, openai ,ollama',
+        ANTHROPIC_BASE_URL: fake.baseUrl('c', 'anthropic'),
+        ANTHROPIC_API_KEY: 'sk-ant-secret',
+        ANTHROPIC_MODEL: 'claude-x',
+        OPENAI_BASE_URL: fake.baseUrl('o', 'openai'),
+        OPENAI_API_KEY: 'sk-openai-secret',
+        OPENAI_MODEL: 'gpt-x',
+        OLLAMA_BASE_URL: fake.baseUrl('l', 'ollama'),
+        OLLAMA_MODEL: 'llama-x',
+      }),
+    );
+    expect(router.providerNames()).toEqual(['claude', 'openai', 'ollama']);
+    expect(router.providers().map((p) => [p.name, p.vendor, p.model])).toEqual([
+      ['claude', 'anthropic', 'claude-x'],
+      ['openai', 'openai', 'gpt-x'],
+      ['ollama', 'ollama', 'llama-x'],
+    ]);
+    const result = await router.chat({ messages: [{ role: 'user', content: 'hi' }] });
+    expect(result.used_provider).toBe('openai');
+    expect(fake.requests('c')[0]?.headers['x-api-key']).toBe('sk-ant-secret');
+    expect(fake.requests('o')[0]?.headers.authorization).toBe('Bearer sk-openai-secret');
+  });
+
+  it('defaults to the seed’s order, leaving out vendors with nothing configured', () => {
+    expect(keep(routerFromEnv({})).providerNames()).toEqual(['ollama']);
+    expect(keep(routerFromEnv({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', ANTHROPIC_API_KEY: 'k' })).providerNames()).toEqual(['claude', 'ollama', 'openai']);
+    expect(keep(routerFromEnv({ PROVIDER_ORDER: 'anthropic', ANTHROPIC_API_KEY: 'k' })).providerNames()).toEqual(['claude']);
+  });
+
+  it('names every bad variable at once and never shows a key', () => {
+    const { message, fields } = problems(() =>
+      routerFromEnv({ PROVIDER_ORDER: 'claude,gemini,openai', OPENAI_BASE_URL: 'not a url', OLLAMA_BASE_URL: 'ftp://x', ANTHROPIC_API_KEY: 'sk-ant-very-secret' }),
+    );
+    expect(fields).toEqual(['OPENAI_BASE_URL', 'OLLAMA_BASE_URL', 'PROVIDER_ORDER']);
+    expect(message).toContain('OPENAI_BASE_URL: must be an http(s) URL');
+    expect(message).not.toContain('sk-ant-very-secret');
+    const second = problems(() => routerFromEnv({ PROVIDER_ORDER: 'claude,gemini,openai,claude' }));
+    expect(second.fields).toEqual(['PROVIDER_ORDER', 'PROVIDER_ORDER', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY']);
+    expect(second.message).toContain('PROVIDER_ORDER: unknown provider "gemini"');
+    expect(second.message).toContain('ANTHROPIC_API_KEY: is required to call api.anthropic.com');
+  });
+
+  it('needs no key for a self-hosted OpenAI-compatible server', () => {
+    expect(keep(routerFromEnv({ PROVIDER_ORDER: 'openai', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' })).providerNames()).toEqual(['openai']);
+  });
+
+  it('reads the YAML descriptor named by AI_PROVIDERS_FILE; PROVIDER_ORDER may reorder it', async () => {
+    const file = join(dir, 'ai-providers.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+defaults:
+  retries: 0
+  timeout_ms: 4000
+providers:
+  claude:
+    vendor: anthropic
+    model: claude-yaml
+    base_url: ${fake.baseUrl('yc', 'anthropic')}
+    tier: primary
+    capabilities: [summarize_activity, extract_lead, classify_intent]
+    breaker: { volume_threshold: 2, reset_timeout_ms: 60000 }
+  local:
+    vendor: ollama
+    model: llama-yaml
+    base_url: ${fake.baseUrl('yl', 'ollama')}
+    tier: local
+    weight: 2
+fallback_order: [claude, local]
+`,
+    );
+    fake.set('yc', { kind: 'status', status: 503 });
+    fake.set('yl', { kind: 'ok', text: 'local summary' });
+    const router = keep(routerFromEnv({ AI_PROVIDERS_FILE: file, ANTHROPIC_API_KEY: 'sk-from-env' }));
+    expect(router.providerNames()).toEqual(['claude', 'local']);
+    const result = await router.run('summarize-activity', 'two calls');
+    expect(result).toMatchObject({ used_provider: 'local', output: { summary: 'local summary' } });
+    expect(fake.requests('yc')[0]?.headers['x-api-key']).toBe('sk-from-env');
+    expect(router.health().claude).toMatchObject({ tier: 'primary', model: 'claude-yaml' });
+    await router.run('summarize-activity', 'again');
+    expect(router.health().claude?.breaker).toBe('open');
+
+    expect(keep(routerFromEnv({ AI_PROVIDERS_FILE: file, PROVIDER_ORDER: 'local,claude' })).providerNames()).toEqual(['local', 'claude']);
+    expect(problems(() => routerFromEnv({ AI_PROVIDERS_FILE: file, PROVIDER_ORDER: 'openai' })).fields).toEqual(['PROVIDER_ORDER']);
+    expect(problems(() => routerFromEnv({ AI_PROVIDERS_FILE: join(dir, 'missing.yaml') })).message).toMatch(/AI_PROVIDERS_FILE: cannot read .*ENOENT/);
+  });
+});
+
+describe('the YAML descriptor', () => {
+  it('names each bad entry by its path', () => {
+    const { message, fields } = problems(() =>
+      parseDescriptor(`providers:
+  claude:
+    vendor: gemini
+    timeout_ms: -1
+    api_key: sk-should-not-be-here
+fallback_order: []
+`),
+    );
+    expect(fields).toEqual(expect.arrayContaining(['providers.claude.vendor', 'providers.claude.timeout_ms', 'providers.claude.api_key', 'fallback_order']));
+    expect(message).toContain('providers.claude.vendor: must be anthropic, openai or ollama');
+    expect(problems(() => parseDescriptor('providers: [unclosed')).message).toMatch(/not valid YAML/);
+  });
+
+  it('rejects fallback cycles, unknown intents and unset key variables', () => {
+    const descriptor = parseDescriptor(`providers:
+  a: { vendor: ollama, fallbacks: [b] }
+  b: { vendor: openai, base_url: "http://127.0.0.1:9/v1", fallbacks: [a], api_key_env: VLLM_KEY }
+intents:
+  write-poem: { capability: poetry }
+`);
+    const { fields, message } = problems(() => routerFromDescriptor(descriptor, { env: {} }));
+    expect(fields).toEqual(['providers.b.api_key_env', 'intents.write-poem']);
+    expect(message).toContain('VLLM_KEY, which is not set');
+    expect(problems(() => routerFromDescriptor(descriptor, { env: { VLLM_KEY: 'k' }, intents: [] })).message).toContain('intents.write-poem');
+    const cyclic = parseDescriptor(`providers:
+  a: { vendor: ollama, fallbacks: [b] }
+  b: { vendor: ollama, fallbacks: [a] }
+`);
+    expect(problems(() => routerFromDescriptor(cyclic, { env: {} })).message).toContain('fallbacks.a: cycle a → b → a');
+  });
+
+  it('maps settings, strategy, hedging and intent overrides onto the router', async () => {
+    fake.set('d1', { kind: 'ok', text: 'one' });
+    fake.set('d2', { kind: 'ok', text: '{"intent":"billing","confidence":0.8}' });
+    const router = keep(
+      routerFromDescriptor(
+        parseDescriptor(`providers:
+  one: { vendor: ollama, base_url: "${fake.baseUrl('d1', 'ollama')}", model: m1 }
+  two: { vendor: openai, base_url: "${fake.baseUrl('d2', 'openai')}", model: m2 }
+strategy: order
+deadline_ms: 5000
+max_attempts: 4
+hedge: { after_ms: 1000 }
+intents:
+  classify-intent: { order: [two] }
+`),
+        { env: {} },
+      ),
+    );
+    await expect(router.run('classify-intent', 'my invoice')).resolves.toMatchObject({ used_provider: 'two', output: { intent: 'billing' } });
+    await expect(router.chat({ messages: [{ role: 'user', content: 'x' }] })).resolves.toMatchObject({ used_provider: 'one' });
+  });
+});

@@ -1,0 +1,129 @@
+import { AetherError, type FieldError } from '@aetherlink/core';
+import { z } from 'zod';
+import { loadDescriptor, routerFromDescriptor, type DescriptorRouterOptions } from './descriptor.js';
+import { anthropicProvider } from './providers/anthropic.js';
+import { ollamaProvider } from './providers/ollama.js';
+import { openaiProvider } from './providers/openai.js';
+import { createRouter } from './router.js';
+import type { Provider, Router } from './types.js';
+
+/**
+ * The environment variables the router reads (DESIGN §4), plus the optional descriptor path.
+ * @example for (const name of ROUTER_ENV_VARIABLES) console.log(name, name.endsWith('_KEY') ? '(hidden)' : process.env[name])
+ */
+export const ROUTER_ENV_VARIABLES = [
+  'PROVIDER_ORDER',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_MODEL',
+  'OPENAI_BASE_URL',
+  'OPENAI_API_KEY',
+  'OPENAI_MODEL',
+  'OLLAMA_BASE_URL',
+  'OLLAMA_MODEL',
+  'AI_PROVIDERS_FILE',
+] as const;
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be provider names, comma-separated')).min(1, 'must name at least one provider'));
+
+/**
+ * The router's variables, validated (cross-variable rules are `routerFromEnv`'s).
+ * @example routerEnvSchema.safeParse({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }).success // true
+ */
+export const routerEnvSchema = z.object({
+  PROVIDER_ORDER: list.optional(),
+  ANTHROPIC_BASE_URL: httpUrl.optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_MODEL: z.string().min(1).max(200).optional(),
+  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).max(200).optional(),
+  OLLAMA_BASE_URL: httpUrl.optional(),
+  OLLAMA_MODEL: z.string().min(1).max(200).optional(),
+  AI_PROVIDERS_FILE: z.string().min(1).optional(),
+});
+export type RouterEnv = z.output<typeof routerEnvSchema>;
+
+export type RouterFromEnvOptions = Omit<DescriptorRouterOptions, 'env' | 'order'>;
+
+// The seed's names; `anthropic` is accepted for `claude`.
+const ALIASES: Record<string, string> = { anthropic: 'claude' };
+const BUILT_IN = ['claude', 'ollama', 'openai'] as const;
+
+/**
+ * Builds the router from the environment (DESIGN §4). Every bad variable is named in one `config_invalid`
+ * error; key values are never shown. With `AI_PROVIDERS_FILE`, providers come from the YAML descriptor and
+ * `PROVIDER_ORDER` may reorder them.
+ * @example const router = routerFromEnv(process.env, { bus, clock })
+ */
+export function routerFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, options: RouterFromEnvOptions = {}): Router {
+  const present: Record<string, string> = {};
+  for (const name of ROUTER_ENV_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') present[name] = value.trim();
+  }
+  const parsed = routerEnvSchema.safeParse(present);
+  const problems: FieldError[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'environment'), message: issue.message, in: 'env' }));
+  // Bad variables are dropped so the checks below still run: every problem is reported at once.
+  const bad = new Set(problems.map((p) => p.field));
+  const vars = (parsed.success ? parsed.data : routerEnvSchema.parse(Object.fromEntries(Object.entries(present).filter(([k]) => !bad.has(k))))) as RouterEnv;
+  const order = vars.PROVIDER_ORDER?.map((n) => ALIASES[n] ?? n);
+
+  if (vars.AI_PROVIDERS_FILE && problems.length === 0) {
+    let descriptor;
+    try {
+      descriptor = loadDescriptor(vars.AI_PROVIDERS_FILE);
+    } catch (error) {
+      fail([{ field: 'AI_PROVIDERS_FILE', message: (error as Error).message, in: 'env' }]);
+    }
+    try {
+      return routerFromDescriptor(descriptor, { ...options, env, ...(order ? { order } : {}) });
+    } catch (error) {
+      const errors = (error as AetherError).errors ?? [];
+      fail(errors.length ? errors.map((e) => ({ ...e, field: e.field === 'order' ? 'PROVIDER_ORDER' : `AI_PROVIDERS_FILE ${e.field}` })) : [{ field: 'AI_PROVIDERS_FILE', message: (error as Error).message, in: 'env' }]);
+    }
+  }
+
+  if (!vars.AI_PROVIDERS_FILE) {
+    for (const name of order ?? []) {
+      if (!(BUILT_IN as readonly string[]).includes(name)) problems.push({ field: 'PROVIDER_ORDER', message: `unknown provider "${name}"; use ${BUILT_IN.join(', ')} (or set AI_PROVIDERS_FILE)`, in: 'env' });
+    }
+    if (order && new Set(order).size !== order.length) problems.push({ field: 'PROVIDER_ORDER', message: 'names a provider twice', in: 'env' });
+  }
+  const chosen = order ?? BUILT_IN.filter((n) => n === 'ollama' || (n === 'claude' ? vars.ANTHROPIC_API_KEY || vars.ANTHROPIC_BASE_URL : vars.OPENAI_API_KEY || vars.OPENAI_BASE_URL));
+  if (chosen.includes('claude') && !vars.ANTHROPIC_API_KEY && !bad.has('ANTHROPIC_BASE_URL') && isHost(vars.ANTHROPIC_BASE_URL, 'api.anthropic.com')) {
+    problems.push({ field: 'ANTHROPIC_API_KEY', message: 'is required to call api.anthropic.com (PROVIDER_ORDER includes claude)', in: 'env' });
+  }
+  if (chosen.includes('openai') && !vars.OPENAI_API_KEY && !bad.has('OPENAI_BASE_URL') && isHost(vars.OPENAI_BASE_URL, 'api.openai.com')) {
+    problems.push({ field: 'OPENAI_API_KEY', message: 'is required to call api.openai.com (PROVIDER_ORDER includes openai)', in: 'env' });
+  }
+  if (problems.length) fail(problems);
+
+  const providers: Record<string, Provider> = {};
+  for (const name of chosen) {
+    if (name === 'claude') {
+      providers.claude = anthropicProvider({ env: {}, ...opt('baseUrl', vars.ANTHROPIC_BASE_URL), ...opt('apiKey', vars.ANTHROPIC_API_KEY), ...opt('model', vars.ANTHROPIC_MODEL) });
+    } else if (name === 'openai') {
+      providers.openai = openaiProvider({ env: {}, ...opt('baseUrl', vars.OPENAI_BASE_URL), ...opt('apiKey', vars.OPENAI_API_KEY), ...opt('model', vars.OPENAI_MODEL) });
+    } else {
+      providers.ollama = ollamaProvider({ env: {}, ...opt('baseUrl', vars.OLLAMA_BASE_URL), ...opt('model', vars.OLLAMA_MODEL) });
+    }
+  }
+  return createRouter({ providers, order: chosen, ...options });
+}
+
+function opt<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+function isHost(url: string | undefined, host: string): boolean {
+  return url === undefined || new URL(url).hostname === host;
+}
+
+function fail(errors: FieldError[]): never {
+  throw new AetherError('config_invalid', `the AI router environment is invalid:\n${errors.map((e) => `  - ${e.field}: ${e.message}`).join('\n')}`, { errors });
+}
