@@ -284,7 +284,8 @@ async function storm(ai: AiRouter): Promise<Part> {
  * their own process, and bookkeeping under a failure storm. Every figure beside its baseline from this run.
  */
 export default async function aiRouterBench(): Promise<BenchReport> {
-  const ai = (await import(new URL('../packages/ai-router/dist/index.js', import.meta.url).href)) as AiRouter;
+  // The built package (this file runs without the source condition): the code users install.
+  const ai = (await import('@aetherlink/ai-router')) as AiRouter;
   const only = (process.env.BENCH_AI_PARTS ?? 'overhead,storm,failover').split(',');
   const parts: Part[] = [];
   if (only.includes('overhead')) parts.push(await overhead(ai));

@@ -2,7 +2,7 @@
 // of SERVICES services through createHealthChecker; MODE=bare is a node:http keep-alive loop with the same
 // concurrency against the same server, the baseline. Prints one JSON line with its figures.
 import { Agent, request } from 'node:http';
-import { createHealthChecker, createRegistry } from '../../packages/registry/dist/index.js';
+import { createHealthChecker, createRegistry } from '@aetherlink/registry';
 
 const mode = process.env.MODE ?? 'checker';
 const base = process.env.URL;

@@ -23,6 +23,7 @@ import {
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
+import { aiRoutes, routerFromEnv, type Router } from '@aetherlink/ai-router';
 import { createHealthChecker, createRegistry, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -39,6 +40,7 @@ export interface CommandCenter {
   audit: AuditLog;
   registry: Registry;
   checker: HealthChecker;
+  ai: Router;
   routes: AnyRouteSpec[];
   stores: Stores;
   config: Config;
@@ -54,6 +56,10 @@ export interface CommandCenterOverrides {
   auditSinks?: AuditSink[];
   /** Stores opened by the caller (default: from AETHERLINK_DB or DATABASE_URL). */
   stores?: OpenedStores;
+  /** The AI router (tests point it at fake providers). Default: from the provider variables of `env`. */
+  aiRouter?: Router;
+  /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL. Default: process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -80,6 +86,8 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
   // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
   const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
   const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
+  // Provider variables are validated by the router itself; a bad one stops start-up naming it (never its value).
+  const ai = overrides.aiRouter ?? routerFromEnv(overrides.env ?? process.env, { bus });
   const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000 });
   const checker = createHealthChecker({ registry, concurrency: config.REGISTRY_PROBE_CONCURRENCY, timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS });
   const loops: Loop[] = [
@@ -89,15 +97,15 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     createLoop({ name: 'registry-leases', intervalMs: 5000, leader, run: () => registry.expireLeases(), onError: onLoopError('registry-leases') }),
   ];
 
-  const ping = (path: string) =>
+  const ping = (path: string, extra: () => Record<string, unknown> = () => ({})) =>
     defineRoute({
       method: 'GET',
       path,
       permission: 'public',
       summary: 'Liveness: the service name and version',
       tags: ['ops'],
-      response: z.object({ status: z.literal('ok'), service: z.string(), version: z.string() }),
-      handler: () => ({ status: 'ok', service: config.SERVICE_NAME, version: VERSION }),
+      response: z.object({ status: z.literal('ok'), service: z.string(), version: z.string(), providers: z.array(z.string()).optional() }),
+      handler: () => ({ status: 'ok', service: config.SERVICE_NAME, version: VERSION, ...extra() }),
     });
 
   const instanceRoute = defineRoute({
@@ -115,11 +123,13 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
   });
   const routes: AnyRouteSpec[] = [
     ping('/ops/ping'),
-    ping('/ping'),
+    // The seed's AI orchestrator answered /ping with its provider order.
+    ping('/ping', () => ({ providers: ai.providerNames() })),
     instanceRoute,
     ...registryRoutes({ registry, checker }),
     ...eventRoutes({ bus }),
     ...auditRoutes({ audit }),
+    ...aiRoutes({ router: ai }),
     ...dashboardRoutes(),
   ];
   let openapi: Record<string, unknown> | undefined;
@@ -151,6 +161,7 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     audit,
     registry,
     checker,
+    ai,
     routes,
     stores,
     config,
@@ -161,6 +172,7 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
       await Promise.all(loops.map((l) => l.stop()));
       // Ends long-polling change-feed waits, which would otherwise hold app.close() up.
       registry.close();
+      await ai.close();
       await app.close();
       await checker.close();
       await audit.close();

@@ -13,7 +13,7 @@ describe('command center routes (DESIGN §4)', () => {
   let url: string;
   const sink = memoryAuditSink();
   beforeAll(async () => {
-    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }), { auditSinks: [sink] });
+    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }), { auditSinks: [sink], env: {} });
     url = await listen(cc);
   });
   afterAll(() => cc.close());
@@ -24,9 +24,8 @@ describe('command center routes (DESIGN §4)', () => {
   };
 
   it('GET /ops/ping and /ping name the service and version', async () => {
-    for (const path of ['/ops/ping', '/ping']) {
-      expect(await get(path)).toEqual({ status: 200, body: { status: 'ok', service: 'aetherlink-command-center', version: cc.version } });
-    }
+    expect(await get('/ops/ping')).toEqual({ status: 200, body: { status: 'ok', service: 'aetherlink-command-center', version: cc.version } });
+    expect(await get('/ping')).toEqual({ status: 200, body: { status: 'ok', service: 'aetherlink-command-center', version: cc.version, providers: ['ollama'] } });
   });
 
   it('publishes, lists, counts and describes events with the seed shapes', async () => {
@@ -91,6 +90,7 @@ describe('command center routes (DESIGN §4)', () => {
         '/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
         '/openapi.json', '/ops/instance', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
         '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
+        '/orchestrate', '/providers/health', '/v1/chat/completions', '/v1/models',
       ].sort(),
     );
     expect([...new Set(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path))].sort()).toEqual(paths);
