@@ -1,4 +1,4 @@
-import type { DeliveryRecord, SendResult } from '@aetherlink/core';
+import { parseRetryAfter, type DeliveryRecord, type SendResult } from '@aetherlink/core';
 
 /**
  * POSTs a delivery's payload as JSON with its `webhook-id`; 2xx is success, 410 means the endpoint is gone,
@@ -12,7 +12,8 @@ export function jsonWebhookSender(options: { timeoutMs?: number; userAgent?: str
     try {
       res = await fetch(delivery.endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': options.userAgent ?? 'AetherLink-Webhooks', 'webhook-id': delivery.webhook_id, ...delivery.headers },
+        // Stored headers may add to these but never replace the ones receivers dedupe and parse on.
+        headers: { ...delivery.headers, 'content-type': 'application/json', 'user-agent': options.userAgent ?? 'AetherLink-Webhooks', 'webhook-id': delivery.webhook_id },
         body: JSON.stringify(delivery.payload),
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
         redirect: 'manual',
@@ -23,18 +24,7 @@ export function jsonWebhookSender(options: { timeoutMs?: number; userAgent?: str
     }
     await res.body?.cancel().catch(() => undefined);
     if (res.ok) return { ok: true, status: res.status };
-    const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+    const retryAfter = parseRetryAfter(res.headers, Date.now());
     return { ok: false, status: res.status, error: `HTTP ${res.status}`, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}), ...(res.status === 410 ? { gone: true } : {}) };
   };
-}
-
-/**
- * Retry-After as ms: delta-seconds or an HTTP date.
- * @example parseRetryAfter('120') // 120000
- */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }

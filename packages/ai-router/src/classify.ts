@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '@aetherlink/core';
 import type { FailureKind } from './types.js';
 
 /** A failed HTTP answer, classified: what kind of failure, a message for people, and the wait asked for. */
@@ -95,23 +96,8 @@ export function classifyStatus(status: number, bodyText: string, headers: Header
   return out('bad_request');
 }
 
-/**
- * Milliseconds a provider asked us to wait: `retry-after-ms` (OpenAI), else `retry-after` in seconds or as a date.
- * @example parseRetryAfter({ 'retry-after': '2' }, Date.now()) // 2000
- */
-export function parseRetryAfter(headers: Headers, now: number): number | undefined {
-  const ms = first(headers['retry-after-ms']);
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
-  const value = first(headers['retry-after'])?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
+// Retry-After is read by core's parser, shared with the webhook sender.
+export { parseRetryAfter };
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const CONNECTION_CODES = new Set([

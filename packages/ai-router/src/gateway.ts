@@ -1,4 +1,4 @@
-import { isAetherError, reply, type HttpResult } from '@aetherlink/core';
+import { isAetherError, reply, statusForCode, type HttpResult } from '@aetherlink/core';
 import type { ChatCompletionRequest } from './schemas.js';
 import type { AllFailedDetails, ChatRequest, ProviderInfo, RouteResult, Usage } from './types.js';
 
@@ -117,12 +117,13 @@ export function openAIError(message: string, type: string, code: string | null, 
   return { error: { message, type, code, param, ...extra } };
 }
 
-const BY_CODE: Record<string, [number, string]> = {
-  validation_failed: [400, 'invalid_request_error'],
-  bad_request: [400, 'invalid_request_error'],
-  rate_limited: [429, 'rate_limit_error'],
-  timeout: [504, 'timeout_error'],
-  unavailable: [503, 'service_unavailable'],
+// The OpenAI error type for each code the gateway answers itself; the status comes from core's one table.
+const OPENAI_TYPE: Record<string, string> = {
+  validation_failed: 'invalid_request_error',
+  bad_request: 'invalid_request_error',
+  rate_limited: 'rate_limit_error',
+  timeout: 'timeout_error',
+  unavailable: 'service_unavailable',
 };
 
 /**
@@ -139,8 +140,8 @@ export function gatewayError(error: unknown): HttpResult | undefined {
     if (typeof details.retry_after_seconds === 'number') headers['retry-after'] = String(details.retry_after_seconds);
     return reply(502, openAIError(error.message, 'upstream_error', 'all_providers_failed', null, { provider_errors: details.provider_errors ?? [] }), headers);
   }
-  const mapped = BY_CODE[error.code];
-  if (!mapped) return undefined;
+  const type = OPENAI_TYPE[error.code];
+  if (!type) return undefined;
   const field = error.errors?.[0]?.field ?? null;
-  return reply(mapped[0], openAIError(error.message, mapped[1], error.code, field));
+  return reply(statusForCode(error.code), openAIError(error.message, type, error.code, field));
 }

@@ -5,6 +5,8 @@ export { systemClock, createManualClock, sleep } from './clock.js';
 export type { Clock, ManualClock } from './clock.js';
 
 export { uuidv7 } from './ids.js';
+export { readJsonPath } from './json-path.js';
+export type { JsonPathResult } from './json-path.js';
 
 export { HEALTH_STATUSES, healthStatusSchema, compareHealth, worstStatus } from './health.js';
 export type { HealthStatus } from './health.js';
@@ -18,6 +20,7 @@ export {
   fromSeedShape,
   parseEventInput,
   parseTime,
+  isStorableText,
   normalizeEvent,
   toPublicEvent,
 } from './events/envelope.js';
@@ -49,6 +52,8 @@ export {
   auditStatsFrom,
   countAudit,
   decodeDeliveryCursor,
+  definedOnly,
+  deliveryIdTaken,
   emptyDeliveryCounts,
   emptySeverityCounts,
   encodeDeliveryCursor,
@@ -59,6 +64,7 @@ export {
   prefixRange,
   replayOf,
   ruleNameTaken,
+  timeParam,
   upsertOver,
 } from './stores/shared.js';
 export type {
@@ -109,6 +115,9 @@ export type { AuditStoreSinkOptions } from './audit/store-sink.js';
 export { defineRoute, reply, sse, isHttpResult, isSseResult } from './http/route.js';
 export type { HttpMethod, RouteContext, RouteSpec, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
 export { buildOpenApi } from './http/openapi.js';
+export { parseRetryAfter } from './http/retry-after.js';
+export { statusForCode, codeForStatus } from './http/status.js';
+export type { HeaderSource } from './http/retry-after.js';
 export type { OpenApiOptions } from './http/openapi.js';
 export { DEFAULT_BODY_LIMIT } from './http/adapter.js';
 export type { HttpAdapterOptions, SseLimits } from './http/adapter.js';

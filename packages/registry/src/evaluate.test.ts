@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateProbe, probeSettings } from './evaluate.js';
-import { readJsonPath } from './json-path.js';
+import { readJsonPath } from '@aetherlink/core';
 import type { ProbeResult } from './types.js';
 
 const ok = (overrides: Partial<ProbeResult> = {}): ProbeResult => ({ statusCode: 200, latencyMs: 5, error: null, ...overrides });

@@ -1,5 +1,5 @@
 import type { Check } from './schemas.js';
-import { readJsonPath } from './json-path.js';
+import { readJsonPath } from '@aetherlink/core';
 import type { JsonScalar, ProbeConditions, ProbeResult, ProbeVerdict } from './types.js';
 
 /**

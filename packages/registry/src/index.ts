@@ -6,8 +6,6 @@ export { probe } from './probe.js';
 export type { ProbeOptions } from './probe.js';
 
 export { evaluateProbe, probeSettings, DEFAULT_CONDITIONS } from './evaluate.js';
-export { readJsonPath } from './json-path.js';
-export type { JsonPathResult } from './json-path.js';
 export { leaseState, decideLease, effectiveStatus, leaseExpiresAt } from './leases.js';
 export { statusOnRegister, statusAfterProbe, reportsFailure } from './transitions.js';
 export { aggregateHealth } from './aggregate.js';

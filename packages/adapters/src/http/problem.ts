@@ -1,21 +1,4 @@
-import { isAetherError, type FieldError } from '@aetherlink/core';
-
-/** The one place an error code becomes an HTTP status. */
-const STATUS_BY_CODE: Record<string, number> = {
-  validation_failed: 400,
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  internal: 500,
-  upstream_failed: 502,
-  unavailable: 503,
-  timeout: 504,
-};
+import { codeForStatus, isAetherError, statusForCode, type FieldError } from '@aetherlink/core';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -32,10 +15,6 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
-
-const CODE_BY_STATUS: Record<number, string> = Object.fromEntries(
-  Object.entries(STATUS_BY_CODE).filter(([c]) => c !== 'validation_failed').map(([c, s]) => [s, c]),
-);
 
 export interface ProblemBody {
   type: string;
@@ -56,13 +35,7 @@ export interface Problem {
   unexpected: boolean;
 }
 
-/**
- * HTTP status for an AetherError code; unknown codes are 500.
- * @example statusForCode('not_found') // 404
- */
-export function statusForCode(code: string): number {
-  return STATUS_BY_CODE[code] ?? 500;
-}
+export { statusForCode };
 
 /**
  * Builds an RFC 9457 problem from anything thrown: AetherErrors by their code, framework and body-parser
@@ -153,5 +126,5 @@ function describeFrameworkError(e: FrameworkError, status: number): { code: stri
   if (kind === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || kind === 'request.size.invalid') {
     return { code: 'bad_request', detail: 'the Content-Length header does not match the body' };
   }
-  return { code: CODE_BY_STATUS[status] ?? 'bad_request', detail: e.message || TITLES[status] || 'the request was rejected' };
+  return { code: codeForStatus(status) ?? 'bad_request', detail: e.message || TITLES[status] || 'the request was rejected' };
 }

@@ -1,7 +1,8 @@
 import { systemClock, type Clock } from '@aetherlink/core';
 import { request, type Dispatcher } from 'undici';
-import { classifyNetworkError, classifyStatus } from '../classify.js';
-import { isProviderError, ProviderError } from '../errors.js';
+import { asProviderError } from '../_internal/entry.js';
+import { classifyStatus } from '../classify.js';
+import { ProviderError } from '../errors.js';
 import type { ProviderCallContext } from '../types.js';
 
 /** Transport options every HTTP provider accepts. */
@@ -172,21 +173,8 @@ export function parseChunk(text: string): Record<string, unknown> {
   throw new ProviderError('invalid_response', `a stream chunk is not a JSON object: ${excerpt(text)}`);
 }
 
-/**
- * Maps whatever a request threw: the router's own abort reason, a classified transport error, or `unknown`.
- * @example catch (e) { throw transportError(e, ctx.signal) }
- */
-export function transportError(error: unknown, signal: AbortSignal): ProviderError {
-  if (isProviderError(error)) return error;
-  if (signal.aborted) {
-    const reason: unknown = signal.reason;
-    return isProviderError(reason) ? reason : new ProviderError('cancelled', 'the call was cancelled', { cause: reason });
-  }
-  const failure = classifyNetworkError(error);
-  if (failure) return new ProviderError(failure.kind, failure.message, { cause: error });
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError('unknown', message, { cause: error });
-}
+/** Whatever a request threw, as a ProviderError (one mapping for the router and the providers). */
+export const transportError = (error: unknown, signal: AbortSignal): ProviderError => asProviderError(error, signal);
 
 /**
  * Joins a base URL and a path without doubling slashes.

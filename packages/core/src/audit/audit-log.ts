@@ -1,5 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { AuditStore } from '../stores/types.js';
+import { auditStatsFrom } from '../stores/shared.js';
+import { redactDeep } from './sinks.js';
 import { auditStoreSink } from './store-sink.js';
 
 /** One request, as the audit trail keeps it (DESIGN §3). `path` is the route template, never the raw URL. */
@@ -62,9 +64,6 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clock = options.clock ?? systemClock;
   const storeSink = options.store ? auditStoreSink(options.store, { clock }) : undefined;
   const sinks = [...(options.sinks ?? []), ...(storeSink ? [storeSink] : [])];
-  let total = 0;
-  let denied401 = 0;
-  let denied403 = 0;
   const byPath = new Map<string, number>();
   const byStatus = new Map<number, number>();
   let lastMs = Number.NaN;
@@ -89,10 +88,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         duration_ms: entry.duration_ms,
       };
       if (entry.principal !== undefined) record.principal = entry.principal;
-      if (entry.meta !== undefined) record.meta = entry.meta;
-      total++;
-      if (entry.status === 401) denied401++;
-      else if (entry.status === 403) denied403++;
+      // Redacted once here, so no sink or store ever holds a secret.
+      if (entry.meta !== undefined) record.meta = redactDeep(entry.meta) as Record<string, unknown>;
       byPath.set(entry.path, (byPath.get(entry.path) ?? 0) + 1);
       byStatus.set(entry.status, (byStatus.get(entry.status) ?? 0) + 1);
       for (const sink of sinks) sink.write(record);
@@ -103,13 +100,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         await storeSink.flush?.();
         return options.store.stats();
       }
-      return {
-        total_requests: total,
-        denied_401_unauthorized: denied401,
-        denied_403_forbidden: denied403,
-        by_path: Object.fromEntries([...byPath].sort((a, b) => b[1] - a[1])),
-        by_status: Object.fromEntries([...byStatus].map(([k, v]) => [String(k), v])),
-      };
+      return auditStatsFrom(byPath, byStatus);
     },
     async flush() {
       await Promise.all(sinks.map((s) => s.flush?.()));

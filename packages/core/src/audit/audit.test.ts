@@ -73,3 +73,16 @@ describe('createAuditLineSerializer', () => {
     }
   });
 });
+
+describe('createAuditLog with a store', () => {
+  it('stores redacted meta and answers stats from the store', async () => {
+    const { memoryAuditStore } = await import('../stores/memory/audit.js');
+    const store = memoryAuditStore();
+    const audit = createAuditLog({ service: 'cc', store });
+    audit.record({ ...entry('/x', 403), meta: { authorization: 'Bearer leak', keep: 1 } });
+    expect((await audit.stats()).denied_403_forbidden).toBe(1);
+    const [stored] = await store.query({ limit: 1 });
+    expect(stored!.meta).toEqual({ authorization: '[redacted]', keep: 1 });
+    await audit.close();
+  });
+});

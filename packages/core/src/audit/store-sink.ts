@@ -29,9 +29,16 @@ export function auditStoreSink(store: AuditStore, options: AuditStoreSinkOptions
   let timer: unknown;
   let writing: Promise<void> | undefined;
   let failing = false;
+  let closed = false;
 
   const schedule = () => {
-    if (timer === undefined) timer = clock.setTimeout(() => void flush(), interval);
+    if (timer === undefined && !closed) timer = clock.setTimeout(() => void flush(), interval);
+  };
+  const trim = () => {
+    if (pending.length > maxBuffered) {
+      dropped += pending.length - maxBuffered;
+      pending = pending.slice(-maxBuffered);
+    }
   };
   const flush = async (): Promise<void> => {
     if (timer !== undefined) clock.clearTimeout(timer);
@@ -47,10 +54,7 @@ export function auditStoreSink(store: AuditStore, options: AuditStoreSinkOptions
       (error: unknown) => {
         // Put the batch back in front, keep the newest within bounds, and try again later.
         pending = batch.concat(pending);
-        if (pending.length > maxBuffered) {
-          dropped += pending.length - maxBuffered;
-          pending = pending.slice(-maxBuffered);
-        }
+        trim();
         if (!failing) onError(error);
         failing = true;
         schedule();
@@ -62,12 +66,22 @@ export function auditStoreSink(store: AuditStore, options: AuditStoreSinkOptions
 
   return {
     write(record) {
+      if (closed) return;
       pending.push(record);
+      if (pending.length > maxBuffered) trim();
       if (pending.length >= batchSize && !writing) void flush();
       else schedule();
     },
     flush,
-    close: flush,
+    async close() {
+      // One last try; a store that is gone by now keeps what it could not take (counted in dropped()).
+      await flush();
+      closed = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      dropped += pending.length;
+      pending = [];
+    },
     dropped: () => dropped,
   };
 }

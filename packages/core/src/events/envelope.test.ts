@@ -77,6 +77,11 @@ describe('parseEventInput fast path', () => {
     { type: 'a.b', source: 's', data: undefined },
     { type: 'x'.repeat(201), source: 's' },
     { type: 'a.b', source: 's', time: '2026-01-01T00:00:00Z', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    { type: 'a.b', source: 's', constructor: 'x' },
+    { type: 'a.b', source: 's', toString: 'x' },
+    { type: 'a.b', source: 'lone \ud800 surrogate' },
+    { type: 'a.b', source: 's', id: 'nul\u0000inside' },
+    { type: 'a.b', source: 's', subject: 'emoji 🚀 fine' },
   ];
   it('accepts and rejects exactly what the schema does', () => {
     for (const input of inputs) {

@@ -14,21 +14,37 @@ export const eventTypeSchema = z
   .max(200)
   .regex(TYPE_PATTERN, 'must be dot-separated words of letters, digits, "-" or "_", e.g. "autoheal.failed"');
 
+/**
+ * True for text every store can keep: well-formed Unicode (no lone surrogates) and no NUL characters, which
+ * PostgreSQL refuses in text columns.
+ * @example isStorableText('ok') // true
+ */
+export function isStorableText(value: string): boolean {
+  return value.isWellFormed() && !value.includes('\u0000');
+}
+
+const text = (min: number, max: number, minMessage?: string) =>
+  z
+    .string()
+    .min(min, minMessage)
+    .max(max)
+    .refine(isStorableText, 'must be valid Unicode text without NUL characters');
+
 const timeSchema = z.iso.datetime({ offset: true, local: true, error: 'must be an ISO 8601 date-time' });
 
 /** What a publisher sends in the CloudEvents 1.0 shape; everything but `type` and `source` has a default. */
 export const eventInputSchema = z.strictObject({
   specversion: z.literal('1.0', { error: 'must be "1.0"' }).optional(),
-  id: z.string().min(1).max(200).optional(),
-  source: z.string().min(1, 'must not be empty').max(300),
+  id: text(1, 200).optional(),
+  source: text(1, 300, 'must not be empty'),
   type: eventTypeSchema,
   time: timeSchema.optional(),
-  datacontenttype: z.string().max(100).optional(),
-  dataschema: z.string().max(500).optional(),
+  datacontenttype: text(0, 100).optional(),
+  dataschema: text(0, 500).optional(),
   data: z.unknown().optional(),
   severity: severitySchema.optional(),
-  tenantid: z.string().min(1).max(200).optional(),
-  subject: z.string().max(500).optional(),
+  tenantid: text(1, 200).optional(),
+  subject: text(0, 500).optional(),
   traceparent: z.string().regex(TRACEPARENT_PATTERN, 'must be a W3C traceparent').optional(),
 });
 export type EventInput = z.input<typeof eventInputSchema>;
@@ -36,12 +52,12 @@ export type EventInput = z.input<typeof eventInputSchema>;
 /** The seed system's shape, still accepted by the publish endpoint. */
 export const seedEventInputSchema = z.strictObject({
   event_type: eventTypeSchema,
-  source: z.string().min(1, 'must not be empty').max(300),
+  source: text(1, 300, 'must not be empty'),
   payload: z.unknown().optional(),
   severity: severitySchema.optional(),
-  tenant_id: z.string().min(1).max(200).optional(),
+  tenant_id: text(1, 200).optional(),
   timestamp: timeSchema.optional(),
-  event_id: z.string().min(1).max(200).optional(),
+  event_id: text(1, 200).optional(),
 });
 export type SeedEventInput = z.input<typeof seedEventInputSchema>;
 
@@ -171,8 +187,8 @@ function quickCheck(record: Record<string, unknown>): z.output<typeof eventInput
       if (value !== '1.0') return undefined;
       continue;
     }
-    const bounds = STRINGS[key];
-    if (!bounds || typeof value !== 'string' || value.length < bounds[0] || value.length > bounds[1]) return undefined;
+    const bounds = Object.hasOwn(STRINGS, key) ? STRINGS[key] : undefined;
+    if (!bounds || typeof value !== 'string' || value.length < bounds[0] || value.length > bounds[1] || !isStorableText(value)) return undefined;
   }
   if (typeof record.source !== 'string' || typeof record.type !== 'string' || !TYPE_PATTERN.test(record.type)) return undefined;
   return record as z.output<typeof eventInputSchema>;

@@ -1,5 +1,5 @@
+import { timeParam } from '../stores/shared.js';
 import type { Severity, StoredEvent } from './envelope.js';
-import { parseTime } from './envelope.js';
 
 /** Which events a query or a subscription wants. Every field narrows; none means all. */
 export interface EventFilter {
@@ -44,7 +44,7 @@ export function compileFilter(filter: EventFilter = {}): EventPredicate {
     checks.push((e) => e.tenantid === tenant);
   }
   if (filter.since !== undefined) {
-    const since = parseTime(filter.since);
+    const since = Date.parse(timeParam(filter.since, 'since'));
     checks.push((e) => Date.parse(e.time) >= since);
   }
   if (checks.length === 0) return () => true;

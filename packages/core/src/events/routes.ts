@@ -69,6 +69,9 @@ function toFilter(q: FilterQuery): EventFilter {
   return filter;
 }
 
+/** How many sent seqs a stream remembers to drop duplicates between replay, live and remote delivery. */
+const SENT_MEMORY = 10_000;
+
 const cursorSchema = z.string().regex(/^\d{1,15}$/, 'is not a cursor this server issued');
 
 /**
@@ -168,12 +171,20 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     handler: ({ query }) =>
       sse(async (channel) => {
         const filter = toFilter(query);
-        let lastSeq = 0;
         let live = false;
         const pending: StoredEvent[] = [];
+        // Events of other instances arrive after a round trip, so seqs are not monotonic on the wire: remember
+        // which were sent (bounded) rather than the highest one, or a late lower seq would be dropped.
+        const sent = new Set<number>();
+        const ring: (number | undefined)[] = new Array(SENT_MEMORY);
+        let head = 0;
         const send = (event: StoredEvent) => {
-          if (event.seq <= lastSeq) return;
-          lastSeq = event.seq;
+          if (sent.has(event.seq)) return;
+          const evicted = ring[head];
+          if (evicted !== undefined) sent.delete(evicted);
+          ring[head] = event.seq;
+          head = (head + 1) % SENT_MEMORY;
+          sent.add(event.seq);
           channel.send({ id: encodeCursor(event.seq), data: JSON.stringify(toPublicEvent(event)) });
         };
         // Subscribe before replaying so nothing published meanwhile is missed; duplicates are dropped by seq.

@@ -107,6 +107,20 @@ describe('jwtPrincipalResolver (JWKS served on 127.0.0.1)', () => {
     expect(err.code).toBe('unavailable');
   });
 
+  it('answers unavailable when the JWKS endpoint errors or serves garbage', async () => {
+    for (const answer of [(res: import('node:http').ServerResponse) => res.writeHead(500).end('oops'), (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"nope":1}')]) {
+      const broken = createServer((_req, res) => answer(res));
+      await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+      try {
+        const resolve = jwtPrincipalResolver({ issuer: ISSUER, audience: AUDIENCE, jwksUrl: `http://127.0.0.1:${(broken.address() as AddressInfo).port}/certs`, clock });
+        const err = await rejection(Promise.resolve(resolve(bearer(await sign({ roles: ['admin'] })))));
+        expect(err.code).toBe('unavailable');
+      } finally {
+        await new Promise<void>((r) => broken.close(() => r()));
+      }
+    }
+  });
+
   it('verifies with a local key too', async () => {
     const secret = new TextEncoder().encode('a-very-long-shared-secret-of-32-bytes!!');
     const token = await new SignJWT({ roles: ['agent'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience(AUDIENCE)

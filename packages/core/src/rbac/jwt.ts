@@ -1,6 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { systemClock, type Clock } from '../clock.js';
 import { AetherError } from '../errors.js';
+import { readJsonPath } from '../json-path.js';
 import type { Principal } from './policy.js';
 import { readHeader, type PrincipalResolver } from './principal.js';
 
@@ -33,7 +34,7 @@ export interface JwtResolverOptions {
  */
 export function jwtPrincipalResolver(options: JwtResolverOptions): PrincipalResolver {
   const clock = options.clock ?? systemClock;
-  const rolesPath = (options.rolesClaim ?? 'roles').split('.');
+  const rolesPath = options.rolesClaim ?? 'roles';
   const key = resolveKey(options);
   const verifyOptions = {
     issuer: options.issuer,
@@ -50,19 +51,21 @@ export function jwtPrincipalResolver(options: JwtResolverOptions): PrincipalReso
     let payload: JWTPayload;
     try {
       const currentDate = new Date(clock.now());
+      // Two calls because jose's overloads type a key-resolving function and a key apart.
       const result =
         typeof key === 'function'
           ? await jwtVerify(match[1]!, key, { ...verifyOptions, currentDate })
           : await jwtVerify(match[1]!, key, { ...verifyOptions, currentDate });
       payload = result.payload;
     } catch (error) {
-      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+      if (keysUnavailable(error)) {
         // Our side failed (keys unreachable), not the caller's token: 503, so clients retry rather than re-login.
         throw new AetherError('unavailable', 'the token signing keys could not be fetched; try again shortly', { cause: error });
       }
       throw unauthorized(describeJoseError(error), error);
     }
-    const roles = readPath(payload, rolesPath);
+    const found = readJsonPath(payload, rolesPath);
+    const roles = found.found ? found.value : undefined;
     const principal: Principal = {
       roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string').map((r) => r.toLowerCase()) : [],
       via: 'jwt',
@@ -85,14 +88,13 @@ function resolveKey(options: JwtResolverOptions): JWTVerifyGetKey | CryptoKey | 
   return createLocalJWKSet({ keys: [key as JWK] });
 }
 
-function readPath(value: unknown, path: string[]): unknown {
-  let current = value;
-  for (const part of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
+// Our side failed (the key set could not be fetched or read), not the caller's token.
+function keysUnavailable(error: unknown): boolean {
+  if (!(error instanceof joseErrors.JOSEError)) return true;
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return true;
+  return error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/i.test(error.message);
 }
+
 
 function unauthorized(reason: string, cause?: unknown): AetherError {
   return new AetherError('unauthorized', `the bearer token was rejected: ${reason}`, {

@@ -3,8 +3,42 @@ import type { Severity } from '../events/envelope.js';
 import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
 import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RuleInput, RuleRecord, ServiceRecord } from './types.js';
 import { uuidv7 } from '../ids.js';
+import { parseTime } from '../events/envelope.js';
 
 // Pure helpers every store implementation shares, so memory, SQLite and PostgreSQL agree to the letter.
+
+/**
+ * A time given to a store as canonical UTC ISO, or `validation_failed` naming the field. A time without an
+ * offset is UTC, as everywhere in AetherLink.
+ * @example timeParam(q.since, 'since') // '2026-01-01T00:00:00.000Z'
+ */
+export function timeParam(value: string, field: string): string {
+  const ms = typeof value === 'string' ? parseTime(value) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new AetherError('validation_failed', `${field}: "${String(value)}" is not a valid date-time`, {
+      errors: [{ field, message: 'is not a valid date-time' }],
+    });
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * A patch without its `undefined` members: leaving a field out and passing `undefined` both mean "no change".
+ * @example definedOnly({ enabled: undefined, name: 'x' }) // { name: 'x' }
+ */
+export function definedOnly<T extends object>(patch: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/**
+ * The `conflict` error stores throw for a delivery id that is taken.
+ * @example throw deliveryIdTaken('d-1')
+ */
+export function deliveryIdTaken(id: string): AetherError {
+  return new AetherError('conflict', `a delivery with id "${id}" already exists`, { errors: [{ field: 'id', message: 'is already taken' }] });
+}
 
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'failed', 'leased', 'delivered', 'dead_letter'];
 
@@ -83,7 +117,7 @@ export function newDelivery(input: DeliveryInput, now: number): DeliveryRecord {
     status: 'pending',
     attempts: 0,
     max_attempts: input.max_attempts,
-    next_attempt_at: input.next_attempt_at ? new Date(Date.parse(input.next_attempt_at)).toISOString() : iso,
+    next_attempt_at: input.next_attempt_at ? timeParam(input.next_attempt_at, 'next_attempt_at') : iso,
     lease_owner: null,
     leased_until: null,
     last_error: null,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isAetherError } from '../errors.js';
 import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStore } from '../stores/types.js';
 import type { StoreFactory } from './event-store-contract.js';
-import { withStore } from './helpers.js';
+import { errorCode, withStore } from './helpers.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const at = (ms: number) => T0 + ms;
@@ -66,6 +66,13 @@ export function describeDeliveryStoreContract(name: string, factory: StoreFactor
       expect(stored).toEqual(own);
       expect(attempt_log).toEqual([]);
       expect(await s.get().get('missing')).toBeNull();
+    });
+
+    it('refuses a taken id with conflict, and a bad next_attempt_at as invalid', async () => {
+      await enqueue({ id: 'dup' });
+      expect(await errorCode(enqueue({ id: 'dup' }))).toBe('conflict');
+      expect(await errorCode(enqueue({ next_attempt_at: 'soon' }))).toBe('validation_failed');
+      expect((await s.get().history({ limit: 10 })).deliveries).toHaveLength(1);
     });
 
     it('rejects a max_attempts below 1', async () => {
@@ -180,6 +187,7 @@ export function describeDeliveryStoreContract(name: string, factory: StoreFactor
         bad = e;
       }
       expect(isAetherError(bad) && bad.errors?.[0]?.field).toBe('cursor');
+      expect(await errorCode(s.get().history({ limit: 3, since: 'yesterday-ish' }))).toBe('validation_failed');
     });
 
     it('replays: a fresh, due copy with the same webhook id; unknown ids reported; the original untouched', async () => {

@@ -115,6 +115,14 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
       expect(await types({ limit: 10, tenantid: 't1' })).toEqual(['ai.fallback.used', 'autoheal.succeeded']);
       expect(await types({ limit: 10, since: '2026-01-02T00:00:00.000Z' })).toEqual(['ai.fallback.used', 'autoheal.failed']);
       expect(await types({ limit: 10, since: '2026-01-02T00:00:00.000Z', severity: 'warning' })).toEqual(['ai.fallback.used']);
+      expect(await types({ limit: 10, since: '2026-01-02T00:00:00' })).toEqual(['ai.fallback.used', 'autoheal.failed']);
+      let bad: unknown;
+      try {
+        await store.query({ limit: 10, since: 'not a time' });
+      } catch (e) {
+        bad = e;
+      }
+      expect((bad as { code?: string })?.code).toBe('validation_failed');
     });
 
     it('treats % and _ in a type prefix literally', async () => {

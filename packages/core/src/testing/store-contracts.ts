@@ -48,6 +48,7 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
       expect((await s.get().query({ limit: 10, path: '/a' })).length).toBe(3);
       expect((await s.get().query({ limit: 10, status: 403 })).map((r) => r.path)).toEqual(['/b']);
       expect((await s.get().query({ limit: 10, since: iso(2000) })).length).toBe(2);
+      expect(await errorCode(s.get().query({ limit: 10, since: 'last tuesday' }))).toBe('validation_failed');
     });
 
     it('counts like /audit/stats, across appends', async () => {
@@ -134,6 +135,13 @@ export function describeRegistryStoreContract(name: string, factory: StoreFactor
       expect(await s.get().patch('ghost', { status: 'ok' })).toBeNull();
     });
 
+    it('reads an undefined member of a patch as "no change"', async () => {
+      await s.get().upsert(makeService({ name: 'api', version: '1.0.0', tags: ['a'] }));
+      const patched = await s.get().patch('api', { version: undefined, tags: undefined, status: 'degraded' });
+      expect(patched).toMatchObject({ version: '1.0.0', tags: ['a'], status: 'degraded' });
+      expect((await s.get().list({ tag: 'a' })).map((r) => r.name)).toEqual(['api']);
+    });
+
     it('removes, and moves the version on every change but not on reads', async () => {
       const v0 = await s.get().version();
       await s.get().upsert(makeService({ name: 'api' }));
@@ -203,6 +211,8 @@ export function describeRuleStoreContract(name: string, factory: StoreFactory<Ru
       const updated = await s.get().update(a.id, { enabled: false, spec: { threshold: 9 } }, iso(5));
       expect(updated).toMatchObject({ name: 'a', enabled: false, spec: { threshold: 9 }, updated_at: iso(5), created_at: iso(0) });
       expect(await s.get().update('ghost', { enabled: true }, iso(6))).toBeNull();
+      const unchanged = await s.get().update(a.id, { name: undefined, enabled: undefined, spec: undefined }, iso(6));
+      expect(unchanged).toMatchObject({ name: 'a', enabled: false, spec: { threshold: 9 } });
       expect(await s.get().setState(a.id, { firing_since: iso(7), count: 4 })).toBe(true);
       expect((await s.get().get(a.id))!.state).toEqual({ firing_since: iso(7), count: 4 });
       expect(await s.get().setState('ghost', {})).toBe(false);

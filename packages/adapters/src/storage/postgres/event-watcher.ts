@@ -53,6 +53,8 @@ export interface EventWatcher {
 }
 
 const CATCH_UP_LIMIT = 1000;
+/** How far below the highest seen seq a catch-up starts (within what `recent` remembers). */
+const CATCH_UP_OVERLAP = 500;
 const RECENT_LIMIT = 10_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
@@ -145,7 +147,9 @@ export function createEventWatcher(db: Database, source: EventWatcherSource): Ev
       // LISTEN first, then read where we are: nothing committed in between slips through.
       if (lastSeq === undefined) lastSeq = await source.latest();
       else {
-        const from = lastSeq;
+        // Seqs are handed out before commit, so a lower one can commit after a higher one was seen: catch up from
+        // a little before the highest seen; `recent` drops what was already delivered.
+        const from = Math.max(0, lastSeq - CATCH_UP_OVERLAP);
         enqueue(() => source.since(from, CATCH_UP_LIMIT));
       }
       if (client !== current) return;

@@ -1,4 +1,4 @@
-import { AetherError, parseTime } from '@aetherlink/core';
+import { timeParam } from '@aetherlink/core';
 
 // Small conversions between node-postgres values and the stores' JSON shapes.
 
@@ -14,20 +14,7 @@ export const int = (value: string | number | bigint): number => Number(value);
 /** A JSON document as a query parameter (node-postgres would turn a JS array into a PostgreSQL array). */
 export const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
-/**
- * An ISO time given by a caller, normalised to UTC for a timestamptz parameter (a time without an offset is
- * UTC, as core's `parseTime` reads it, whatever the session's TimeZone); `validation_failed` naming `field`.
- * @example timeParam(event.time, 'time')
- */
-export function timeParam(value: string, field: string): string {
-  const ms = typeof value === 'string' ? parseTime(value) : Number.NaN;
-  if (!Number.isFinite(ms)) {
-    throw new AetherError('validation_failed', `${field}: "${String(value)}" is not a valid date-time`, {
-      errors: [{ field, message: 'is not a valid date-time' }],
-    });
-  }
-  return new Date(ms).toISOString();
-}
+export { timeParam };
 
 /** `timeParam` for nullable values. */
 export const timeParamOrNull = (value: string | null | undefined, field: string): string | null =>

@@ -1,5 +1,5 @@
-import { auditStatsFrom, countAudit, type AuditQuery, type AuditRecord, type AuditStore, type StoredAuditRecord } from '@aetherlink/core';
-import { translateError, type SqliteDatabase } from './database.js';
+import { auditStatsFrom, countAudit, timeParam, type AuditQuery, type AuditRecord, type AuditStore, type StoredAuditRecord } from '@aetherlink/core';
+import { guarded, type SqliteDatabase } from './database.js';
 import { parseJson, statementCache } from './statements.js';
 
 interface AuditRow {
@@ -52,31 +52,28 @@ export function sqliteAuditStore(db: SqliteDatabase): AuditStore {
     for (const [status, n] of byStatus) bump.run('status', String(status), n);
   });
   return {
-    async append(records) {
-      if (records.length === 0) return;
-      try {
-        write.immediate(records);
-      } catch (error) {
-        throw translateError(error);
-      }
-    },
-    async query(q: AuditQuery) {
+    append: (records) =>
+      guarded(() => {
+        if (records.length) write.immediate(records);
+      }),
+    query: (q: AuditQuery) => guarded(() => {
       const where: string[] = [];
       const params: unknown[] = [];
       if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before));
       if (q.path !== undefined) (where.push('path = ?'), params.push(q.path));
       if (q.status !== undefined) (where.push('status = ?'), params.push(q.status));
-      if (q.since !== undefined) (where.push('ts >= ?'), params.push(new Date(Date.parse(q.since)).toISOString()));
+      if (q.since !== undefined) (where.push('ts >= ?'), params.push(timeParam(q.since, 'since')));
       params.push(q.limit);
       const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
       return (stmt(sql).all(...params) as AuditRow[]).map(toRecord);
-    },
-    async stats() {
-      const rows = stmt('SELECT kind, key, n FROM audit_counts').all() as { kind: string; key: string; n: number }[];
-      return auditStatsFrom(
-        rows.filter((r) => r.kind === 'path').map((r) => [r.key, r.n]),
-        rows.filter((r) => r.kind === 'status').map((r) => [r.key, r.n]),
-      );
-    },
+    }),
+    stats: () =>
+      guarded(() => {
+        const rows = stmt('SELECT kind, key, n FROM audit_counts').all() as { kind: string; key: string; n: number }[];
+        return auditStatsFrom(
+          rows.filter((r) => r.kind === 'path').map((r) => [r.key, r.n]),
+          rows.filter((r) => r.kind === 'status').map((r) => [r.key, r.n]),
+        );
+      }),
   };
 }

@@ -95,3 +95,15 @@ export function translateError(error: unknown): unknown {
   }
   return error;
 }
+
+/**
+ * Runs a synchronous better-sqlite3 call as a store method: its result as a promise, its error translated.
+ * @example get: (id) => guarded(() => stmt.get(id))
+ */
+export function guarded<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(translateError(error));
+  }
+}

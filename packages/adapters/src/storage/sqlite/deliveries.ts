@@ -1,16 +1,18 @@
 import {
   afterAttempt,
   decodeDeliveryCursor,
+  deliveryIdTaken,
   emptyDeliveryCounts,
   encodeDeliveryCursor,
   newDelivery,
   replayOf,
+  timeParam,
   type DeliveryAttempt,
   type DeliveryRecord,
   type DeliveryStatus,
   type DeliveryStore,
 } from '@aetherlink/core';
-import { translateError, type SqliteDatabase } from './database.js';
+import { guarded as guard, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
 interface DeliveryRow extends Omit<DeliveryRecord, 'payload' | 'headers'> {
@@ -86,18 +88,11 @@ export function sqliteDeliveryStore(db: SqliteDatabase): DeliveryStore {
     return { replayed, missing };
   });
 
-  const guard = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn());
-    } catch (error) {
-      return Promise.reject(translateError(error));
-    }
-  };
-
   return {
     enqueue: (input, now) =>
       guard(() => {
         const record = newDelivery(input, now);
+        if (stmt('SELECT 1 FROM deliveries WHERE id = ?').get(record.id)) throw deliveryIdTaken(record.id);
         stmt(insertSql).run(toRow(record));
         return record;
       }),
@@ -128,7 +123,7 @@ export function sqliteDeliveryStore(db: SqliteDatabase): DeliveryStore {
           where.push(`status IN (${statuses.map((_, i) => `@s${i}`).join(', ')})`);
           statuses.forEach((s, i) => (params[`s${i}`] = s));
         }
-        if (q.since !== undefined) (where.push('created_at >= @since'), (params.since = iso(Date.parse(q.since))));
+        if (q.since !== undefined) (where.push('created_at >= @since'), (params.since = timeParam(q.since, 'since')));
         if (q.endpoint !== undefined) (where.push('endpoint = @endpoint'), (params.endpoint = q.endpoint));
         if (q.tenantid !== undefined) (where.push('tenantid = @tenantid'), (params.tenantid = q.tenantid));
         if (q.cursor !== undefined) {

@@ -1,5 +1,5 @@
-import { emptySeverityCounts, prefixRange, splitTypes, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
-import { translateError, type SqliteDatabase } from './database.js';
+import { emptySeverityCounts, prefixRange, splitTypes, timeParam, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
+import { guarded, translateError, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
 interface EventRow {
@@ -161,7 +161,7 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
       }
       if (q.since !== undefined) {
         where.push('time_ms >= ?');
-        params.push(Date.parse(q.since));
+        params.push(Date.parse(timeParam(q.since, 'since')));
       }
       if (q.before !== undefined) {
         where.push('seq < ?');
@@ -173,18 +173,15 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
       }
       const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
       params.push(q.limit);
-      try {
-        return (stmt(sql).all(...params) as EventRow[]).map(toEvent);
-      } catch (error) {
-        throw translateError(error);
-      }
+      return guarded(() => (stmt(sql).all(...params) as EventRow[]).map(toEvent));
     },
-    async stats(now: number): Promise<EventStats> {
-      const by = emptySeverityCounts();
-      for (const r of stmt('SELECT severity, n FROM event_counts').all() as { severity: Severity; n: number }[]) by[r.severity] = r.n;
-      const last = (stmt('SELECT count(*) AS n FROM events WHERE time_ms >= ?').get(now - DAY_MS) as { n: number }).n;
-      return { total: by.info + by.warning + by.error + by.critical, last_24h: last, by_severity: by };
-    },
+    stats: (now: number): Promise<EventStats> =>
+      guarded(() => {
+        const by = emptySeverityCounts();
+        for (const r of stmt('SELECT severity, n FROM event_counts').all() as { severity: Severity; n: number }[]) by[r.severity] = r.n;
+        const last = (stmt('SELECT count(*) AS n FROM events WHERE time_ms >= ?').get(now - DAY_MS) as { n: number }).n;
+        return { total: by.info + by.warning + by.error + by.critical, last_24h: last, by_severity: by };
+      }),
     commits: () => commits,
     flush,
     async close() {

@@ -1,5 +1,5 @@
 import { healStatsFrom, type HealHistoryStore, type HealOutcome, type HealRecord } from '@aetherlink/core';
-import { translateError, type SqliteDatabase } from './database.js';
+import { guarded, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
 /**
@@ -13,29 +13,26 @@ export function sqliteHealHistoryStore(db: SqliteDatabase): HealHistoryStore {
     return rest;
   };
   return {
-    async append(r) {
-      try {
+    append: (r) =>
+      guarded(() => {
         stmt('INSERT INTO heal_history (id, ts, service, action, outcome, message, duration_ms, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
           r.id, r.ts, r.service, r.action, r.outcome, r.message, r.duration_ms, r.attempt,
         );
-      } catch (error) {
-        throw translateError(error);
-      }
-    },
-    async list({ limit, service }) {
-      const rows = service === undefined
-        ? stmt('SELECT * FROM heal_history ORDER BY seq DESC LIMIT ?').all(limit)
-        : stmt('SELECT * FROM heal_history WHERE service = ? ORDER BY seq DESC LIMIT ?').all(service, limit);
-      return (rows as (HealRecord & { seq: number })[]).map(toRecord);
-    },
-    async count() {
-      return (stmt('SELECT count(*) AS n FROM heal_history').get() as { n: number }).n;
-    },
-    async stats() {
-      const outcomes = stmt('SELECT outcome, count(*) AS n FROM heal_history GROUP BY outcome').all() as { outcome: HealOutcome; n: number }[];
-      const per = stmt("SELECT service, count(*) AS n FROM heal_history WHERE outcome != 'skipped' GROUP BY service").all() as { service: string; n: number }[];
-      const n = (o: HealOutcome) => outcomes.find((r) => r.outcome === o)?.n ?? 0;
-      return healStatsFrom(n('succeeded'), n('failed'), per.map((r) => [r.service, r.n]));
-    },
+      }),
+    list: ({ limit, service }) =>
+      guarded(() => {
+        const rows = service === undefined
+          ? stmt('SELECT * FROM heal_history ORDER BY seq DESC LIMIT ?').all(limit)
+          : stmt('SELECT * FROM heal_history WHERE service = ? ORDER BY seq DESC LIMIT ?').all(service, limit);
+        return (rows as (HealRecord & { seq: number })[]).map(toRecord);
+      }),
+    count: () => guarded(() => (stmt('SELECT count(*) AS n FROM heal_history').get() as { n: number }).n),
+    stats: () =>
+      guarded(() => {
+        const outcomes = stmt('SELECT outcome, count(*) AS n FROM heal_history GROUP BY outcome').all() as { outcome: HealOutcome; n: number }[];
+        const per = stmt("SELECT service, count(*) AS n FROM heal_history WHERE outcome != 'skipped' GROUP BY service").all() as { service: string; n: number }[];
+        const n = (o: HealOutcome) => outcomes.find((r) => r.outcome === o)?.n ?? 0;
+        return healStatsFrom(n('succeeded'), n('failed'), per.map((r) => [r.service, r.n]));
+      }),
   };
 }

@@ -1,5 +1,5 @@
-import { upsertOver, type RegistryFilter, type RegistryStore, type ServiceRecord } from '@aetherlink/core';
-import { translateError, type SqliteDatabase } from './database.js';
+import { definedOnly, upsertOver, type RegistryFilter, type RegistryStore, type ServiceRecord } from '@aetherlink/core';
+import { guarded as guard, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
 /**
@@ -34,7 +34,7 @@ export function sqliteRegistryStore(db: SqliteDatabase): RegistryStore {
   const patchTx = db.transaction((name: string, patch: Partial<ServiceRecord>) => {
     const existing = read(name);
     if (!existing) return null;
-    const { name: _n, registered_at: _r, ...rest } = patch;
+    const { name: _n, registered_at: _r, ...rest } = definedOnly(patch);
     const next = { ...existing, ...rest };
     save(next, rest.tags !== undefined);
     return next;
@@ -44,13 +44,6 @@ export function sqliteRegistryStore(db: SqliteDatabase): RegistryStore {
     if (n) bump.run();
     return n > 0;
   });
-  const guard = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn());
-    } catch (error) {
-      return Promise.reject(translateError(error));
-    }
-  };
   return {
     upsert: (record) => guard(() => upsertTx.immediate(structuredClone(record))),
     get: (name) => guard(() => read(name)),

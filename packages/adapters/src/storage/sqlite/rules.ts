@@ -1,5 +1,5 @@
-import { AetherError, newRule, ruleNameTaken, type RuleRecord, type RuleStore } from '@aetherlink/core';
-import { translateError, type SqliteDatabase } from './database.js';
+import { AetherError, definedOnly, newRule, ruleNameTaken, type RuleRecord, type RuleStore } from '@aetherlink/core';
+import { guarded, translateError, type SqliteDatabase } from './database.js';
 import { parseJson, statementCache } from './statements.js';
 
 interface RuleRow {
@@ -24,7 +24,8 @@ const toRule = (r: RuleRow): RuleRecord => ({
 
 function uniqueViolation(error: unknown, name: string, id: string): unknown {
   const message = (error as Error).message ?? '';
-  if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) {
+  const code = (error as { code?: string }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     if (message.includes('rules.name')) return ruleNameTaken(name);
     if (message.includes('rules.id')) return new AetherError('conflict', `a rule with id "${id}" already exists`, { errors: [{ field: 'id', message: 'is already taken' }] });
   }
@@ -53,19 +54,18 @@ export function sqliteRuleStore(db: SqliteDatabase): RuleStore {
       }
       return rule;
     },
-    async get(id) {
-      return get(id);
-    },
-    async list(filter = {}) {
-      const rows = filter.enabled === undefined
-        ? (stmt('SELECT * FROM rules ORDER BY ord').all() as RuleRow[])
-        : (stmt('SELECT * FROM rules WHERE enabled = ? ORDER BY ord').all(filter.enabled ? 1 : 0) as RuleRow[]);
-      return rows.map(toRule);
-    },
+    get: (id) => guarded(() => get(id)),
+    list: (filter = {}) =>
+      guarded(() => {
+        const rows = filter.enabled === undefined
+          ? (stmt('SELECT * FROM rules ORDER BY ord').all() as RuleRow[])
+          : (stmt('SELECT * FROM rules WHERE enabled = ? ORDER BY ord').all(filter.enabled ? 1 : 0) as RuleRow[]);
+        return rows.map(toRule);
+      }),
     async update(id, patch, now) {
-      const current = get(id);
+      const current = await guarded(() => get(id));
       if (!current) return null;
-      const next = { ...current, ...patch, updated_at: now };
+      const next = { ...current, ...definedOnly(patch), updated_at: now };
       try {
         stmt('UPDATE rules SET name = ?, enabled = ?, spec = ?, updated_at = ? WHERE id = ?').run(next.name, next.enabled ? 1 : 0, JSON.stringify(next.spec), now, id);
       } catch (error) {
@@ -73,11 +73,7 @@ export function sqliteRuleStore(db: SqliteDatabase): RuleStore {
       }
       return get(id);
     },
-    async setState(id, state) {
-      return stmt('UPDATE rules SET state = ? WHERE id = ?').run(state === null ? null : JSON.stringify(state), id).changes > 0;
-    },
-    async remove(id) {
-      return stmt('DELETE FROM rules WHERE id = ?').run(id).changes > 0;
-    },
+    setState: (id, state) => guarded(() => stmt('UPDATE rules SET state = ? WHERE id = ?').run(state === null ? null : JSON.stringify(state), id).changes > 0),
+    remove: (id) => guarded(() => stmt('DELETE FROM rules WHERE id = ?').run(id).changes > 0),
   };
 }

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../../audit/audit-log.js';
-import { auditStatsFrom } from '../shared.js';
+import { auditStatsFrom, timeParam } from '../shared.js';
 import type { AuditQuery, AuditStore, StoredAuditRecord } from '../types.js';
 
 /**
@@ -22,7 +22,7 @@ export function memoryAuditStore(options: { maxRecords?: number } = {}): AuditSt
       if (records.length > max + Math.max(1, max >> 3)) records = records.slice(-max);
     },
     async query(q: AuditQuery) {
-      const since = q.since === undefined ? undefined : Date.parse(q.since);
+      const since = q.since === undefined ? undefined : Date.parse(timeParam(q.since, 'since'));
       const out: StoredAuditRecord[] = [];
       for (let i = records.length - 1; i >= 0 && out.length < q.limit; i--) {
         const r = records[i]!;

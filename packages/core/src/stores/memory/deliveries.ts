@@ -1,4 +1,4 @@
-import { afterAttempt, decodeDeliveryCursor, emptyDeliveryCounts, encodeDeliveryCursor, newDelivery, replayOf } from '../shared.js';
+import { afterAttempt, decodeDeliveryCursor, deliveryIdTaken, emptyDeliveryCounts, encodeDeliveryCursor, newDelivery, replayOf, timeParam } from '../shared.js';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../types.js';
 
 const newerFirst = (a: DeliveryRecord, b: DeliveryRecord) =>
@@ -31,6 +31,7 @@ export function memoryDeliveryStore(): DeliveryStore {
   return {
     async enqueue(input, now) {
       const record = newDelivery(structuredClone(input), now);
+      if (items.has(record.id)) throw deliveryIdTaken(record.id);
       items.set(record.id, record);
       return copy(record);
     },
@@ -64,7 +65,7 @@ export function memoryDeliveryStore(): DeliveryStore {
     },
     async history(q) {
       const statuses = q.status === undefined ? undefined : new Set(typeof q.status === 'string' ? [q.status] : q.status);
-      const since = q.since === undefined ? undefined : Date.parse(q.since);
+      const since = q.since === undefined ? undefined : Date.parse(timeParam(q.since, 'since'));
       const after = q.cursor === undefined ? undefined : decodeDeliveryCursor(q.cursor);
       const rows = [...items.values()]
         .filter((r) => !statuses || statuses.has(r.status))

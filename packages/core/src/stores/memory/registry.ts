@@ -1,4 +1,4 @@
-import { upsertOver } from '../shared.js';
+import { definedOnly, upsertOver } from '../shared.js';
 import type { RegistryFilter, RegistryStore, ServiceRecord } from '../types.js';
 
 /**
@@ -30,7 +30,7 @@ export function memoryRegistryStore(): RegistryStore {
     async patch(name, patch) {
       const r = services.get(name);
       if (!r) return null;
-      const { name: _n, registered_at: _r, ...rest } = patch as Partial<ServiceRecord>;
+      const { name: _n, registered_at: _r, ...rest } = definedOnly(patch as Partial<ServiceRecord>);
       const next = { ...r, ...structuredClone(rest) };
       services.set(name, next);
       version++;
