@@ -1,3 +1,4 @@
+import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 
 const bool = (name: string) =>
@@ -25,7 +26,12 @@ export const envSchema = z
       .max(65535, 'must be from 0 to 65535')
       .default(8010),
     HOST: z.string().min(1).default('127.0.0.1'),
-    SERVICE_NAME: z.string().min(1).max(100).default('aetherlink-command-center'),
+    // It doubles as the name the server registers itself under, so it follows the registry's rule.
+    SERVICE_NAME: z
+      .string()
+      .max(60, 'must be at most 60 characters (instances append their id when they share a database)')
+      .regex(SERVICE_NAME_PATTERN, "must be letters, digits, '.', '_' or '-', starting and ending with a letter or digit")
+      .default('aetherlink-command-center'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     AUDIT_LOG: z.string().min(1).default('stdout').describe('"stdout", "off", or a file path for audit JSON lines'),
     AETHERLINK_DB: z.string().min(1).default('./data/aetherlink.db').describe('SQLite file (":memory:" keeps nothing)'),
@@ -37,7 +43,10 @@ export const envSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)')
       .default('public'),
-    INSTANCE_ID: z.string().min(1).max(200).optional(),
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,39}$/, "must be 1–39 letters, digits, '.', '_', ':' or '-', and unique among the instances")
+      .optional(),
     PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().describe('How other services reach this one (default: the listen address)'),
     SELF_REGISTER: bool('SELF_REGISTER'),
     SELF_REGISTER_TOKEN: z.string().min(1).optional(),

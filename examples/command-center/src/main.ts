@@ -57,7 +57,7 @@ try {
   process.stdout.write(`listening on ${address}\n`);
   if (config.SELF_REGISTER !== false) {
     // Instances sharing one database each register under their own name.
-    const name = config.DATABASE_URL ? `${config.SERVICE_NAME}-${cc.instance.replace(/[^A-Za-z0-9._-]/g, '-')}` : config.SERVICE_NAME;
+    const name = config.DATABASE_URL ? selfName(config.SERVICE_NAME, cc.instance) : config.SERVICE_NAME;
     self = registerSelf({
       controlPlaneUrl: address.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
       service: { name, url: config.PUBLIC_URL ?? address, version: cc.version, tags: ['control-plane'] },
@@ -74,4 +74,10 @@ try {
   process.stderr.write(`AetherLink command center cannot start: ${reason}\n`);
   await cc.close().catch(() => undefined);
   process.exit(1);
+}
+
+/** SERVICE_NAME plus this instance's id, within the registry's 100-character, letters-digits-.-_ rule. */
+function selfName(service: string, instance: string): string {
+  const id = instance.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^-+|-+$/g, '').slice(-39);
+  return `${service}-${id}`.replace(/[-._]+$/, '');
 }

@@ -73,7 +73,29 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     forceCloseConnections: true,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
-  const { stores, leader, where } = overrides.stores ?? (await openStores(config, instance));
+  const aiEnv = overrides.env ?? process.env;
+  // Provider variables are checked before any database is touched: a bad one stops start-up naming it (never
+  // its value), with nothing opened to clean up.
+  if (!overrides.aiRouter) await routerFromEnv(aiEnv).close();
+  const opened = overrides.stores ?? (await openStores(config, instance));
+  try {
+    return await assemble(config, overrides, app, instance, aiEnv, opened);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await opened.leader.close?.().catch(() => undefined);
+    await opened.stores.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assemble(
+  config: Config,
+  overrides: CommandCenterOverrides,
+  app: FastifyInstance,
+  instance: string,
+  aiEnv: Record<string, string | undefined>,
+  { stores, leader, where }: OpenedStores,
+): Promise<CommandCenter> {
   const bus = createEventBus({
     source: config.SERVICE_NAME,
     store: stores.events,
@@ -86,8 +108,7 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
   // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
   const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
   const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
-  // Provider variables are validated by the router itself; a bad one stops start-up naming it (never its value).
-  const ai = overrides.aiRouter ?? routerFromEnv(overrides.env ?? process.env, { bus });
+  const ai = overrides.aiRouter ?? routerFromEnv(aiEnv, { bus });
   const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000 });
   const checker = createHealthChecker({ registry, concurrency: config.REGISTRY_PROBE_CONCURRENCY, timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS });
   const loops: Loop[] = [

@@ -90,6 +90,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
         method: req.method,
         path: req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : req.path,
         ip: req.ip ?? '',
+        url: req.originalUrl,
       });
       (res.locals as Locals).aetherPrincipal = access.principal;
       if (access.ok) return next();

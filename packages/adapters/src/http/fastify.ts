@@ -74,7 +74,7 @@ const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, d
     core,
     mount,
     guard: (permission: Permission) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const access = await core.checkAccess(permission, request.raw, { method: request.method, path: routePath(request), ip: request.ip });
+      const access = await core.checkAccess(permission, request.raw, { method: request.method, path: routePath(request), ip: request.ip, url: request.url });
       request.aetherPrincipal = access.principal;
       if (!access.ok) return reply.code(access.problem.status).headers(access.problem.headers).send(access.problem.body);
       return undefined;

@@ -55,6 +55,8 @@ export interface AccessWhere {
   /** Route template. */
   path: string;
   ip: string;
+  /** The request's own URL, for the problem's `instance`. Default: the template. */
+  url?: string;
 }
 
 /** The behaviour both adapters share: principal, RBAC, validation, handler, errors. Adapters only translate. */
@@ -125,7 +127,7 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
       const err = new AetherError('unauthorized', 'credentials are required: send X-User-Roles or a bearer token', {
         details: { www_authenticate: 'Bearer realm="aetherlink"' },
       });
-      return { ok: false, principal, problem: problem(err, { ...request, url: request.path }) };
+      return { ok: false, principal, problem: problem(err, { ...request, url: request.url ?? request.path }) };
     }
     const roles = principal.roles;
     options.bus
@@ -145,7 +147,7 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
     const err = new AetherError('forbidden', `the roles [${roles.join(', ')}] do not grant "${permission}"`, {
       details: { required_permission: permission },
     });
-    return { ok: false, principal, problem: problem(err, { ...request, url: request.path }) };
+    return { ok: false, principal, problem: problem(err, { ...request, url: request.url ?? request.path }) };
   };
 
   const checkAccess: HttpCore['checkAccess'] = async (permission, request, where) => {
@@ -154,7 +156,7 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
     try {
       principal = await resolve(request);
     } catch (error) {
-      return { ok: false, principal: null, problem: problem(error, { ...where, url: where.path }) };
+      return { ok: false, principal: null, problem: problem(error, { ...where, url: where.url ?? where.path }) };
     }
     return policy.authorize(principal, permission).allowed ? { ok: true, principal } : denied(permission, principal, where);
   };
