@@ -71,7 +71,8 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
 
   return {
     checkAll(passOptions = {}) {
-      // The loop and GET /ops/health may ask at once: one full pass serves both.
+      // Unsignalled callers (GET /ops/health) asking at once share one full pass. A signalled pass (the loop's)
+      // runs on its own, so losing leadership cuts it short and none of its results are stored.
       if (passOptions.tag !== undefined || passOptions.signal) return pass(passOptions);
       inFlight ??= pass({}).finally(() => {
         inFlight = undefined;
