@@ -35,6 +35,10 @@ export const envSchema = z
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     AUDIT_LOG: z.string().min(1).default('stdout').describe('"stdout", "off", or a file path for audit JSON lines'),
     AETHERLINK_DB: z.string().min(1).default('./data/aetherlink.db').describe('SQLite file (":memory:" keeps nothing)'),
+    AETHERLINK_DB_SYNC: z
+      .enum(['full', 'normal'], { error: 'must be "full" or "normal"' })
+      .default('full')
+      .describe('full: an acknowledged event survives power loss; normal: survives a process crash, faster'),
     DATABASE_URL: z
       .string()
       .optional()

@@ -22,6 +22,6 @@ export async function openStores(config: Config, instance: string): Promise<Open
     const schema = config.DATABASE_SCHEMA === 'public' ? '' : ` schema ${config.DATABASE_SCHEMA}`;
     return { stores, leader: stores.leader, where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}${schema}` };
   }
-  const stores = sqliteStores({ path: config.AETHERLINK_DB });
+  const stores = sqliteStores({ path: config.AETHERLINK_DB, synchronous: config.AETHERLINK_DB_SYNC === 'normal' ? 'NORMAL' : 'FULL' });
   return { stores, leader: soleLeader(), where: `sqlite ${config.AETHERLINK_DB}` };
 }
