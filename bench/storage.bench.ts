@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPostgres } from '../test/postgres-server.js';
 import { BENCH_DIR, loadWithAutocannon, median, pinned, startProcess, type BenchReport } from './lib/harness.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -26,9 +27,20 @@ function appends(variant: string, env: Record<string, string> = {}): Promise<num
  */
 export default async function storageBench(): Promise<BenchReport> {
   const rows: BenchReport['rows'] = [];
-  const rates: Record<string, number[]> = { 'bare-sqlite': [], sqlite: [], memory: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const variant of round % 2 ? ['sqlite', 'bare-sqlite', 'memory'] : ['bare-sqlite', 'sqlite', 'memory']) rates[variant]!.push(await appends(variant));
+  const rates: Record<string, number[]> = { 'bare-sqlite': [], sqlite: [], memory: [], 'bare-postgres': [], postgres: [] };
+  const pg = await startPostgres({ label: 'bench' });
+  try {
+    let n = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = ['bare-sqlite', 'sqlite', 'memory', 'bare-postgres', 'postgres'];
+      for (const variant of round % 2 ? order.reverse() : order) {
+        // PostgreSQL's bare loop pays a round trip per row: fewer rows keep the run short.
+        const count = variant.endsWith('postgres') ? String(Math.min(COUNT, 20_000)) : String(COUNT);
+        rates[variant]!.push(await appends(variant, { DATABASE_URL: pg.connectionString, SCHEMA: `bench_${++n}`, COUNT: count }));
+      }
+    }
+  } finally {
+    await pg.destroy();
   }
   for (const [variant, list] of Object.entries(rates)) {
     rows.push({ measure: 'appends/s in-process', variant, 'median': Math.round(median(list)), rounds: list.map(Math.round).join(' / ') });
@@ -70,10 +82,12 @@ export default async function storageBench(): Promise<BenchReport> {
   const pair = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
   return {
     name: 'storage',
-    description: `appends through the bus (${COUNT} events, 256 in flight, synchronous=FULL) vs a bare INSERT loop in one transaction; HTTP publish (100 connections) vs a bare route; ${ROUNDS} alternating rounds`,
+    description: `appends through the bus (${COUNT} events, 256 in flight; SQLite synchronous=FULL) vs a bare INSERT loop in one transaction, for SQLite and PostgreSQL; HTTP publish (100 connections) vs a bare route; ${ROUNDS} alternating rounds`,
     rows,
     ratios: [
       { label: 'SQLite bus appends / bare transactional INSERT loop', value: pair(rates.sqlite!, rates['bare-sqlite']!), min: 0.5 },
+      // No target in the issue for PostgreSQL; the ratio is reported beside SQLite's.
+      { label: 'PostgreSQL bus appends (group commit) / bare INSERT loop in one transaction (informative)', value: pair(rates.postgres!, rates['bare-postgres']!), min: 0 },
       { label: 'HTTP publish on SQLite / bare Fastify route', value: pair(http.reference!, http.bare!), min: 0.6 },
     ],
     details: { rates, http },

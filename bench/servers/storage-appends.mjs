@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventBus, memoryEventStore } from '@aetherlink/core';
 import { sqliteStores } from '@aetherlink/adapters/sqlite';
+import { openPostgresStores } from '@aetherlink/adapters/postgres';
+import pg from 'pg';
 
 const variant = process.env.VARIANT ?? 'memory';
 const count = Number(process.env.COUNT ?? 100_000);
@@ -42,6 +44,30 @@ function bareSqlite() {
   return performance.now() - t;
 }
 
+async function barePostgres() {
+  // The baseline: the same rows by one prepared INSERT each, awaited in turn, in one transaction.
+  const stores = await openPostgresStores({ connectionString: process.env.DATABASE_URL, schema: process.env.SCHEMA });
+  await stores.close();
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  await client.query(`SET search_path TO "${process.env.SCHEMA}"`);
+  const now = new Date().toISOString();
+  const t = performance.now();
+  await client.query('BEGIN');
+  for (let i = 0; i < count; i++) {
+    const e = event(i);
+    await client.query({
+      name: 'bare-insert',
+      text: 'INSERT INTO events (id, source, type, time, severity, datacontenttype, data, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      values: [e.id, e.source, e.type, now, e.severity, 'application/json', JSON.stringify(e.data), now],
+    });
+  }
+  await client.query('COMMIT');
+  const ms = performance.now() - t;
+  await client.end();
+  return ms;
+}
+
 let ms;
 if (variant === 'memory') ms = await viaBus(memoryEventStore({ maxEvents: count + 10 }));
 else if (variant === 'sqlite') {
@@ -49,6 +75,11 @@ else if (variant === 'sqlite') {
   ms = await viaBus(stores.events);
   await stores.close();
 } else if (variant === 'bare-sqlite') ms = bareSqlite();
+else if (variant === 'postgres') {
+  const stores = await openPostgresStores({ connectionString: process.env.DATABASE_URL, schema: process.env.SCHEMA });
+  ms = await viaBus(stores.events);
+  await stores.close();
+} else if (variant === 'bare-postgres') ms = await barePostgres();
 else throw new Error(`unknown VARIANT ${variant}`);
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify({ rate: (count / ms) * 1000, count, ms })}\n`);
