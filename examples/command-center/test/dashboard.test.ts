@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -9,11 +11,15 @@ describe('operator dashboard in headless Chromium', () => {
   let url: string;
   let browser: Browser;
   let page: Page;
+  let healthy: Server;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }));
+    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'silent', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }), { env: {} });
     url = await cc.app.listen({ port: 0, host: '127.0.0.1' });
+    healthy = createServer((_req, res) => res.setHeader('content-type', 'application/json').end('{"status":"ok"}'));
+    await new Promise<void>((r) => healthy.listen(0, '127.0.0.1', r));
+    await cc.registry.register({ name: 'billing', url: `http://127.0.0.1:${(healthy.address() as AddressInfo).port}` });
     const now = Date.now();
     const seed: [string, string, string][] = [
       ['info', 'service.registered', 'registry'],
@@ -39,25 +45,34 @@ describe('operator dashboard in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await cc?.close();
+    await new Promise<void>((r) => (healthy ? healthy.close(() => r()) : r()));
   });
 
   it('shows the service, the event counts and the severity breakdown', async () => {
     await expect.poll(() => page.textContent('#version')).toContain('aetherlink-command-center');
-    await expect.poll(() => page.textContent('#stat-total')).toBe('4');
-    expect(await page.textContent('#stat-24h')).toBe('4');
+    // Four seeded events, and the service.registered of the service registered above.
+    await expect.poll(() => page.textContent('#stat-total')).toBe('5');
+    expect(await page.textContent('#stat-24h')).toBe('5');
     expect(await page.textContent('[data-severity="error"] .count')).toBe('2');
     expect(await page.textContent('#auth-status')).toBe('signed in');
     await expect.poll(async () => Number(await page.textContent('#audit-total'))).toBeGreaterThan(0);
   });
 
+  it('shows registered services with their probed health, and the AI providers with their breakers', async () => {
+    await expect.poll(() => page.textContent('[data-service="billing"]'), { timeout: 10_000 }).toContain('ok');
+    expect(await page.textContent('#fleet-status')).toBe('ok');
+    await expect.poll(() => page.textContent('[data-provider="ollama"]')).toContain('breaker closed');
+  });
+
   it('lists history newest first and filters it by severity', async () => {
-    await expect.poll(() => page.locator('#history tr').count()).toBe(4);
+    await expect.poll(() => page.locator('#history tr').count()).toBe(5);
+    expect(await page.textContent('#history tr:first-child')).toContain('autoheal.failed');
     expect(await page.textContent('#history tr:last-child')).toContain('service.registered');
     await page.selectOption('#f-severity', 'error');
     await expect.poll(() => page.locator('#history tr').count()).toBe(2);
     expect(await page.locator('#history tr').allTextContents()).toEqual([expect.stringContaining('autoheal.failed'), expect.stringContaining('autoheal.failed')]);
     await page.selectOption('#f-severity', '');
-    await expect.poll(() => page.locator('#history tr').count()).toBe(4);
+    await expect.poll(() => page.locator('#history tr').count()).toBe(5);
   });
 
   it('shows an event published elsewhere on the live feed within seconds', async () => {
@@ -69,7 +84,7 @@ describe('operator dashboard in headless Chromium', () => {
     });
     const { event_id } = (await res.json()) as { event_id: string };
     await expect.poll(() => page.locator(`#live li[data-id="${event_id}"]`).count(), { timeout: 5000 }).toBe(1);
-    await expect.poll(() => page.textContent('#stat-total'), { timeout: 5000 }).toBe('5');
+    await expect.poll(() => page.textContent('#stat-total'), { timeout: 5000 }).toBe('6');
   });
 
   it('opens an event in the drawer with its raw JSON, and closes it', async () => {
@@ -85,6 +100,7 @@ describe('operator dashboard in headless Chromium', () => {
   it('respects RBAC: a viewer sees events but not the audit numbers; no credentials sees nothing', async () => {
     await page.selectOption('#auth-roles', 'viewer');
     await expect.poll(() => page.textContent('#audit-denied')).toBe('operators only:');
+    await expect.poll(() => page.textContent('#services-note')).toBe('operators only');
     expect(await page.textContent('#stat-total')).not.toBe('–');
     await page.selectOption('#auth-mode', 'token');
     await expect.poll(() => page.textContent('#auth-status')).toBe('sign in needed');

@@ -83,6 +83,50 @@ async function loadStats() {
   }
 }
 
+// ---- services (registry health) and AI providers ----
+const healthChip = (s) => el('span', { class: `health ${s}` }, s);
+const ago = (iso) => (iso ? `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago` : '–');
+
+async function loadServices() {
+  try {
+    const health = await api('/ops/health');
+    $('fleet-status').replaceChildren(healthChip(health.status));
+    $('services-note').textContent = '';
+    $('services').replaceChildren(
+      ...health.services.map((s) =>
+        el('tr', { 'data-service': s.name },
+          el('td', {}, s.name), el('td', {}, healthChip(s.status)), el('td', {}, s.latency_ms === null ? '–' : `${Math.round(s.latency_ms)} ms`),
+          el('td', {}, ago(s.checked_at)), el('td', { class: 'muted' }, s.error ?? ''),
+        ),
+      ),
+    );
+    $('services-empty').hidden = health.services.length > 0;
+  } catch (err) {
+    $('services').replaceChildren();
+    $('fleet-status').textContent = '–';
+    $('services-note').textContent = err.status === 403 ? 'operators only' : err.status === 401 ? '' : err.message;
+  }
+}
+
+async function loadProviders() {
+  try {
+    const providers = await api('/providers/health');
+    $('providers').replaceChildren(
+      ...Object.entries(providers).map(([name, p]) =>
+        el('div', { class: 'provider', 'data-provider': name },
+          el('b', {}, name),
+          el('span', { class: `breaker-${p.breaker}` }, `breaker ${p.breaker.replace('_', '-')}`),
+          el('span', { class: 'muted' }, `${p.total_calls} calls, ${p.failed_calls} failed`),
+          el('span', { class: 'muted' }, p.p50_ms === null || p.p50_ms === undefined ? 'no latency yet' : `p50 ${Math.round(p.p50_ms)} ms · p95 ${Math.round(p.p95_ms)} ms`),
+          p.last_error ? el('span', { class: 'muted' }, `last error: ${p.last_error}`) : '',
+        ),
+      ),
+    );
+  } catch {
+    $('providers').replaceChildren();
+  }
+}
+
 // ---- history ----
 let cursor = null;
 function historyQuery() {
@@ -199,6 +243,8 @@ function applyAuthControls() {
 
 function refreshAll() {
   void loadStats();
+  void loadServices();
+  void loadProviders();
   void loadHistory();
   void startLive();
 }
@@ -234,4 +280,6 @@ api('/ops/ping').then((p) => ($('version').textContent = `${p.service} ${p.versi
 refreshAll();
 setInterval(() => {
   void loadStats();
+  void loadServices();
+  void loadProviders();
 }, REFRESH_MS);
