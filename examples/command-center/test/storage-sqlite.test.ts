@@ -46,6 +46,22 @@ describe('the reference server on SQLite', () => {
     }
   });
 
+  it('registers itself in its own registry, and deregisters on a graceful stop', async () => {
+    const db = tempDbPath();
+    const first = await startServer({ AETHERLINK_DB: db });
+    const names = async (s: { url: string }) =>
+      ((await (await fetch(`${s.url}/ops/services`, { headers: OPERATOR })).json()) as { services: { name: string; tags: string[] }[] }).services;
+    await expect.poll(async () => (await names(first)).map((s) => s.name), { timeout: 10_000 }).toEqual(['aetherlink-command-center']);
+    expect((await names(first))[0]!.tags).toContain('control-plane');
+    expect(await first.stop()).toBe(0);
+    const second = await startServer({ AETHERLINK_DB: db, SELF_REGISTER: 'false' });
+    try {
+      expect(await names(second)).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('loses no acknowledged event when killed with SIGKILL in the middle of a burst', async () => {
     const db = tempDbPath();
     const server = await startServer({ AETHERLINK_DB: db });
