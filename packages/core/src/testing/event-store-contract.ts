@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CloudEvent, Severity } from '../events/envelope.js';
 import type { EventStore } from '../stores/types.js';
+import { withStore } from './helpers.js';
 
 /** Builds a fresh, empty store for each test; `cleanup` runs after it. */
 export type StoreFactory<S> = () => Promise<{ store: S; cleanup?: () => Promise<void> }> | { store: S; cleanup?: () => Promise<void> };
@@ -33,21 +34,11 @@ const RECEIVED = '2026-01-01T00:00:01.000Z';
  */
 export function describeEventStoreContract(name: string, factory: StoreFactory<EventStore>): void {
   describe(`EventStore contract: ${name}`, () => {
-    let store: EventStore;
-    let cleanup: (() => Promise<void>) | undefined;
-
-    beforeEach(async () => {
-      const made = await factory();
-      store = made.store;
-      cleanup = made.cleanup;
-    });
-    afterEach(async () => {
-      await cleanup?.();
-    });
+    const s = withStore(factory);
 
     it('stores an event with received_at and an increasing seq', async () => {
-      const a = await store.append(makeEvent(), RECEIVED);
-      const b = await store.append(makeEvent(), RECEIVED);
+      const a = await s.get().append(makeEvent(), RECEIVED);
+      const b = await s.get().append(makeEvent(), RECEIVED);
       expect(a.inserted).toBe(true);
       expect(a.event.received_at).toBe(RECEIVED);
       expect(b.event.seq).toBeGreaterThan(a.event.seq);
@@ -62,51 +53,51 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
         dataschema: 'https://example.com/schema.json',
         severity: 'critical',
       });
-      await store.append(event, RECEIVED);
-      const [got] = await store.query({ limit: 1 });
+      await s.get().append(event, RECEIVED);
+      const [got] = await s.get().query({ limit: 1 });
       const { seq: _seq, received_at, ...rest } = got!;
       expect(rest).toEqual(event);
       expect(received_at).toBe(RECEIVED);
     });
 
     it('keeps null data and omits absent optional fields', async () => {
-      await store.append(makeEvent({ data: null }), RECEIVED);
-      const [got] = await store.query({ limit: 1 });
+      await s.get().append(makeEvent({ data: null }), RECEIVED);
+      const [got] = await s.get().query({ limit: 1 });
       expect(got!.data).toBeNull();
       expect('tenantid' in got! && got!.tenantid !== undefined).toBe(false);
     });
 
     it('dedupes on source + id and returns the stored event', async () => {
       const first = makeEvent({ id: 'same', data: { v: 1 } });
-      await store.append(first, RECEIVED);
-      const again = await store.append({ ...first, data: { v: 2 } }, '2026-01-01T00:00:09.000Z');
+      await s.get().append(first, RECEIVED);
+      const again = await s.get().append({ ...first, data: { v: 2 } }, '2026-01-01T00:00:09.000Z');
       expect(again.inserted).toBe(false);
       expect(again.event.data).toEqual({ v: 1 });
       expect(again.event.received_at).toBe(RECEIVED);
-      const other = await store.append({ ...first, source: 'elsewhere' }, RECEIVED);
+      const other = await s.get().append({ ...first, source: 'elsewhere' }, RECEIVED);
       expect(other.inserted).toBe(true);
-      expect(await store.query({ limit: 10 })).toHaveLength(2);
+      expect(await s.get().query({ limit: 10 })).toHaveLength(2);
     });
 
     it('queries newest first with a limit, and pages with before/after', async () => {
       const seqs: number[] = [];
-      for (let i = 0; i < 7; i++) seqs.push((await store.append(makeEvent({ data: { i } }), RECEIVED)).event.seq);
-      const page1 = await store.query({ limit: 3 });
+      for (let i = 0; i < 7; i++) seqs.push((await s.get().append(makeEvent({ data: { i } }), RECEIVED)).event.seq);
+      const page1 = await s.get().query({ limit: 3 });
       expect(page1.map((e) => (e.data as { i: number }).i)).toEqual([6, 5, 4]);
-      const page2 = await store.query({ limit: 3, before: page1[2]!.seq });
+      const page2 = await s.get().query({ limit: 3, before: page1[2]!.seq });
       expect(page2.map((e) => (e.data as { i: number }).i)).toEqual([3, 2, 1]);
-      const asc = await store.query({ limit: 3, order: 'asc', after: seqs[1] });
+      const asc = await s.get().query({ limit: 3, order: 'asc', after: seqs[1] });
       expect(asc.map((e) => (e.data as { i: number }).i)).toEqual([2, 3, 4]);
-      const window = await store.query({ limit: 10, after: seqs[1], before: seqs[4] });
+      const window = await s.get().query({ limit: 10, after: seqs[1], before: seqs[4] });
       expect(window.map((e) => (e.data as { i: number }).i)).toEqual([3, 2]);
     });
 
     it('filters by type (exact, list, prefix), source, severity, tenant and since', async () => {
-      await store.append(makeEvent({ type: 'autoheal.failed', severity: 'error', source: 'heal', time: '2026-01-02T00:00:00.000Z' }), RECEIVED);
-      await store.append(makeEvent({ type: 'autoheal.succeeded', source: 'heal', tenantid: 't1' }), RECEIVED);
-      await store.append(makeEvent({ type: 'ai.fallback.used', severity: 'warning', tenantid: 't1', time: '2026-01-03T00:00:00.000Z' }), RECEIVED);
-      await store.append(makeEvent({ type: 'autoheal_x.other', severity: 'critical' }), RECEIVED);
-      const types = async (q: Parameters<EventStore['query']>[0]) => (await store.query(q)).map((e) => e.type).sort();
+      await s.get().append(makeEvent({ type: 'autoheal.failed', severity: 'error', source: 'heal', time: '2026-01-02T00:00:00.000Z' }), RECEIVED);
+      await s.get().append(makeEvent({ type: 'autoheal.succeeded', source: 'heal', tenantid: 't1' }), RECEIVED);
+      await s.get().append(makeEvent({ type: 'ai.fallback.used', severity: 'warning', tenantid: 't1', time: '2026-01-03T00:00:00.000Z' }), RECEIVED);
+      await s.get().append(makeEvent({ type: 'autoheal_x.other', severity: 'critical' }), RECEIVED);
+      const types = async (q: Parameters<EventStore['query']>[0]) => (await s.get().query(q)).map((e) => e.type).sort();
       expect(await types({ limit: 10, type: 'autoheal.failed' })).toEqual(['autoheal.failed']);
       expect(await types({ limit: 10, type: ['autoheal.failed', 'ai.fallback.used'] })).toEqual(['ai.fallback.used', 'autoheal.failed']);
       expect(await types({ limit: 10, type: 'autoheal.*' })).toEqual(['autoheal.failed', 'autoheal.succeeded']);
@@ -118,7 +109,7 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
       expect(await types({ limit: 10, since: '2026-01-02T00:00:00' })).toEqual(['ai.fallback.used', 'autoheal.failed']);
       let bad: unknown;
       try {
-        await store.query({ limit: 10, since: 'not a time' });
+        await s.get().query({ limit: 10, since: 'not a time' });
       } catch (e) {
         bad = e;
       }
@@ -126,9 +117,9 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
     });
 
     it('treats % and _ in a type prefix literally', async () => {
-      await store.append(makeEvent({ type: 'a_b.c' }), RECEIVED);
-      await store.append(makeEvent({ type: 'axb.c' }), RECEIVED);
-      expect((await store.query({ limit: 10, type: 'a_b.*' })).map((e) => e.type)).toEqual(['a_b.c']);
+      await s.get().append(makeEvent({ type: 'a_b.c' }), RECEIVED);
+      await s.get().append(makeEvent({ type: 'axb.c' }), RECEIVED);
+      expect((await s.get().query({ limit: 10, type: 'a_b.*' })).map((e) => e.type)).toEqual(['a_b.c']);
     });
 
     it('counts total, last 24 h and by severity', async () => {
@@ -136,9 +127,9 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
       const sev: Severity[] = ['info', 'info', 'warning', 'error', 'critical'];
       for (const [i, severity] of sev.entries()) {
         const time = new Date(now - (i < 3 ? 3_600_000 : 3 * 86_400_000)).toISOString();
-        await store.append(makeEvent({ severity, time }), RECEIVED);
+        await s.get().append(makeEvent({ severity, time }), RECEIVED);
       }
-      expect(await store.stats(now)).toEqual({
+      expect(await s.get().stats(now)).toEqual({
         total: 5,
         last_24h: 3,
         by_severity: { info: 2, warning: 1, error: 1, critical: 1 },
@@ -146,15 +137,15 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
     });
 
     it('keeps every one of many concurrent appends, each with its own seq', async () => {
-      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(makeEvent({ data: { i } }), RECEIVED)));
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => s.get().append(makeEvent({ data: { i } }), RECEIVED)));
       expect(results.every((r) => r.inserted)).toBe(true);
       expect(new Set(results.map((r) => r.event.seq)).size).toBe(100);
-      expect((await store.query({ limit: 1000 })).length).toBe(100);
+      expect((await s.get().query({ limit: 1000 })).length).toBe(100);
     });
 
     it('dedupes concurrent appends of the same source + id to one', async () => {
       const event = makeEvent({ id: 'racer' });
-      const results = await Promise.all(Array.from({ length: 10 }, () => store.append(event, RECEIVED)));
+      const results = await Promise.all(Array.from({ length: 10 }, () => s.get().append(event, RECEIVED)));
       expect(results.filter((r) => r.inserted)).toHaveLength(1);
       expect(new Set(results.map((r) => r.event.seq)).size).toBe(1);
     });
