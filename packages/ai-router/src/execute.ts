@@ -1,6 +1,6 @@
 import { AetherError, sleep } from '@aetherlink/core';
 import pRetry from 'p-retry';
-import { asProviderError, failureFields, report, type Engine, type Entry, type Job } from './_internal/entry.js';
+import { asProviderError, failureFields, report, skipped, type Engine, type Entry, type Job } from './_internal/entry.js';
 import { ProviderError } from './errors.js';
 import { decideRetry, type RetryDecision } from './retry-policy.js';
 import type { AllFailedDetails, ChatResponse, HedgeSettings, ProviderFailure, Usage } from './types.js';
@@ -219,15 +219,7 @@ export function runChain(engine: Engine, job: Job, chain: readonly Entry[], hedg
       if (settled) return;
       while (next < chain.length) {
         const entry = chain[next++]!;
-        if (entry.breaker.state() === 'open') {
-          report(job, { provider: entry.name, attempt: 1, outcome: 'skipped', latency_ms: 0, error: 'circuit breaker open', kind: 'breaker_open' });
-          continue;
-        }
-        if (clock.now() >= job.deadlineAt || job.attemptsUsed >= engine.maxAttempts) {
-          const why = clock.now() >= job.deadlineAt ? 'the call’s deadline passed before its turn' : 'the call used up its attempts before its turn';
-          report(job, { provider: entry.name, attempt: 1, outcome: 'skipped', latency_ms: 0, error: why, kind: 'deadline' });
-          continue;
-        }
+        if (skipped(engine, job, entry)) continue;
         const lane: Lane = { entry, controller: new AbortController(), hedged, current: null };
         running.add(lane);
         tryProvider(engine, job, lane, () => attemptOnce(engine, job, lane), spare, (a) => a.response.usage).then(

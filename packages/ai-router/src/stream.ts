@@ -1,4 +1,4 @@
-import { abortable, asProviderError, linked, report, type Engine, type Entry, type Job } from './_internal/entry.js';
+import { abortable, asProviderError, linked, report, skipped, type Engine, type Entry, type Job } from './_internal/entry.js';
 import { ProviderError } from './errors.js';
 import { allFailed, tryProvider, type Lane } from './execute.js';
 import type { ChatResponse, ChatStreamEvent, RoutedStream } from './types.js';
@@ -72,15 +72,7 @@ export async function openChain(engine: Engine, job: Job, chain: readonly Entry[
   for (let i = 0; i < chain.length; i++) {
     if (job.signal?.aborted) throw job.signal.reason;
     const entry = chain[i]!;
-    if (entry.breaker.state() === 'open') {
-      report(job, { provider: entry.name, attempt: 1, outcome: 'skipped', latency_ms: 0, error: 'circuit breaker open', kind: 'breaker_open' });
-      continue;
-    }
-    if (clock.now() >= job.deadlineAt || job.attemptsUsed >= engine.maxAttempts) {
-      const why = clock.now() >= job.deadlineAt ? 'the call’s deadline passed before its turn' : 'the call used up its attempts before its turn';
-      report(job, { provider: entry.name, attempt: 1, outcome: 'skipped', latency_ms: 0, error: why, kind: 'deadline' });
-      continue;
-    }
+    if (skipped(engine, job, entry)) continue;
     // The lane follows the caller's signal for the whole stream, not just until the first token.
     const { controller, release } = linked(job.signal);
     const lane: Lane = { entry, controller, hedged: false, current: null };

@@ -115,3 +115,21 @@ export function failureFields(error: ProviderError): Pick<Attempt, 'error' | 'ki
     ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }),
   };
 }
+
+/**
+ * Whether a provider's turn is skipped (breaker open, deadline passed, attempts used up); reports the skip.
+ * @example for (const entry of chain) { if (skipped(engine, job, entry)) continue; … }
+ */
+export function skipped(engine: Engine, job: Job, entry: Entry): boolean {
+  if (entry.breaker.state() === 'open') {
+    report(job, { provider: entry.name, attempt: 1, outcome: 'skipped', latency_ms: 0, error: 'circuit breaker open', kind: 'breaker_open' });
+    return true;
+  }
+  const late = engine.clock.now() >= job.deadlineAt;
+  if (late || job.attemptsUsed >= engine.maxAttempts) {
+    const why = late ? 'the call’s deadline passed before its turn' : 'the call used up its attempts before its turn';
+    report(job, { provider: entry.name, attempt: 1, outcome: 'skipped', latency_ms: 0, error: why, kind: 'deadline' });
+    return true;
+  }
+  return false;
+}
