@@ -1,4 +1,4 @@
-import { abortable, asProviderError, linked, report, skipped, type Engine, type Entry, type Job } from './_internal/entry.js';
+import { abortable, asProviderError, linked, skipped, type Engine, type Entry, type Job } from './_internal/entry.js';
 import { ProviderError } from './errors.js';
 import { allFailed, tryProvider, type Lane } from './execute.js';
 import type { ChatResponse, ChatStreamEvent, RoutedStream } from './types.js';
@@ -68,7 +68,6 @@ function noop(): void {}
  * @example const { entry, start } = await openChain(engine, job, chain)
  */
 export async function openChain(engine: Engine, job: Job, chain: readonly Entry[]): Promise<{ entry: Entry; start: StreamStart; releaseLane: () => void }> {
-  const { clock } = engine;
   for (let i = 0; i < chain.length; i++) {
     if (job.signal?.aborted) throw job.signal.reason;
     const entry = chain[i]!;
