@@ -3,9 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
 import { serveRoutes, type ServedRoutes } from './_fixtures/serve-routes.js';
-import { anthropicProvider } from './providers/anthropic.js';
-import { ollamaProvider } from './providers/ollama.js';
-import { openaiProvider } from './providers/openai.js';
+import { fakeProviders } from './_fixtures/fake-providers.js';
 import { createRouter } from './router.js';
 
 let fake: FakeLlmServer;
@@ -26,11 +24,7 @@ beforeEach(() => {
   fake.reset();
   served.use(
     createRouter({
-      providers: {
-        claude: anthropicProvider({ baseUrl: fake.baseUrl('claude', 'anthropic'), apiKey: 'k', model: 'claude-test', env: {} }),
-        openai: openaiProvider({ baseUrl: fake.baseUrl('openai', 'openai'), apiKey: 'k', model: 'gpt-test', env: {} }),
-        ollama: ollamaProvider({ baseUrl: fake.baseUrl('ollama', 'ollama'), model: 'llama-test', env: {} }),
-      },
+      providers: fakeProviders(fake),
       defaults: { retries: 0, timeoutMs: 2000, firstTokenTimeoutMs: 2000 },
     }),
   );
@@ -70,11 +64,7 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     fake.set('ollama', { kind: 'ok', text: 'streamed by ollama', usage: { input: 3, output: 5 } });
     served.use(
       createRouter({
-        providers: {
-          claude: anthropicProvider({ baseUrl: fake.baseUrl('claude', 'anthropic'), apiKey: 'k', model: 'claude-test', env: {} }),
-          openai: openaiProvider({ baseUrl: fake.baseUrl('openai', 'openai'), apiKey: 'k', model: 'gpt-test', env: {} }),
-          ollama: ollamaProvider({ baseUrl: fake.baseUrl('ollama', 'ollama'), model: 'llama-test', env: {} }),
-        },
+        providers: fakeProviders(fake),
         defaults: { retries: 0, firstTokenTimeoutMs: 200 },
       }),
     );

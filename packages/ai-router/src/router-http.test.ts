@@ -1,10 +1,9 @@
 // The router against real HTTP servers on 127.0.0.1 speaking each provider's wire format.
 import { createManualClock, type ManualClock } from '@aetherlink/core';
+import { eventually } from '@aetherlink/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer, type FakeMode } from './_fixtures/fake-llm-server.js';
-import { anthropicProvider } from './providers/anthropic.js';
-import { ollamaProvider } from './providers/ollama.js';
-import { openaiProvider } from './providers/openai.js';
+import { fakeProviders } from './_fixtures/fake-providers.js';
 import { createRouter } from './router.js';
 import type { Router, RouterOptions } from './types.js';
 
@@ -21,22 +20,10 @@ beforeEach(() => fake.reset());
 let router: Router | undefined;
 afterEach(() => router?.close());
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 function setup(options: Partial<RouterOptions> = {}): { router: Router; clock: ManualClock } {
   const clock = createManualClock();
   router = createRouter({
-    providers: {
-      claude: anthropicProvider({ baseUrl: fake.baseUrl('claude', 'anthropic'), apiKey: 'k', model: 'claude-test', env: {} }),
-      openai: openaiProvider({ baseUrl: fake.baseUrl('openai', 'openai'), apiKey: 'k', model: 'gpt-test', env: {} }),
-      ollama: ollamaProvider({ baseUrl: fake.baseUrl('ollama', 'ollama'), model: 'llama-test', env: {} }),
-    },
+    providers: fakeProviders(fake),
     clock,
     random: () => 0,
     ...options,
@@ -79,7 +66,7 @@ describe('fallback over HTTP, one primary failure mode at a time', () => {
     fake.set('claude', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, { kind: 'ok', text: LEAD });
     const { router, clock } = setup();
     const pending = router.run('extract-lead', TEXT);
-    await until(() => clock.pending() === 1 && fake.hits('claude') === 1, 'the retry wait');
+    await eventually(() => clock.pending() === 1 && fake.hits('claude') === 1, 'the retry wait');
     await clock.advanceAsync(999);
     expect(fake.hits('claude')).toBe(1);
     await clock.advanceAsync(1);
@@ -118,7 +105,7 @@ describe('fallback over HTTP, one primary failure mode at a time', () => {
     const result = await pending;
     expect(result.used_provider).toBe('openai');
     expect(result.attempts[0]).toMatchObject({ provider: 'claude', kind: 'timeout', latency_ms: 8000 });
-    await until(() => fake.open('claude') === 0, 'the hung request to be closed');
+    await eventually(() => fake.open('claude') === 0, 'the hung request to be closed');
   });
 
   it('cancels an HTTP call in flight with an AbortSignal', async () => {
@@ -129,7 +116,7 @@ describe('fallback over HTTP, one primary failure mode at a time', () => {
     await fake.waitForHits('claude', 1);
     controller.abort(new Error('the user left'));
     expect(await pending).toMatchObject({ message: 'the user left' });
-    await until(() => fake.open('claude') === 0, 'the request to be closed');
+    await eventually(() => fake.open('claude') === 0, 'the request to be closed');
     expect(fake.hits('openai')).toBe(0);
     expect(clock.pending()).toBe(0);
   });

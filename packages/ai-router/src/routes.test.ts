@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
 import { serveRoutes, type ServedRoutes } from './_fixtures/serve-routes.js';
-import { anthropicProvider } from './providers/anthropic.js';
-import { openaiProvider } from './providers/openai.js';
+import { fakeProviders } from './_fixtures/fake-providers.js';
 import { createRouter } from './router.js';
 
 const LEAD = '{"name":"Ann Lee","email":"ann@acme.io","company":"Acme"}';
@@ -22,10 +21,7 @@ beforeEach(() => {
   fake.reset();
   served.use(
     createRouter({
-      providers: {
-        claude: anthropicProvider({ baseUrl: fake.baseUrl('claude', 'anthropic'), apiKey: 'k', model: 'claude-test', env: {} }),
-        openai: openaiProvider({ baseUrl: fake.baseUrl('openai', 'openai'), apiKey: 'k', model: 'gpt-test', env: {} }),
-      },
+      providers: fakeProviders(fake, ['claude', 'openai']),
       defaults: { retries: 0, timeoutMs: 2000 },
     }),
   );

@@ -1,10 +1,9 @@
 // Streaming through the router against real HTTP servers on 127.0.0.1.
 import { createManualClock, type ManualClock } from '@aetherlink/core';
+import { eventually } from '@aetherlink/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
-import { anthropicProvider } from './providers/anthropic.js';
-import { ollamaProvider } from './providers/ollama.js';
-import { openaiProvider } from './providers/openai.js';
+import { fakeProviders } from './_fixtures/fake-providers.js';
 import { createRouter } from './router.js';
 import type { ChatStreamEvent, RoutedStream, Router, RouterOptions } from './types.js';
 
@@ -18,22 +17,10 @@ beforeEach(() => fake.reset());
 let router: Router | undefined;
 afterEach(() => router?.close());
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 function setup(options: Partial<RouterOptions> = {}): { router: Router; clock: ManualClock } {
   const clock = createManualClock();
   router = createRouter({
-    providers: {
-      claude: anthropicProvider({ baseUrl: fake.baseUrl('claude', 'anthropic'), apiKey: 'k', model: 'claude-test', env: {} }),
-      openai: openaiProvider({ baseUrl: fake.baseUrl('openai', 'openai'), apiKey: 'k', model: 'gpt-test', env: {} }),
-      ollama: ollamaProvider({ baseUrl: fake.baseUrl('ollama', 'ollama'), model: 'llama-test', env: {} }),
-    },
+    providers: fakeProviders(fake),
     clock,
     random: () => 0,
     ...options,
@@ -83,7 +70,7 @@ describe('before the first token: failed over invisibly', () => {
     expect(stream.used_provider).toBe('openai');
     expect(stream.attempts[0]).toMatchObject({ kind: 'timeout', error: 'no first token within 3000 ms' });
     expect((await read(stream)).text).toBe('fallback');
-    await until(() => fake.open('claude') === 0, 'claude’s request to close');
+    await eventually(() => fake.open('claude') === 0, 'claude’s request to close');
   });
 
   it('a stream that ends before any token', async () => {
@@ -131,10 +118,10 @@ describe('after the first token: reported, never a clean end', () => {
     expect(await it.next()).toEqual({ done: false, value: { type: 'delta', text: 'part' } });
     expect(await it.next()).toEqual({ done: false, value: { type: 'delta', text: 'ial ' } });
     const next = it.next().catch((e: unknown) => e);
-    await until(() => clock.pending() === 1, 'the idle timer');
+    await eventually(() => clock.pending() === 1, 'the idle timer');
     await clock.advanceAsync(2000);
     expect(await next).toMatchObject({ kind: 'timeout', message: 'the stream went silent for 2000 ms' });
-    await until(() => fake.open('claude') === 0, 'the stalled request to close');
+    await eventually(() => fake.open('claude') === 0, 'the stalled request to close');
   });
 
   it('a stream cut without its final event', async () => {
@@ -155,7 +142,7 @@ describe('the reader in control', () => {
       expect(event).toEqual({ type: 'delta', text: 'a lo' });
       break;
     }
-    await until(() => fake.open('claude') === 0, 'the stream to close');
+    await eventually(() => fake.open('claude') === 0, 'the stream to close');
     expect(router.health().claude).toMatchObject({ healthy: true, failed_calls: 0 });
   });
 
@@ -164,7 +151,7 @@ describe('the reader in control', () => {
     const { router } = setup();
     const first = await router.stream(ask);
     first.cancel();
-    await until(() => fake.open('claude') === 0, 'the cancelled stream to close');
+    await eventually(() => fake.open('claude') === 0, 'the cancelled stream to close');
 
     const controller = new AbortController();
     const second = await router.stream(ask, { signal: controller.signal });
@@ -172,7 +159,7 @@ describe('the reader in control', () => {
     await it.next();
     controller.abort(new Error('bye'));
     await expect(it.next()).rejects.toMatchObject({ kind: 'cancelled' });
-    await until(() => fake.open('claude') === 0, 'the aborted stream to close');
+    await eventually(() => fake.open('claude') === 0, 'the aborted stream to close');
   });
 
   it('a custom stream that simply stops without its final event is an error too', async () => {

@@ -1,6 +1,7 @@
 import { isAetherError, memoryRegistryStore } from '@aetherlink/core';
+import { eventually } from '@aetherlink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startControlPlane, until, type TestControlPlane } from './_testing/control-plane.js';
+import { startControlPlane, type TestControlPlane } from './_testing/control-plane.js';
 import { registerSelf } from './self-register.js';
 import type { SelfRegistration, SelfRegistrationEvent } from './types.js';
 
@@ -36,7 +37,7 @@ describe('registerSelf', () => {
   it('keeps trying while the control plane is away, registers once it starts, and renews the lease', async () => {
     const port = await laterPort();
     const { client, events } = start({ controlPlaneUrl: `http://127.0.0.1:${port}`, ttlSeconds: 30 });
-    await until(() => client.state() === 'unreachable', 3000, 'unreachable');
+    await eventually(() => client.state() === 'unreachable', 'unreachable', 3000);
     expect(events.some((e) => e.type === 'failed' && /refused/.test(e.error ?? ''))).toBe(true);
     expect(await client.waitUntilRegistered(50)).toBe(false);
 
@@ -46,7 +47,7 @@ describe('registerSelf', () => {
     const stored = await cp.registry.get('crm');
     expect(stored).toMatchObject({ name: 'crm', url: service.url, health_url: 'http://127.0.0.1:9/crm/ping', version: '1.0.0', tags: ['crm'], ttl_seconds: 30 });
 
-    await until(() => events.filter((e) => e.type === 'renewed').length >= 2, 3000, 'renewals');
+    await eventually(() => events.filter((e) => e.type === 'renewed').length >= 2, 'renewals', 3000);
     expect(cp.requests.filter((r) => r === 'PUT /ops/services/:name/heartbeat').length).toBeGreaterThanOrEqual(2);
     expect(cp.requests.filter((r) => r === 'POST /ops/register')).toHaveLength(1);
     const renewed = await cp.registry.get('crm');
@@ -59,15 +60,15 @@ describe('registerSelf', () => {
     expect(await client.waitUntilRegistered(5000)).toBe(true);
 
     await first.close();
-    await until(() => client.state() === 'unreachable', 3000, 'unreachable after stop');
+    await eventually(() => client.state() === 'unreachable', 'unreachable after stop', 3000);
     expect(events.at(-1)!.type).toBe('failed');
 
     // The same port, a fresh in-memory registry: the heartbeat gets a 404 and the client joins again.
     const second = await controlPlane({ port: first.port });
-    await until(async () => (await second.registry.get('crm')) !== null, 5000, 're-registration');
-    await until(() => client.state() === 'registered', 3000, 'registered again');
+    await eventually(async () => (await second.registry.get('crm')) !== null, 're-registration', 5000);
+    await eventually(() => client.state() === 'registered', 'registered again', 3000);
     expect(second.requests).toContain('POST /ops/register');
-    await until(() => second.requests.includes('PUT /ops/services/:name/heartbeat'), 3000, 'heartbeat after restart');
+    await eventually(() => second.requests.includes('PUT /ops/services/:name/heartbeat'), 'heartbeat after restart', 3000);
   });
 
   it('resumes heartbeats against a restarted control plane that kept its state', async () => {
@@ -76,9 +77,9 @@ describe('registerSelf', () => {
     const { client } = start({ controlPlaneUrl: first.url });
     expect(await client.waitUntilRegistered(5000)).toBe(true);
     await first.close();
-    await until(() => client.state() === 'unreachable', 3000, 'unreachable');
+    await eventually(() => client.state() === 'unreachable', 'unreachable', 3000);
     const second = await controlPlane({ port: first.port, store });
-    await until(() => client.state() === 'registered', 5000, 'registered again');
+    await eventually(() => client.state() === 'registered', 'registered again', 5000);
     expect(await second.registry.get('crm')).not.toBeNull();
   });
 
@@ -103,7 +104,7 @@ describe('registerSelf', () => {
     const { client, events } = start({ controlPlaneUrl: cp.url, signal: controller.signal });
     expect(await client.waitUntilRegistered(5000)).toBe(true);
     controller.abort();
-    await until(() => events.some((e) => e.type === 'deregistered'), 3000, 'deregistered');
+    await eventually(() => events.some((e) => e.type === 'deregistered'), 'deregistered', 3000);
     expect(client.state()).toBe('stopped');
     expect(await cp.registry.get('crm')).toBeNull();
   });
@@ -111,11 +112,11 @@ describe('registerSelf', () => {
   it('reports a refusal as permanent without throwing, and keeps trying at its interval', async () => {
     const cp = await controlPlane();
     const { client, events } = start({ controlPlaneUrl: cp.url, auth: { roles: ['viewer'] } });
-    await until(() => client.state() === 'rejected', 3000, 'rejected');
+    await eventually(() => client.state() === 'rejected', 'rejected', 3000);
     const refusal = events.find((e) => e.type === 'failed');
     expect(refusal).toMatchObject({ permanent: true, error: expect.stringContaining('answered 403') });
     // A 403 is not retried by p-retry, but the next tick tries again (an operator may fix the roles).
-    await until(() => cp.requests.filter((r) => r === 'POST /ops/register').length >= 2, 3000, 'a second try');
+    await eventually(() => cp.requests.filter((r) => r === 'POST /ops/register').length >= 2, 'a second try', 3000);
     expect(await cp.registry.get('crm')).toBeNull();
   });
 
@@ -124,13 +125,13 @@ describe('registerSelf', () => {
     let calls = 0;
     const { client } = start({ controlPlaneUrl: cp.url, auth: { bearer: () => `token-${++calls}`, roles: ['operator'] } });
     expect(await client.waitUntilRegistered(5000)).toBe(true);
-    await until(() => calls >= 2, 3000, 'token refresh');
+    await eventually(() => calls >= 2, 'token refresh', 3000);
   });
 
   it('stops promptly without throwing when the control plane is away', async () => {
     const port = await laterPort();
     const { client, events } = start({ controlPlaneUrl: `http://127.0.0.1:${port}`, deregisterTimeoutMs: 500 });
-    await until(() => events.length > 0, 3000, 'a first attempt');
+    await eventually(() => events.length > 0, 'a first attempt', 3000);
     const started = Date.now();
     await client.stop();
     expect(Date.now() - started).toBeLessThan(2000);

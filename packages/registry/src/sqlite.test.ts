@@ -1,10 +1,11 @@
 import { createEventBus, createManualClock, type StoredEvent } from '@aetherlink/core';
 import { sqliteStores, type SqliteStores } from '@aetherlink/adapters/sqlite';
+import { eventually } from '@aetherlink/core/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startControlPlane, until } from './_testing/control-plane.js';
+import { startControlPlane } from './_testing/control-plane.js';
 import { createRegistry } from './registry.js';
 import { registerSelf } from './self-register.js';
 
@@ -82,12 +83,12 @@ describe('registry on SQLite', () => {
       expect(await client.waitUntilRegistered(5000)).toBe(true);
       await first.close();
       await open.splice(0)[0]!.close();
-      await until(() => client.state() === 'unreachable', 3000, 'unreachable');
+      await eventually(() => client.state() === 'unreachable', 'unreachable', 3000);
 
       const second = await startControlPlane({ port: first.port, store: openStores().registry });
       try {
-        await until(() => client.state() === 'registered', 5000, 'registered again');
-        await until(() => second.requests.includes('PUT /ops/services/:name/heartbeat'), 3000, 'a heartbeat');
+        await eventually(() => client.state() === 'registered', 'registered again', 5000);
+        await eventually(() => second.requests.includes('PUT /ops/services/:name/heartbeat'), 'a heartbeat', 3000);
         // The SQLite file remembered it, so a heartbeat sufficed.
         expect(second.requests).not.toContain('POST /ops/register');
         expect(await second.registry.get('crm')).toMatchObject({ ttl_seconds: 90 });

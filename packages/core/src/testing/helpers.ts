@@ -31,3 +31,28 @@ export async function errorCode(promise: Promise<unknown>): Promise<string> {
   throw new Error('expected the promise to reject');
 }
 
+
+/**
+ * Polls `check` until it returns a truthy value and resolves with it; rejects after `timeoutMs` naming `what`
+ * (and the last error `check` threw, if any). For waiting on real servers and sockets, never on a clock.
+ * @example await eventually(() => received.length === 3, 'B receives three events')
+ */
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+  everyMs = 10,
+): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -11,6 +11,6 @@ export {
   makeHealRecord,
 } from './store-contracts.js';
 export { describeDeliveryStoreContract, makeDeliveryInput } from './delivery-store-contract.js';
-export { withStore, errorCode } from './helpers.js';
+export { withStore, errorCode, eventually } from './helpers.js';
 export { describeHttpAdapterContract, openStream } from './http-adapter-contract.js';
 export type { HttpContractServer, HttpContractServerOptions, OpenStream, SseEvent } from './http-adapter-contract.js';

@@ -41,15 +41,3 @@ export async function startControlPlane(options: { port?: number; store?: Regist
     },
   };
 }
-
-/**
- * Polls until `check` is true, failing after `timeoutMs`.
- * @example await until(() => client.state() === 'registered')
- */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,12 +1,12 @@
 import { isAetherError, type StoredEvent } from '@aetherlink/core';
-import { makeEvent } from '@aetherlink/core/testing';
+import { eventually, makeEvent } from '@aetherlink/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventBatchInfo } from './events.js';
 import { noticePayloads } from './event-watcher.js';
 import { openPostgresStores } from './stores.js';
 import type { PostgresStores } from './stores.js';
-import { dropSchema, eventually, sql, testDatabaseUrl, uniqueSchema, within } from './test-support.js';
+import { dropSchema, sql, testDatabaseUrl, uniqueSchema, within } from './test-support.js';
 
 const RECEIVED = '2026-01-01T00:00:01.000Z';
 

@@ -1,7 +1,8 @@
 import { createLoop, type Campaign, type LeaderElection, type Loop } from '@aetherlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '@aetherlink/core/testing';
 import { postgresLeaderElection } from './leader.js';
-import { eventually, sql, testDatabaseUrl, uniqueSchema } from './test-support.js';
+import { sql, testDatabaseUrl, uniqueSchema } from './test-support.js';
 
 const POLL_MS = 100;
 

@@ -54,30 +54,6 @@ export async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text:
 }
 
 /**
- * Resolves when `check` returns a truthy value; rejects after `timeoutMs` with `what` in the message.
- * @example await eventually(() => received.length === 3, 'B receives three events')
- */
-export async function eventually<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-  everyMs = 25,
-): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as Exclude<T, undefined | null | false | 0 | ''>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/**
  * Rejects if `promise` takes longer than `ms`.
  * @example await within(stores.events.listening(), 5000, 'LISTEN')
  */
