@@ -16,29 +16,14 @@ import { constraintOf, sqlState } from './errors.js';
 import type { Database } from './pool.js';
 import { int, isoOf, isoOrNull, json, timeParam } from './rows.js';
 
-interface DeliveryRow {
-  id: string;
-  webhook_id: string;
-  endpoint: string;
-  payload: unknown;
-  headers: Record<string, string>;
-  status: DeliveryStatus;
-  attempts: number;
-  max_attempts: number;
+/** A row as pg returns it: the record's fields, with timestamps as Dates. */
+type DeliveryRow = Omit<DeliveryRecord, 'next_attempt_at' | 'leased_until' | 'created_at' | 'updated_at' | 'delivered_at'> & {
   next_attempt_at: Date | null;
-  lease_owner: string | null;
   leased_until: Date | null;
-  last_error: string | null;
-  last_status_code: number | null;
-  event_type: string | null;
-  event_id: string | null;
-  rule_id: string | null;
-  tenantid: string | null;
-  replay_of: string | null;
   created_at: Date;
   updated_at: Date;
   delivered_at: Date | null;
-}
+};
 
 const COLUMNS =
   'id, webhook_id, endpoint, payload, headers, status, attempts, max_attempts, next_attempt_at, lease_owner, leased_until, last_error, ' +

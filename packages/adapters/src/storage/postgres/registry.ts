@@ -2,21 +2,13 @@ import type { HealthStatus, RegistryFilter, RegistryStore, ServiceCheck, Service
 import type { Database } from './pool.js';
 import { int, isoOf, isoOrNull, json, timeParam, timeParamOrNull } from './rows.js';
 
-interface ServiceRow {
-  name: string;
-  url: string;
-  health_url: string;
-  version: string | null;
-  roles_required: string[];
-  tags: string[];
-  meta: Record<string, string>;
-  status: HealthStatus;
+/** A row as pg returns it: the record's fields, with timestamps as Dates. */
+type ServiceRow = Omit<ServiceRecord, 'status_since' | 'registered_at' | 'last_seen' | 'lease_expires_at'> & {
   status_since: Date;
   registered_at: Date;
   last_seen: Date;
   lease_expires_at: Date | null;
-  last_check: ServiceCheck | null;
-}
+};
 
 function recordOf(row: ServiceRow): ServiceRecord {
   return {
