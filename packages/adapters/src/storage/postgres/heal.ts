@@ -1,17 +1,11 @@
-import { healStatsFrom, isHealAttempt, type HealHistoryStore, type HealOutcome, type HealRecord } from '@aetherlink/core';
+import { healStatsFrom, isHealAttempt, type HealHistoryStore, type HealRecord } from '@aetherlink/core';
 import type { Database } from './pool.js';
 import { int, isoOf, timeParam } from './rows.js';
 
-interface HealRow {
-  id: string;
+/** A row as pg returns it: the record's fields, with timestamps as Dates. */
+type HealRow = Omit<HealRecord, 'ts'> & {
   ts: Date;
-  service: string;
-  action: string;
-  outcome: HealOutcome;
-  message: string;
-  duration_ms: number | null;
-  attempt: number | null;
-}
+};
 
 const recordOf = (row: HealRow): HealRecord => ({
   id: row.id,

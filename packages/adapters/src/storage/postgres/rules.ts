@@ -3,15 +3,11 @@ import type { Database } from './pool.js';
 import { constraintOf, sqlState } from './errors.js';
 import { isoOf, json, timeParam } from './rows.js';
 
-interface RuleRow {
-  id: string;
-  name: string;
-  enabled: boolean;
-  spec: Record<string, unknown>;
-  state: Record<string, unknown> | null;
+/** A row as pg returns it: the record's fields, with timestamps as Dates. */
+type RuleRow = Omit<RuleRecord, 'created_at' | 'updated_at'> & {
   created_at: Date;
   updated_at: Date;
-}
+};
 
 const COLUMNS = 'id, name, enabled, spec, state, created_at, updated_at';
 
