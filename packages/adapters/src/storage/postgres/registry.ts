@@ -1,4 +1,4 @@
-import type { HealthStatus, RegistryFilter, RegistryStore, ServiceCheck, ServiceRecord } from '@aetherlink/core';
+import type { RegistryFilter, RegistryStore, ServiceCheck, ServiceRecord } from '@aetherlink/core';
 import type { Database } from './pool.js';
 import { int, isoOf, isoOrNull, json, timeParam, timeParamOrNull } from './rows.js';
 
