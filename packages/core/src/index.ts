@@ -50,6 +50,7 @@ export {
   DELIVERY_STATUSES,
   afterAttempt,
   auditStatsFrom,
+  cloneRecord,
   countAudit,
   decodeDeliveryCursor,
   definedOnly,

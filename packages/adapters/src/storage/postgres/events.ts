@@ -1,5 +1,6 @@
 import {
   AetherError,
+  cloneRecord,
   emptySeverityCounts,
   prefixRange,
   splitTypes,
@@ -173,11 +174,11 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
       const fresh = inserted.get(key);
       if (fresh && !claimed.has(key)) {
         claimed.add(key);
-        return { event: structuredClone(fresh), inserted: true };
+        return { event: cloneRecord(fresh), inserted: true };
       }
       const stored = fresh ?? existing.get(key);
       if (!stored) throw new AetherError('internal', `event ${item.event.source}/${item.event.id} was neither inserted nor found`);
-      return { event: structuredClone(stored), inserted: false };
+      return { event: cloneRecord(stored), inserted: false };
     });
   };
 

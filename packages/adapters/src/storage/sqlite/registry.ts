@@ -1,4 +1,4 @@
-import { definedOnly, upsertOver, type RegistryFilter, type RegistryStore, type ServiceRecord } from '@aetherlink/core';
+import { cloneRecord, definedOnly, upsertOver, type RegistryFilter, type RegistryStore, type ServiceRecord } from '@aetherlink/core';
 import { guarded as guard, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
@@ -45,7 +45,7 @@ export function sqliteRegistryStore(db: SqliteDatabase): RegistryStore {
     return n > 0;
   });
   return {
-    upsert: (record) => guard(() => upsertTx.immediate(structuredClone(record))),
+    upsert: (record) => guard(() => upsertTx.immediate(cloneRecord(record))),
     get: (name) => guard(() => read(name)),
     list: (filter: RegistryFilter = {}) =>
       guard(() => {
@@ -56,7 +56,7 @@ export function sqliteRegistryStore(db: SqliteDatabase): RegistryStore {
         const sql = `SELECT record FROM services ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name`;
         return (stmt(sql).all(...params) as { record: string }[]).map((r) => JSON.parse(r.record) as ServiceRecord);
       }),
-    patch: (name, patch) => guard(() => patchTx.immediate(name, structuredClone(patch))),
+    patch: (name, patch) => guard(() => patchTx.immediate(name, cloneRecord(patch))),
     remove: (name) => guard(() => removeTx.immediate(name)),
     version: () => guard(() => (stmt("SELECT n FROM counters WHERE name = 'registry_version'").get() as { n: number } | undefined)?.n ?? 0),
   };

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../../audit/audit-log.js';
-import { auditStatsFrom, timeParam } from '../shared.js';
+import { auditStatsFrom, cloneRecord, timeParam } from '../shared.js';
 import type { AuditQuery, AuditStore, StoredAuditRecord } from '../types.js';
 
 /**
@@ -31,7 +31,7 @@ export function memoryAuditStore(options: { maxRecords?: number } = {}): AuditSt
         if (q.path !== undefined && r.path !== q.path) continue;
         if (q.status !== undefined && r.status !== q.status) continue;
         if (since !== undefined && Date.parse(r.ts) < since) continue;
-        out.push(structuredClone(r));
+        out.push(cloneRecord(r));
       }
       return out;
     },

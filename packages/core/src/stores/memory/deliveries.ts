@@ -1,4 +1,4 @@
-import { afterAttempt, decodeDeliveryCursor, deliveryIdTaken, emptyDeliveryCounts, encodeDeliveryCursor, newDelivery, replayOf, timeParam } from '../shared.js';
+import { afterAttempt, cloneRecord, decodeDeliveryCursor, deliveryIdTaken, emptyDeliveryCounts, encodeDeliveryCursor, newDelivery, replayOf, timeParam } from '../shared.js';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../types.js';
 
 const newerFirst = (a: DeliveryRecord, b: DeliveryRecord) =>
@@ -11,7 +11,7 @@ const newerFirst = (a: DeliveryRecord, b: DeliveryRecord) =>
 export function memoryDeliveryStore(): DeliveryStore {
   const items = new Map<string, DeliveryRecord>();
   const log = new Map<string, DeliveryAttempt[]>();
-  const copy = (r: DeliveryRecord) => structuredClone(r);
+  const copy = (r: DeliveryRecord) => cloneRecord(r);
   const isDue = (r: DeliveryRecord, now: number) =>
     ((r.status === 'pending' || r.status === 'failed') && r.next_attempt_at !== null && Date.parse(r.next_attempt_at) <= now) ||
     (r.status === 'leased' && r.leased_until !== null && Date.parse(r.leased_until) < now);
@@ -30,7 +30,7 @@ export function memoryDeliveryStore(): DeliveryStore {
 
   return {
     async enqueue(input, now) {
-      const record = newDelivery(structuredClone(input), now);
+      const record = newDelivery(cloneRecord(input), now);
       if (items.has(record.id)) throw deliveryIdTaken(record.id);
       items.set(record.id, record);
       return copy(record);
@@ -61,7 +61,7 @@ export function memoryDeliveryStore(): DeliveryStore {
     },
     async get(id) {
       const r = items.get(id);
-      return r ? { ...copy(r), attempt_log: structuredClone(log.get(id) ?? []) } : null;
+      return r ? { ...copy(r), attempt_log: cloneRecord(log.get(id) ?? []) } : null;
     },
     async history(q) {
       const statuses = q.status === undefined ? undefined : new Set(typeof q.status === 'string' ? [q.status] : q.status);

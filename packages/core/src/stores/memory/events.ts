@@ -1,5 +1,6 @@
 import type { CloudEvent, StoredEvent } from '../../events/envelope.js';
 import { compileFilter } from '../../events/filter.js';
+import { cloneRecord } from '../shared.js';
 import type { AppendResult, EventQuery, EventStats, EventStore } from '../types.js';
 
 export interface MemoryEventStoreOptions {
@@ -33,12 +34,12 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
     async append(event: CloudEvent, receivedAt: string): Promise<AppendResult> {
       const k = key(event.source, event.id);
       const existing = byKey.get(k);
-      if (existing) return { event: structuredClone(existing), inserted: false };
-      const stored: StoredEvent = { ...structuredClone(event), received_at: receivedAt, seq: ++seq };
+      if (existing) return { event: cloneRecord(existing), inserted: false };
+      const stored: StoredEvent = { ...cloneRecord(event), received_at: receivedAt, seq: ++seq };
       events.push(stored);
       byKey.set(k, stored);
       trim();
-      return { event: structuredClone(stored), inserted: true };
+      return { event: cloneRecord(stored), inserted: true };
     },
     async query(q: EventQuery): Promise<StoredEvent[]> {
       const match = compileFilter(q);
@@ -59,7 +60,7 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
           if (match(e)) out.push(e);
         }
       }
-      return structuredClone(out);
+      return cloneRecord(out);
     },
     async stats(now: number): Promise<EventStats> {
       const stats: EventStats = { total: 0, last_24h: 0, by_severity: { info: 0, warning: 0, error: 0, critical: 0 } };

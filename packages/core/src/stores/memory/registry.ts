@@ -1,4 +1,4 @@
-import { definedOnly, upsertOver } from '../shared.js';
+import { cloneRecord, definedOnly, upsertOver } from '../shared.js';
 import type { RegistryFilter, RegistryStore, ServiceRecord } from '../types.js';
 
 /**
@@ -8,7 +8,7 @@ import type { RegistryFilter, RegistryStore, ServiceRecord } from '../types.js';
 export function memoryRegistryStore(): RegistryStore {
   const services = new Map<string, ServiceRecord>();
   let version = 0;
-  const copy = (r: ServiceRecord) => structuredClone(r);
+  const copy = (r: ServiceRecord) => cloneRecord(r);
   return {
     async upsert(record) {
       const existing = services.get(record.name);
@@ -31,7 +31,7 @@ export function memoryRegistryStore(): RegistryStore {
       const r = services.get(name);
       if (!r) return null;
       const { name: _n, registered_at: _r, ...rest } = definedOnly(patch as Partial<ServiceRecord>);
-      const next = { ...r, ...structuredClone(rest) };
+      const next = { ...r, ...cloneRecord(rest) };
       services.set(name, next);
       version++;
       return copy(next);

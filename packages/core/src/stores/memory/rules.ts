@@ -1,5 +1,5 @@
 import { AetherError } from '../../errors.js';
-import { newRule, ruleNameTaken } from '../shared.js';
+import { cloneRecord, newRule, ruleNameTaken } from '../shared.js';
 import type { RuleRecord, RuleStore } from '../types.js';
 
 /**
@@ -9,10 +9,10 @@ import type { RuleRecord, RuleStore } from '../types.js';
 export function memoryRuleStore(): RuleStore {
   const rules = new Map<string, RuleRecord>();
   const nameTaken = (name: string, except?: string) => [...rules.values()].some((r) => r.name === name && r.id !== except);
-  const copy = (r: RuleRecord) => structuredClone(r);
+  const copy = (r: RuleRecord) => cloneRecord(r);
   return {
     async create(input, now) {
-      const rule = newRule(structuredClone(input), now);
+      const rule = newRule(cloneRecord(input), now);
       if (rules.has(rule.id)) throw new AetherError('conflict', `a rule with id "${rule.id}" already exists`, { errors: [{ field: 'id', message: 'is already taken' }] });
       if (nameTaken(rule.name)) throw ruleNameTaken(rule.name);
       rules.set(rule.id, rule);
@@ -33,7 +33,7 @@ export function memoryRuleStore(): RuleStore {
         ...r,
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-        ...(patch.spec !== undefined ? { spec: structuredClone(patch.spec) } : {}),
+        ...(patch.spec !== undefined ? { spec: cloneRecord(patch.spec) } : {}),
         updated_at: now,
       };
       rules.set(id, next);
@@ -42,7 +42,7 @@ export function memoryRuleStore(): RuleStore {
     async setState(id, state) {
       const r = rules.get(id);
       if (!r) return false;
-      r.state = state === null ? null : structuredClone(state);
+      r.state = state === null ? null : cloneRecord(state);
       return true;
     },
     async remove(id) {
