@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '@aetherlink/core/testing';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -96,4 +97,35 @@ export function runUntilExit(env: Record<string, string>, timeoutMs = 20_000): P
       resolve({ code, output });
     });
   });
+}
+
+/**
+ * Publishes `burst.event`s from 32 concurrent clients until more than `minAcked` are answered 200, then kills the
+ * server with SIGKILL in the middle of the burst. Resolves with every id that was answered 200.
+ * @example const acked = await publishBurstThenCrash(server); // then check each id survived the restart
+ */
+export async function publishBurstThenCrash(server: RunningServer, minAcked = 300, timeoutMs = 20_000): Promise<string[]> {
+  const headers = { 'x-user-roles': 'agent', 'content-type': 'application/json' };
+  const acked: string[] = [];
+  let stop = false;
+  const worker = async (w: number) => {
+    for (let i = 0; !stop; i++) {
+      const id = `w${w}-${i}`;
+      try {
+        const res = await fetch(`${server.url}/events/publish`, { method: 'POST', headers, body: JSON.stringify({ type: 'burst.event', source: 'burst', id, data: { w, i } }) });
+        if (res.status === 200) acked.push(id);
+      } catch {
+        return; // the server is gone
+      }
+    }
+  };
+  const workers = Array.from({ length: 32 }, (_, w) => worker(w));
+  try {
+    await eventually(() => acked.length > minAcked, `more than ${minAcked} acknowledged publishes`, timeoutMs);
+    await server.crash();
+  } finally {
+    stop = true;
+    await Promise.all(workers);
+  }
+  return acked;
 }

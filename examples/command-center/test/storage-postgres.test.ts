@@ -5,7 +5,7 @@ import { postgresStores } from '@aetherlink/adapters/postgres';
 import { openStream } from '@aetherlink/core/testing';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startPostgres } from '../../../test/postgres-server.js';
-import { runUntilExit, startServer, type RunningServer } from './helpers.js';
+import { publishBurstThenCrash, runUntilExit, startServer, type RunningServer } from './helpers.js';
 
 const AGENT = { 'x-user-roles': 'agent', 'content-type': 'application/json' };
 const OPERATOR = { 'x-user-roles': 'operator' };
@@ -80,25 +80,7 @@ describe('two reference servers on one PostgreSQL', () => {
 
   it('loses no acknowledged event when killed with SIGKILL in the middle of a burst', async () => {
     const env = { DATABASE_URL: databaseUrl(), DATABASE_SCHEMA: schema('crash') };
-    const server = await start(env);
-    const acked: string[] = [];
-    let stop = false;
-    const worker = async (w: number) => {
-      for (let i = 0; !stop; i++) {
-        const id = `w${w}-${i}`;
-        try {
-          const res = await fetch(`${server.url}/events/publish`, { method: 'POST', headers: AGENT, body: JSON.stringify({ type: 'burst.event', source: 'burst', id }) });
-          if (res.status === 200) acked.push(id);
-        } catch {
-          return;
-        }
-      }
-    };
-    const workers = Array.from({ length: 32 }, (_, w) => worker(w));
-    await expect.poll(() => acked.length, { timeout: 20_000 }).toBeGreaterThan(300);
-    await server.crash();
-    stop = true;
-    await Promise.all(workers);
+    const acked = await publishBurstThenCrash(await start(env));
     const store = postgresStores({ connectionString: env.DATABASE_URL, schema: env.DATABASE_SCHEMA });
     try {
       const stored = new Set((await store.events.query({ source: 'burst', limit: 1_000_000 })).map((e) => e.id));

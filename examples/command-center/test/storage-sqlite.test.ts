@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runUntilExit, startServer, tempDbPath } from './helpers.js';
+import { publishBurstThenCrash, runUntilExit, startServer, tempDbPath } from './helpers.js';
 
 const AGENT = { 'x-user-roles': 'agent', 'content-type': 'application/json' };
 const OPERATOR = { 'x-user-roles': 'operator' };
@@ -64,25 +64,7 @@ describe('the reference server on SQLite', () => {
 
   it('loses no acknowledged event when killed with SIGKILL in the middle of a burst', async () => {
     const db = tempDbPath();
-    const server = await startServer({ AETHERLINK_DB: db });
-    const acked: string[] = [];
-    let stop = false;
-    const worker = async (w: number) => {
-      for (let i = 0; !stop; i++) {
-        const id = `w${w}-${i}`;
-        try {
-          const res = await fetch(`${server.url}/events/publish`, { method: 'POST', headers: AGENT, body: JSON.stringify({ type: 'burst.event', source: 'burst', id, data: { w, i } }) });
-          if (res.status === 200) acked.push(id);
-        } catch {
-          return; // the server is gone
-        }
-      }
-    };
-    const workers = Array.from({ length: 32 }, (_, w) => worker(w));
-    await expect.poll(() => acked.length, { timeout: 15_000 }).toBeGreaterThan(300);
-    await server.crash();
-    stop = true;
-    await Promise.all(workers);
+    const acked = await publishBurstThenCrash(await startServer({ AETHERLINK_DB: db }), 300, 15_000);
 
     const again = await startServer({ AETHERLINK_DB: db });
     try {
