@@ -130,3 +130,7 @@ export type { Loop, LoopOptions } from './runtime/loop.js';
 export { createDeliveryWorker, nextRetryAt, DEFAULT_RETRY_SCHEDULE_MS } from './runtime/delivery-worker.js';
 export type { DeliveryWorker, DeliveryWorkerOptions, RetryPolicy, SendResult } from './runtime/delivery-worker.js';
 export { instanceId } from './runtime/instance.js';
+
+export { defaultLogger, loggerFor, silentLogger, errorFields } from './logger.js';
+export type { Logger, LogFn } from './logger.js';
+export type { Module, LoopSpec, ReadinessCheck, CheckResult, MetricsRegistry } from './runtime/module.js';
