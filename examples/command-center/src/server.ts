@@ -3,7 +3,6 @@ import {
   auditRoutes,
   buildOpenApi,
   createAuditLog,
-  createDeliveryWorker,
   createEventBus,
   createLoop,
   createSchemaRegistry,
@@ -23,6 +22,7 @@ import {
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
+import { createDeliveryWorker, jsonWebhookSender } from '@aetherlink/alerts';
 import { aiRoutes, routerFromEnv, type Router } from '@aetherlink/ai-router';
 import { createHealthChecker, createRegistry, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -30,7 +30,6 @@ import { z } from 'zod';
 import type { Config } from './config.js';
 import { dashboardRoutes } from './dashboard.js';
 import { openStores, type OpenedStores } from './stores.js';
-import { jsonWebhookSender } from './webhooks.js';
 
 const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 

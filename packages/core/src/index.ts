@@ -127,8 +127,6 @@ export { soleLeader } from './runtime/leader.js';
 export type { LeaderElection, Campaign } from './runtime/leader.js';
 export { createLoop } from './runtime/loop.js';
 export type { Loop, LoopOptions } from './runtime/loop.js';
-export { createDeliveryWorker, nextRetryAt, DEFAULT_RETRY_SCHEDULE_MS } from './runtime/delivery-worker.js';
-export type { DeliveryWorker, DeliveryWorkerOptions, RetryPolicy, SendResult } from './runtime/delivery-worker.js';
 export { instanceId } from './runtime/instance.js';
 
 export { defaultLogger, loggerFor, silentLogger, errorFields } from './logger.js';
@@ -144,3 +142,6 @@ export { createMetricsRegistry, sharedMetric, httpRequestMetric, DURATION_BUCKET
 export type { MetricsRegistryOptions, Registry } from './metrics.js';
 export { opsRoutes } from './http/ops-routes.js';
 export type { OpsRoutesOptions } from './http/ops-routes.js';
+export { eventsModule } from './events/module.js';
+export type { EventsModuleOptions } from './events/module.js';
+export { auditModule } from './audit/module.js';
