@@ -67,6 +67,8 @@ export {
   ruleNameTaken,
   timeParam,
   upsertOver,
+  patchOver,
+  revisionMatches,
 } from './stores/shared.js';
 export type {
   EventStore,
@@ -79,6 +81,9 @@ export type {
   RegistryStore,
   RegistryFilter,
   ServiceRecord,
+  ServiceInput,
+  ServicePatch,
+  RevisionCondition,
   ServiceCheck,
   RuleStore,
   RuleRecord,

@@ -1,6 +1,7 @@
 export { createRegistry } from './registry.js';
 export { createHealthChecker } from './checker.js';
 export { registerSelf } from './self-register.js';
+export { instanceServiceName } from './names.js';
 export { registryRoutes } from './routes.js';
 export { probe } from './probe.js';
 export type { ProbeOptions } from './probe.js';
@@ -9,7 +10,7 @@ export { evaluateProbe, probeSettings, DEFAULT_CONDITIONS } from './evaluate.js'
 export { leaseState, decideLease, effectiveStatus, leaseExpiresAt } from './leases.js';
 export { statusOnRegister, statusAfterProbe, reportsFailure } from './transitions.js';
 export { aggregateHealth } from './aggregate.js';
-export { toServiceView, toServiceHealth, packMeta, unpackMeta } from './view.js';
+export { toServiceView, toServiceHealth } from './view.js';
 
 export {
   DEFAULT_LIMITS,

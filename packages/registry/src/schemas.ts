@@ -35,8 +35,9 @@ export const DEFAULT_LIMITS: Readonly<RegistrationLimits> = Object.freeze({
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$/;
 
 /**
- * Meta keys under this prefix are the registry's own (lease length, check settings).
- * @example Object.keys(record.meta).filter((k) => !k.startsWith(RESERVED_META_PREFIX))
+ * Meta keys under this prefix are reserved for AetherLink (versions before record fields kept settings there), so
+ * registrations may not use them.
+ * @example Object.keys(meta).some((k) => k.startsWith(RESERVED_META_PREFIX)) // refused
  */
 export const RESERVED_META_PREFIX = 'aetherlink.';
 

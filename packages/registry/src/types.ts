@@ -1,4 +1,4 @@
-import type { Clock, EventBus, HealthStatus, Permission, RegistryStore, ServiceCheck } from '@aetherlink/core';
+import type { Clock, EventBus, HealthStatus, Logger, Permission, RegistryStore, ServiceCheck } from '@aetherlink/core';
 import type { Dispatcher } from 'undici';
 import type { Check, RegistrationInput, RegistrationLimits } from './schemas.js';
 
@@ -42,7 +42,7 @@ export interface ProbeVerdict {
 
 // ---------------------------------------------------------------- the registry
 
-/** A registered service as the registry shows it: the store's record with its lease applied and meta unpacked. */
+/** A registered service as the registry shows it: the store's record with its lease applied to the status. */
 export interface ServiceView {
   name: string;
   url: string;
@@ -112,7 +112,9 @@ export interface RegistryOptions {
   limits?: Partial<RegistrationLimits>;
   /** How often a waiter on the change feed asks the store whether another process changed it. Default 1000 ms. */
   changePollMs?: number;
-  /** Called when emitting an event or notifying a subscriber fails; the registry carries on. Default: a process warning. */
+  /** Where the registry logs: failed events and subscribers (unless `onError` takes them), lost write races. Default: warnings and errors on stderr. */
+  logger?: Logger;
+  /** Called when emitting an event or notifying a subscriber fails; the registry carries on. Default: logged at error level. */
   onError?: (error: unknown) => void;
 }
 
@@ -261,8 +263,10 @@ export interface SelfRegistrationOptions {
   /** Stops (and deregisters) when aborted. */
   signal?: AbortSignal;
   dispatcher?: Dispatcher;
-  /** Default: a process warning on the first failure of a streak. */
+  /** Default: logs the first failure of a streak as a warning, and the registration that ends it. */
   onEvent?: (event: SelfRegistrationEvent) => void;
+  /** Where the default `onEvent` logs. Default: warnings and errors on stderr. */
+  logger?: Logger;
 }
 
 /** A running self-registration. */

@@ -78,7 +78,7 @@ export interface ServiceCheck {
   error: string | null;
 }
 
-/** A registered service as the registry keeps it (DESIGN §4 plus leases and meta). */
+/** A registered service as the registry keeps it (DESIGN §4 plus leases, check settings and meta). */
 export interface ServiceRecord {
   name: string;
   url: string;
@@ -86,7 +86,12 @@ export interface ServiceRecord {
   version: string | null;
   roles_required: string[];
   tags: string[];
+  /** The registrant's own keys only. */
   meta: Record<string, string>;
+  /** Lease length in seconds; null when the service does not heartbeat. */
+  ttl_seconds: number | null;
+  /** How the health checker judges this service: a JSON document the store keeps as written; null for the defaults. */
+  check: Record<string, unknown> | null;
   status: HealthStatus;
   /** When `status` last changed. */
   status_since: string;
@@ -95,6 +100,22 @@ export interface ServiceRecord {
   /** Null when the service does not heartbeat (registered without a lease). */
   lease_expires_at: string | null;
   last_check: ServiceCheck | null;
+  /**
+   * Set by the store on every write of the record, to a number greater than any revision the name had before
+   * (also across a removal and a new registration), so an equal revision means "unchanged since read".
+   */
+  revision: number;
+}
+
+/** A service as written with `upsert`: the store assigns the revision. */
+export type ServiceInput = Omit<ServiceRecord, 'revision'>;
+
+/** The fields `patch` may change. */
+export type ServicePatch = Partial<Omit<ServiceRecord, 'name' | 'registered_at' | 'revision'>>;
+
+/** Makes a write conditional: it happens only while the record's revision is still this one. */
+export interface RevisionCondition {
+  ifRevision?: number;
 }
 
 export interface RegistryFilter {
@@ -103,17 +124,23 @@ export interface RegistryFilter {
 }
 
 /**
- * Services by name. Every mutation moves `version()` forward, which backs the registry's change feed.
+ * Services by name. Every mutation moves `version()` forward, which backs the registry's change feed, and gives
+ * the record a new `revision`, which makes read-decide-write sequences safe across instances: a write with
+ * `{ ifRevision }` is refused (null / false, never an exception) once anyone else wrote the record in between.
  */
 export interface RegistryStore {
   /** Inserts or replaces by name, atomically; `registered_at` of an existing record is kept. */
-  upsert(record: ServiceRecord): Promise<{ record: ServiceRecord; created: boolean }>;
+  upsert(record: ServiceInput): Promise<{ record: ServiceRecord; created: boolean }>;
   get(name: string): Promise<ServiceRecord | null>;
   /** Sorted by name. */
   list(filter?: RegistryFilter): Promise<ServiceRecord[]>;
-  /** Changes some fields of one record; null when it does not exist. `name` and `registered_at` never change. */
-  patch(name: string, patch: Partial<Omit<ServiceRecord, 'name' | 'registered_at'>>): Promise<ServiceRecord | null>;
-  remove(name: string): Promise<boolean>;
+  /**
+   * Changes some fields of one record. Null when it does not exist or, with `ifRevision`, when its revision is no
+   * longer that one (read it again to tell which). `name`, `registered_at` and `revision` are never patched.
+   */
+  patch(name: string, patch: ServicePatch, condition?: RevisionCondition): Promise<ServiceRecord | null>;
+  /** False when it does not exist or, with `ifRevision`, when its revision is no longer that one. */
+  remove(name: string, condition?: RevisionCondition): Promise<boolean>;
   /** A number that grows with every change to any record. */
   version(): Promise<number>;
   close?(): Promise<void>;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../audit/audit-log.js';
-import type { AuditStore, HealHistoryStore, HealRecord, RegistryStore, RuleStore, ServiceRecord, Stores } from '../stores/types.js';
+import type { AuditStore, HealHistoryStore, HealRecord, RuleStore, Stores } from '../stores/types.js';
 import { describeDeliveryStoreContract } from './delivery-store-contract.js';
 import { describeEventStoreContract, type StoreFactory } from './event-store-contract.js';
 import { errorCode, withStore } from './helpers.js';
+import { describeRegistryStoreContract } from './registry-store-contract.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (offsetMs = 0) => new Date(T0 + offsetMs).toISOString();
@@ -62,108 +63,6 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
         by_path: { '/ops/health': 2, '/x': 2 },
         by_status: { '200': 2, '401': 1, '403': 1 },
       });
-    });
-  });
-}
-
-// ---------------------------------------------------------------- registry
-
-/**
- * A registered service for store tests.
- * @example makeService({ name: 'billing', tags: ['pay'] })
- */
-export function makeService(overrides: Partial<ServiceRecord> = {}): ServiceRecord {
-  const name = overrides.name ?? 'svc';
-  return {
-    name,
-    url: `http://${name}:8080`,
-    health_url: `http://${name}:8080/ping`,
-    version: '1.0.0',
-    roles_required: ['operator'],
-    tags: ['core'],
-    meta: { team: 'ops' },
-    status: 'down',
-    status_since: iso(),
-    registered_at: iso(),
-    last_seen: iso(),
-    lease_expires_at: iso(90_000),
-    last_check: null,
-    ...overrides,
-  };
-}
-
-/**
- * The RegistryStore contract.
- * @example describeRegistryStoreContract('memory', () => ({ store: memoryRegistryStore() }))
- */
-export function describeRegistryStoreContract(name: string, factory: StoreFactory<RegistryStore>): void {
-  describe(`RegistryStore contract: ${name}`, () => {
-    const s = withStore(factory);
-
-    it('upserts by name, keeping registered_at and replacing the rest', async () => {
-      const first = await s.get().upsert(makeService({ name: 'api', registered_at: iso(0) }));
-      expect(first.created).toBe(true);
-      const again = await s.get().upsert(makeService({ name: 'api', url: 'http://api:9090', tags: ['x', 'y'], registered_at: iso(5000), version: null }));
-      expect(again.created).toBe(false);
-      expect(again.record).toMatchObject({ url: 'http://api:9090', tags: ['x', 'y'], registered_at: iso(0), version: null });
-      expect(await s.get().get('api')).toEqual(again.record);
-      expect(await s.get().get('nope')).toBeNull();
-    });
-
-    it('round-trips every field', async () => {
-      const record = makeService({ name: 'full', meta: { a: '1', 'b.c': 'ü' }, last_check: { checked_at: iso(1), latency_ms: 12.5, error: null }, lease_expires_at: null });
-      await s.get().upsert(record);
-      expect(await s.get().get('full')).toEqual(record);
-    });
-
-    it('lists sorted by name, filtered by tag and status', async () => {
-      await s.get().upsert(makeService({ name: 'c', tags: ['edge'], status: 'ok' }));
-      await s.get().upsert(makeService({ name: 'a', tags: ['core', 'edge'], status: 'down' }));
-      await s.get().upsert(makeService({ name: 'b', tags: ['core'], status: 'ok' }));
-      expect((await s.get().list()).map((r) => r.name)).toEqual(['a', 'b', 'c']);
-      expect((await s.get().list({ tag: 'edge' })).map((r) => r.name)).toEqual(['a', 'c']);
-      expect((await s.get().list({ status: 'ok' })).map((r) => r.name)).toEqual(['b', 'c']);
-      expect((await s.get().list({ tag: 'core', status: 'ok' })).map((r) => r.name)).toEqual(['b']);
-      expect(await s.get().list({ tag: 'edg' })).toEqual([]);
-    });
-
-    it('patches some fields and never the name or registered_at', async () => {
-      await s.get().upsert(makeService({ name: 'api', registered_at: iso(0) }));
-      const patched = await s.get().patch('api', { status: 'ok', status_since: iso(7), last_check: { checked_at: iso(7), latency_ms: 3, error: null } });
-      expect(patched).toMatchObject({ name: 'api', status: 'ok', status_since: iso(7), registered_at: iso(0), last_check: { latency_ms: 3 } });
-      expect(await s.get().get('api')).toEqual(patched);
-      expect(await s.get().patch('ghost', { status: 'ok' })).toBeNull();
-    });
-
-    it('reads an undefined member of a patch as "no change"', async () => {
-      await s.get().upsert(makeService({ name: 'api', version: '1.0.0', tags: ['a'] }));
-      const patched = await s.get().patch('api', { version: undefined, tags: undefined, status: 'degraded' });
-      expect(patched).toMatchObject({ version: '1.0.0', tags: ['a'], status: 'degraded' });
-      expect((await s.get().list({ tag: 'a' })).map((r) => r.name)).toEqual(['api']);
-    });
-
-    it('removes, and moves the version on every change but not on reads', async () => {
-      const v0 = await s.get().version();
-      await s.get().upsert(makeService({ name: 'api' }));
-      const v1 = await s.get().version();
-      await s.get().list();
-      await s.get().get('api');
-      expect(await s.get().version()).toBe(v1);
-      await s.get().patch('api', { status: 'ok' });
-      const v2 = await s.get().version();
-      expect(await s.get().remove('api')).toBe(true);
-      expect(await s.get().remove('api')).toBe(false);
-      const v3 = await s.get().version();
-      expect(v1).toBeGreaterThan(v0);
-      expect(v2).toBeGreaterThan(v1);
-      expect(v3).toBeGreaterThan(v2);
-      expect(await s.get().get('api')).toBeNull();
-    });
-
-    it('keeps one entry when the same name is upserted concurrently', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.get().upsert(makeService({ name: 'race', url: `http://race:${8000 + i}` }))));
-      expect(results.filter((r) => r.created)).toHaveLength(1);
-      expect(await s.get().list()).toHaveLength(1);
     });
   });
 }

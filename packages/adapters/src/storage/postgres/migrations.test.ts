@@ -89,4 +89,36 @@ describe('postgres migrations', () => {
       expect(defs.some((d) => d.includes(wanted)), wanted).toBe(true);
     }
   });
+
+  it('moves the registry settings an older version kept in meta into columns, giving each record a revision', async () => {
+    schema = uniqueSchema('mig');
+    const settings = MIGRATIONS.find((m) => m.name === 'registry settings as columns, record revisions')!.version;
+    await migrate(newPool(), schema, MIGRATIONS.filter((m) => m.version < settings));
+    const check = { status: '200-399', body_path: 'status', body_ok: ['ok'] };
+    const old = async (name: string, meta: Record<string, string>) =>
+      sql(
+        `INSERT INTO "${schema}".services (name, url, health_url, version, roles_required, tags, meta, status, status_since, registered_at, last_seen, lease_expires_at, last_check)
+         VALUES ($1, 'http://x:1', 'http://x:1/ping', '1.0.0', '["operator"]', '["pay"]', $2::jsonb, 'ok', $3, $3, $3, $3, NULL)`,
+        [name, JSON.stringify(meta), '2026-01-01T00:00:00.000Z'],
+      );
+    await old('billing', { team: 'ops', 'aetherlink.ttl_seconds': '30', 'aetherlink.check': JSON.stringify(check) });
+    await old('legacy', {});
+    // Edited by hand: values the registry never wrote read as absent, as they did before.
+    await old('edited', { 'aetherlink.ttl_seconds': '1.5', 'aetherlink.check': '{not json' });
+    await old('listed', { 'aetherlink.ttl_seconds': '-3', 'aetherlink.check': '["a"]' });
+
+    expect(await migrate(newPool(), schema)).toEqual(MIGRATIONS.filter((m) => m.version >= settings).map((m) => m.version));
+    const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema });
+    opened.push(stores);
+    const billing = await stores.registry.get('billing');
+    expect(billing).toMatchObject({ meta: { team: 'ops' }, ttl_seconds: 30, check, tags: ['pay'], status: 'ok' });
+    expect(await stores.registry.get('legacy')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    expect(await stores.registry.get('edited')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    expect(await stores.registry.get('listed')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    const revisions = (await stores.registry.list()).map((r) => r.revision);
+    expect(new Set(revisions).size).toBe(4);
+    // Conditional writes work on migrated rows, and the next write moves past every migrated revision.
+    const next = await stores.registry.patch('billing', { status: 'degraded' }, { ifRevision: billing!.revision });
+    expect(next!.revision).toBeGreaterThan(Math.max(...revisions));
+  });
 });

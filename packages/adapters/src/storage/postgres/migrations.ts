@@ -194,6 +194,31 @@ export const MIGRATIONS: readonly Migration[] = [
         failed bigint NOT NULL
       );`,
   },
+  {
+    // The lease length and check settings used to ride in meta under reserved keys; they become columns. Each
+    // record gets a revision from a sequence, so a name never sees a revision twice. Values the registry never
+    // wrote (edited by hand) become null, as they read before; the temporary function parses without failing.
+    version: 7,
+    name: 'registry settings as columns, record revisions',
+    sql: (t) => `
+      CREATE SEQUENCE ${t('service_revisions')};
+      ALTER TABLE ${t('services')}
+        ADD COLUMN ttl_seconds integer,
+        ADD COLUMN "check" json,
+        ADD COLUMN revision bigint NOT NULL DEFAULT nextval('${t('service_revisions')}');
+      ALTER SEQUENCE ${t('service_revisions')} OWNED BY ${t('services')}.revision;
+      CREATE FUNCTION pg_temp.aetherlink_json_object(value text) RETURNS json LANGUAGE plpgsql AS $$
+        BEGIN
+          RETURN CASE WHEN json_typeof(value::json) = 'object' THEN value::json END;
+        EXCEPTION WHEN others THEN
+          RETURN NULL;
+        END $$;
+      UPDATE ${t('services')} SET
+        ttl_seconds = CASE WHEN meta->>'aetherlink.ttl_seconds' ~ '^[1-9][0-9]{0,8}$' THEN (meta->>'aetherlink.ttl_seconds')::integer END,
+        "check" = pg_temp.aetherlink_json_object(meta->>'aetherlink.check'),
+        meta = meta - 'aetherlink.ttl_seconds' - 'aetherlink.check';
+      DROP FUNCTION pg_temp.aetherlink_json_object(text);`,
+  },
 ];
 
 /**

@@ -1,3 +1,6 @@
+const TTL = `json_extract(record, '$.meta."aetherlink.ttl_seconds"')`;
+const CHECK = `json_extract(record, '$.meta."aetherlink.check"')`;
+
 /** Versioned schema changes, applied in order at open; never edit one that shipped, add another. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
@@ -116,6 +119,24 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         attempt INTEGER
       );
       CREATE INDEX heal_service ON heal_history (service, seq);
+    `,
+  },
+  {
+    // The lease length and check settings used to ride in meta under reserved keys; they become fields of the
+    // record, and every record gets a revision (the registry version now, so later writes all go above it).
+    // Values nobody could have written through the registry (edited by hand) become null, as they read before.
+    version: 2,
+    name: 'registry settings as fields, record revisions',
+    sql: `
+      UPDATE services SET record = json_set(
+        json_remove(record, '$.meta."aetherlink.ttl_seconds"', '$.meta."aetherlink.check"'),
+        '$.ttl_seconds',
+        CASE WHEN ${TTL} GLOB '[1-9]*' AND ${TTL} NOT GLOB '*[^0-9]*' AND length(${TTL}) <= 9 THEN CAST(${TTL} AS INTEGER) END,
+        '$.check',
+        json(CASE WHEN json_valid(${CHECK}) THEN (CASE WHEN json_type(${CHECK}) = 'object' THEN ${CHECK} END) END),
+        '$.revision',
+        (SELECT coalesce(max(n), 0) FROM counters WHERE name = 'registry_version')
+      );
     `,
   },
 ];
