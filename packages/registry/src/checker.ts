@@ -49,6 +49,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
   };
   let inFlight: Promise<HealthReport> | undefined;
   let lastPass: number | null = null;
+  let closing: Promise<void> | undefined;
 
   const checkOne = async (service: ServiceView, signal?: AbortSignal): Promise<ServiceHealth> => {
     // A cancelled pass (leadership lost, shutdown) must not write "down" for probes it cut short.
@@ -114,7 +115,9 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
     },
     lastPassAt: () => lastPass,
     async close() {
-      await Promise.all([ownDispatcher?.close(), retryDispatcher?.close()]);
+      // Idempotent: undici rejects a second close of the same agent.
+      closing ??= Promise.all([ownDispatcher?.close(), retryDispatcher?.close()]).then(() => undefined);
+      await closing;
     },
   };
 }
