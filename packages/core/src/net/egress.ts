@@ -31,7 +31,10 @@ export interface EgressPolicy {
   readonly lookup: LookupFunction;
   /** The refusal for a connected socket's remote address, asked for as `host`; null when it may go on. */
   verifySocket(socket: Socket, host?: string): AetherError | null;
-  /** Destroys the socket with `egress_refused` the moment it connects to a refused address, before anything is written. */
+  /**
+   * Destroys the socket with `egress_refused` the moment it connects to a refused address, before anything is
+   * written (writes after that fail). 'connect' listeners added later still run: check `socket.destroyed` there.
+   */
   guardSocket<S extends Socket>(socket: S, host?: string): S;
 }
 
