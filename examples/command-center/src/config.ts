@@ -1,3 +1,4 @@
+import { parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 
@@ -12,6 +13,23 @@ const bool = (name: string) =>
       if (['false', '0', 'no', 'off'].includes(s)) return false;
       ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
       return z.NEVER;
+    });
+
+/** A comma-separated list of egress rules (CIDRs, addresses, host names, `*.suffix`), each checked as the policy will read it. */
+const egressList = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      for (const entry of entries) {
+        try {
+          parseEgressRule(entry);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected comma-separated CIDRs (10.0.0.0/8), addresses or host names (*.corp.example)` });
+        }
+      }
+      return entries;
     });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +75,11 @@ export const envSchema = z
     REGISTRY_PROBE_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(15),
     REGISTRY_PROBE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
     REGISTRY_PROBE_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1024).default(16),
+    REGISTRY_PROBE_ALLOW_PRIVATE: bool('REGISTRY_PROBE_ALLOW_PRIVATE').describe(
+      'probes may reach private and loopback addresses (default true: registered services are internal)',
+    ),
+    REGISTRY_PROBE_ALLOW: egressList().describe('CIDRs and host names probes may reach even when private addresses are refused'),
+    REGISTRY_PROBE_DENY: egressList().describe('CIDRs and host names probes never reach (wins over the allow list)'),
     REGISTRY_CRITICAL_FOR_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(604_800).default(300),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),

@@ -4,6 +4,7 @@ import {
   buildOpenApi,
   createAuditLog,
   createDeliveryWorker,
+  createEgressPolicy,
   createEventBus,
   createLoop,
   createSchemaRegistry,
@@ -24,7 +25,7 @@ import {
 } from '@aetherlink/core';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import { aiRoutes, routerFromEnv, type Router } from '@aetherlink/ai-router';
-import { createHealthChecker, createRegistry, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
+import { createHealthChecker, createRegistry, DEFAULT_PROBE_EGRESS, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from './config.js';
@@ -110,7 +111,15 @@ async function assemble(
   const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
   const ai = overrides.aiRouter ?? routerFromEnv(aiEnv, { bus });
   const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000, logger: app.log.child({ component: 'registry' }) });
-  const checker = createHealthChecker({ registry, concurrency: config.REGISTRY_PROBE_CONCURRENCY, timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS });
+  const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
+  const egress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
+  const checker = createHealthChecker({
+    registry,
+    egress,
+    logger: app.log.child({ component: 'registry.checker' }),
+    concurrency: config.REGISTRY_PROBE_CONCURRENCY,
+    timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS,
+  });
   const loops: Loop[] = [
     createLoop({ name: 'deliveries', intervalMs: config.DELIVERY_POLL_MS, leader: soleLeader(), run: (signal) => worker.runOnce(signal), onError: onLoopError('deliveries') }),
     createLoop({ name: 'lease-expiry', intervalMs: 5000, leader, run: () => stores.deliveries.releaseExpired(Date.now()), onError: onLoopError('lease-expiry') }),

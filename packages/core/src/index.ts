@@ -139,3 +139,10 @@ export { instanceId } from './runtime/instance.js';
 export { defaultLogger, loggerFor, silentLogger, errorFields } from './logger.js';
 export type { Logger, LogFn } from './logger.js';
 export type { Module, LoopSpec, ReadinessCheck, CheckResult, MetricsRegistry } from './runtime/module.js';
+
+export { parseIp, parseCidr, inRange, unmapIp, formatIp, classifyAddress, ALWAYS_REFUSED } from './net/addresses.js';
+export type { IpAddress, IpRange, AddressKind } from './net/addresses.js';
+export { parseEgressRule, compileEgressRules, decideHost, decideAddress, normalizeHost } from './net/egress-rules.js';
+export type { EgressRule, EgressRules, EgressRulesOptions, EgressRefusal, EgressRefusalKind, HostDecision } from './net/egress-rules.js';
+export { createEgressPolicy, egressRefusedError } from './net/egress.js';
+export type { EgressPolicy, EgressPolicyOptions, EgressDecision, ResolvedAddress } from './net/egress.js';

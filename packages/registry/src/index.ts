@@ -1,5 +1,6 @@
 export { createRegistry } from './registry.js';
-export { createHealthChecker } from './checker.js';
+export { createHealthChecker, DEFAULT_PROBE_EGRESS } from './checker.js';
+export { egressConnector } from './egress-connector.js';
 export { registerSelf } from './self-register.js';
 export { instanceServiceName } from './names.js';
 export { registryRoutes } from './routes.js';
@@ -18,6 +19,7 @@ export {
   RESERVED_META_PREFIX,
   serviceNameSchema,
   httpUrlSchema,
+  healthUrlSchema,
   checkSchema,
   createRegistrationSchema,
   registrationSchema,
