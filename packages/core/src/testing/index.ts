@@ -1,9 +1,8 @@
 export { describeEventStoreContract, makeEvent } from './event-store-contract.js';
-export type { StoreFactory } from './event-store-contract.js';
+export type { StoreFactory, StoreHandle } from './event-store-contract.js';
 export {
   describeAuditStoreContract,
   describeRegistryStoreContract,
-  describeRuleStoreContract,
   describeHealHistoryStoreContract,
   describeStoresContract,
   makeAuditRecord,
@@ -11,6 +10,7 @@ export {
   makeHealRecord,
 } from './store-contracts.js';
 export { describeDeliveryStoreContract, makeDeliveryInput } from './delivery-store-contract.js';
-export { withStore, errorCode, eventually } from './helpers.js';
+export { describeDocumentStoreContract } from './document-store-contract.js';
+export { withStore, errorCode, rejection, eventually } from './helpers.js';
 export { describeHttpAdapterContract, openStream } from './http-adapter-contract.js';
 export type { HttpContractServer, HttpContractServerOptions, OpenStream, SseEvent } from './http-adapter-contract.js';
