@@ -6,7 +6,7 @@ import { isAetherError } from '@aetherlink/core';
 import { makeDeliveryInput, makeEvent, makeService } from '@aetherlink/core/testing';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sqliteStores, type SqliteStores } from './index.js';
+import { MIGRATIONS, sqliteStores, type SqliteStores } from './index.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'aetherlink-sqlite-'));
 const RECEIVED = '2026-01-01T00:00:00.000Z';
@@ -70,7 +70,7 @@ describe('sqlite files', () => {
     expect((await again.audit.stats()).denied_401_unauthorized).toBe(1);
     expect((await again.registry.get('billing'))?.name).toBe('billing');
     expect((await again.deliveries.get(d.id))?.status).toBe('pending');
-    expect(again.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(again.db.prepare('SELECT version FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
   it('refuses a file that is not a database, saying so', () => {
