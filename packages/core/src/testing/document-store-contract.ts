@@ -97,6 +97,10 @@ export function describeDocumentStoreContract(name: string, factory: StoreFactor
       expect(await ids({ where: { kind: 'y' } })).toEqual(['c', 'e']);
       expect((await s.get().list(things, { where: { kind: 'y' } }))[0]).toEqual(await s.get().get(things, 'c'));
       expect(await s.get().list({ name: 'empty_one' })).toEqual([]);
+      // Code point order, as UTF-8 databases sort: U+FFFD before U+1F680 (JavaScript's < says otherwise).
+      for (const id of ['a\u{1F680}', 'a\uFFFD', 'a~']) await s.get().put({ name: 'ordered' }, { id, data: {} });
+      expect((await s.get().list({ name: 'ordered' })).map((d) => d.id)).toEqual(['a~', 'a\uFFFD', 'a\u{1F680}']);
+      expect((await s.get().list({ name: 'ordered' }, { after: 'a\uFFFD' })).map((d) => d.id)).toEqual(['a\u{1F680}']);
     });
 
     it('refuses a where on a field the collection does not declare, and other bad input, naming the field', async () => {
@@ -140,6 +144,13 @@ export function describeDocumentStoreContract(name: string, factory: StoreFactor
       await s.get().put({ name: 'other_things', unique: ['slug'] }, { id: 'x', data: { slug: 's1' } });
       expect((await s.get().list(things, { where: { slug: 's1' } })).map((d) => d.id)).toEqual(['b']);
       expect((await s.get().list(things, { where: { slug: null } })).map((d) => d.id)).toEqual(['d', 'e', 'f']);
+      // Long values are keyed too (by hash where a database index could not hold them), and stay exact.
+      const long = `${'ü'.repeat(3000)}!`;
+      await put('g', { slug: long, kind: `${long}k` });
+      expect((await rejection(put('h', { slug: long }))).details).toMatchObject({ conflict: 'unique', existing_id: 'g' });
+      await put('h', { slug: `${long}?` });
+      expect((await s.get().list(things, { where: { slug: long } })).map((d) => d.id)).toEqual(['g']);
+      expect((await s.get().list(things, { where: { kind: `${long}k` } })).map((d) => d.id)).toEqual(['g']);
     });
 
     it('moves the change version with every change, and not on reads or refused writes', async () => {
