@@ -41,7 +41,7 @@ export {
   memoryEventStore,
   memoryAuditStore,
   memoryRegistryStore,
-  memoryRuleStore,
+  memoryDocumentStore,
   memoryDeliveryStore,
   memoryHealHistoryStore,
 } from './stores/memory/index.js';
@@ -61,10 +61,8 @@ export {
   healStatsFrom,
   isHealAttempt,
   newDelivery,
-  newRule,
   prefixRange,
   replayOf,
-  ruleNameTaken,
   timeParam,
   upsertOver,
   patchOver,
@@ -85,9 +83,12 @@ export type {
   ServicePatch,
   RevisionCondition,
   ServiceCheck,
-  RuleStore,
-  RuleRecord,
-  RuleInput,
+  DocumentStore,
+  CollectionSpec,
+  StoredDocument,
+  DocumentWriteOptions,
+  DocumentListQuery,
+  IndexValue,
   DeliveryStore,
   DeliveryStatus,
   DeliveryInput,
@@ -102,6 +103,23 @@ export type {
   HealStats,
   Stores,
 } from './stores/types.js';
+export {
+  checkDocumentId,
+  collectionName,
+  documentKeys,
+  isVersionConflict,
+  jsonDocument,
+  listPlan,
+  resolveCollection,
+  uniqueConflict,
+  versionConflict,
+  writeCondition,
+} from './stores/documents.js';
+export type { DocumentKey, ListPlan, ResolvedCollection } from './stores/documents.js';
+export { defineCollection, collection } from './stores/collection.js';
+export type { Collection, CollectionDefinition, CollectionOptions, DocumentWhere } from './stores/collection.js';
+export { alertRulesCollection, alertRuleSchema } from './stores/alert-rules.js';
+export type { AlertRule } from './stores/alert-rules.js';
 
 export { PERMISSIONS, DEFAULT_ROLES, createPolicy, defaultPolicy, authorize } from './rbac/policy.js';
 export type { Permission, RoleTable, Principal, AuthzDecision, Policy, PolicyOptions } from './rbac/policy.js';

@@ -1,7 +1,7 @@
 import { AetherError } from '../errors.js';
 import type { Severity } from '../events/envelope.js';
 import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
-import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RevisionCondition, RuleInput, RuleRecord, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
+import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RevisionCondition, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
 import { uuidv7 } from '../ids.js';
 import { parseTime } from '../events/envelope.js';
 
@@ -200,30 +200,6 @@ export function decodeDeliveryCursor(cursor: string): { created_at: string; id: 
     });
   }
   return { created_at: new Date(Date.parse(created_at)).toISOString(), id: text.slice(bar + 1) };
-}
-
-/**
- * A new rule record from its input.
- * @example const rule = newRule({ name: 'spike', spec: {} }, now)
- */
-export function newRule(input: RuleInput, now: string): RuleRecord {
-  return {
-    id: input.id ?? uuidv7(Date.parse(now)),
-    name: input.name,
-    enabled: input.enabled ?? true,
-    spec: input.spec,
-    state: null,
-    created_at: now,
-    updated_at: now,
-  };
-}
-
-/**
- * The `conflict` error stores throw for a taken rule name.
- * @example throw ruleNameTaken('spike')
- */
-export function ruleNameTaken(name: string): AetherError {
-  return new AetherError('conflict', `a rule named "${name}" already exists`, { errors: [{ field: 'name', message: 'is already taken' }] });
 }
 
 /**

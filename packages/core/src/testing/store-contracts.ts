@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../audit/audit-log.js';
-import type { AuditStore, HealHistoryStore, HealRecord, RuleStore, Stores } from '../stores/types.js';
+import type { AuditStore, HealHistoryStore, HealRecord, Stores } from '../stores/types.js';
+import { describeDocumentStoreContract } from './document-store-contract.js';
 import { describeDeliveryStoreContract } from './delivery-store-contract.js';
 import { describeEventStoreContract, type StoreFactory } from './event-store-contract.js';
 import { errorCode, withStore } from './helpers.js';
@@ -67,61 +68,6 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
   });
 }
 
-// ---------------------------------------------------------------- rules
-
-/**
- * The RuleStore contract.
- * @example describeRuleStoreContract('memory', () => ({ store: memoryRuleStore() }))
- */
-export function describeRuleStoreContract(name: string, factory: StoreFactory<RuleStore>): void {
-  describe(`RuleStore contract: ${name}`, () => {
-    const s = withStore(factory);
-    const spec = { event_type: 'autoheal.failed', window_seconds: 300, threshold: 3, severity: null, nested: { group_by: ['service'] } };
-
-    it('creates with an id, enabled by default, no state yet; round-trips the spec', async () => {
-      const rule = await s.get().create({ name: 'spike', spec }, iso(0));
-      expect(rule).toMatchObject({ name: 'spike', enabled: true, spec, state: null, created_at: iso(0), updated_at: iso(0) });
-      expect(rule.id).toBeTruthy();
-      expect(await s.get().get(rule.id)).toEqual(rule);
-      const own = await s.get().create({ id: 'r-own', name: 'mine', enabled: false, spec: {} }, iso(1));
-      expect(own).toMatchObject({ id: 'r-own', enabled: false });
-      expect(await s.get().get('missing')).toBeNull();
-    });
-
-    it('refuses a taken name or id with conflict', async () => {
-      await s.get().create({ id: 'r1', name: 'spike', spec }, iso(0));
-      expect(await errorCode(s.get().create({ name: 'spike', spec }, iso(1)))).toBe('conflict');
-      expect(await errorCode(s.get().create({ id: 'r1', name: 'other', spec }, iso(1)))).toBe('conflict');
-    });
-
-    it('lists oldest first and filters by enabled', async () => {
-      await s.get().create({ name: 'a', spec }, iso(0));
-      await s.get().create({ name: 'b', enabled: false, spec }, iso(1000));
-      await s.get().create({ name: 'c', spec }, iso(2000));
-      expect((await s.get().list()).map((r) => r.name)).toEqual(['a', 'b', 'c']);
-      expect((await s.get().list({ enabled: true })).map((r) => r.name)).toEqual(['a', 'c']);
-      expect((await s.get().list({ enabled: false })).map((r) => r.name)).toEqual(['b']);
-    });
-
-    it('updates, keeps state apart, and removes', async () => {
-      const a = await s.get().create({ name: 'a', spec }, iso(0));
-      await s.get().create({ name: 'b', spec }, iso(0));
-      expect(await errorCode(s.get().update(a.id, { name: 'b' }, iso(5)))).toBe('conflict');
-      const updated = await s.get().update(a.id, { enabled: false, spec: { threshold: 9 } }, iso(5));
-      expect(updated).toMatchObject({ name: 'a', enabled: false, spec: { threshold: 9 }, updated_at: iso(5), created_at: iso(0) });
-      expect(await s.get().update('ghost', { enabled: true }, iso(6))).toBeNull();
-      const unchanged = await s.get().update(a.id, { name: undefined, enabled: undefined, spec: undefined }, iso(6));
-      expect(unchanged).toMatchObject({ name: 'a', enabled: false, spec: { threshold: 9 } });
-      expect(await s.get().setState(a.id, { firing_since: iso(7), count: 4 })).toBe(true);
-      expect((await s.get().get(a.id))!.state).toEqual({ firing_since: iso(7), count: 4 });
-      expect(await s.get().setState('ghost', {})).toBe(false);
-      expect(await s.get().remove(a.id)).toBe(true);
-      expect(await s.get().remove(a.id)).toBe(false);
-      expect(await s.get().get(a.id)).toBeNull();
-    });
-  });
-}
-
 // ---------------------------------------------------------------- heal history
 
 /**
@@ -166,18 +112,18 @@ export function describeHealHistoryStoreContract(name: string, factory: StoreFac
 // ---------------------------------------------------------------- all together
 
 /**
- * Every store contract against one backend's `Stores` bundle (a fresh bundle per test).
+ * Every store contract against one backend's `Stores` bundle (a fresh bundle per test, and its `peer` when given).
  * @example describeStoresContract('sqlite', async () => { const stores = sqliteStores({ path }); return { store: stores, cleanup: () => stores.close() } })
  */
 export function describeStoresContract(name: string, factory: StoreFactory<Stores>): void {
   const part = <K extends keyof Stores>(key: K): StoreFactory<Stores[K]> => async () => {
     const made = await factory();
-    return { store: made.store[key], cleanup: made.cleanup ?? (() => made.store.close()) };
+    return { store: made.store[key], cleanup: made.cleanup ?? (() => made.store.close()), ...(made.peer ? { peer: made.peer[key] } : {}) };
   };
   describeEventStoreContract(name, part('events'));
   describeAuditStoreContract(name, part('audit'));
   describeRegistryStoreContract(name, part('registry'));
-  describeRuleStoreContract(name, part('rules'));
+  describeDocumentStoreContract(name, part('documents'));
   describeDeliveryStoreContract(name, part('deliveries'));
   describeHealHistoryStoreContract(name, part('heal'));
 }

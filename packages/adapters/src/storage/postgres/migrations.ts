@@ -219,6 +219,46 @@ export const MIGRATIONS: readonly Migration[] = [
         meta = meta - 'aetherlink.ttl_seconds' - 'aetherlink.check';
       DROP FUNCTION pg_temp.aetherlink_json_object(text);`,
   },
+  {
+    version: 8,
+    name: 'documents (alert rules move into them)',
+    // One generic schema for every collection: a new kind of state needs no migration. The old rules table is
+    // copied into the alert_rules collection (ids kept, versions 1..n in creation order) and dropped; its
+    // declaration is recorded as unknown ('') so the first use rebuilds the keys from the declaration in code.
+    sql: (t) => `
+      CREATE TABLE ${t('document_collections')} (
+        name text COLLATE "C" PRIMARY KEY,
+        version bigint NOT NULL,
+        spec text NOT NULL
+      );
+      CREATE TABLE ${t('documents')} (
+        collection text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        version bigint NOT NULL,
+        data json NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        CONSTRAINT documents_pkey PRIMARY KEY (collection, id)
+      );
+      CREATE TABLE ${t('document_keys')} (
+        collection text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        field text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        uniq boolean NOT NULL,
+        CONSTRAINT document_keys_pkey PRIMARY KEY (collection, id, field),
+        FOREIGN KEY (collection, id) REFERENCES ${t('documents')} (collection, id) ON DELETE CASCADE
+      );
+      CREATE INDEX document_keys_value_idx ON ${t('document_keys')} (collection, field, value, id);
+      CREATE UNIQUE INDEX document_keys_unique_idx ON ${t('document_keys')} (collection, field, value) WHERE uniq;
+
+      INSERT INTO ${t('documents')} (collection, id, version, data, created_at, updated_at)
+        SELECT 'alert_rules', id, row_number() OVER (ORDER BY seq),
+          json_build_object('name', name, 'enabled', enabled, 'spec', spec, 'state', state), created_at, updated_at
+        FROM ${t('rules')};
+      INSERT INTO ${t('document_collections')} (name, version, spec) SELECT 'alert_rules', count(*), '' FROM ${t('rules')} HAVING count(*) > 0;
+      DROP TABLE ${t('rules')};`,
+  },
 ];
 
 /**

@@ -139,4 +139,46 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 3,
+    name: 'documents (alert rules move into them)',
+    // One generic schema for every collection: a new kind of state needs no migration. The old rules table is
+    // copied into the alert_rules collection (ids kept, versions 1..n in creation order) and dropped; its
+    // declaration is recorded as unknown ('') so the first use rebuilds the keys from the declaration in code.
+    sql: `
+      CREATE TABLE document_collections (
+        name TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        spec TEXT NOT NULL
+      );
+      CREATE TABLE documents (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (collection, id)
+      ) WITHOUT ROWID;
+      CREATE TABLE document_keys (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        uniq INTEGER NOT NULL,
+        PRIMARY KEY (collection, id, field),
+        FOREIGN KEY (collection, id) REFERENCES documents (collection, id) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE INDEX document_keys_value ON document_keys (collection, field, value, id);
+      CREATE UNIQUE INDEX document_keys_unique ON document_keys (collection, field, value) WHERE uniq = 1;
+
+      INSERT INTO documents (collection, id, version, data, created_at, updated_at)
+        SELECT 'alert_rules', id, row_number() OVER (ORDER BY ord),
+          json_object('name', name, 'enabled', json(CASE WHEN enabled THEN 'true' ELSE 'false' END), 'spec', json(spec), 'state', json(coalesce(state, 'null'))),
+          created_at, updated_at
+        FROM rules;
+      INSERT INTO document_collections (name, version, spec) SELECT 'alert_rules', count(*), '' FROM rules HAVING count(*) > 0;
+      DROP TABLE rules;
+    `,
+  },
 ];
