@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
@@ -9,6 +10,8 @@ import { eventRoutes } from '../events/routes.js';
 import type { HttpAdapterOptions } from '../http/adapter.js';
 import { defineRoute, reply, type AnyRouteSpec } from '../http/route.js';
 import type { Permission } from '../rbac/policy.js';
+import { describeHttpEdgeContract } from './http-adapter-contract-edge.js';
+import { describeJwtContract } from './http-adapter-contract-jwt.js';
 
 /** What the contract suite asks an adapter to serve. */
 export interface HttpContractServerOptions extends HttpAdapterOptions {
@@ -35,6 +38,9 @@ interface Problem {
 const OPERATOR = { 'x-user-roles': 'operator' };
 const VIEWER = { 'x-user-roles': 'viewer' };
 
+/** A handler that waits until the test lets it go, and says when it has started waiting. */
+const gate = () => ({ entered: Promise.withResolvers<void>(), release: Promise.withResolvers<void>() });
+
 /**
  * The HTTP adapter contract (DESIGN §3–4): every adapter starts one real server with these options and must
  * behave identically: 401 vs 403, violation events, audit, validation naming fields, problem+json, SSE.
@@ -47,6 +53,8 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
     let audit: AuditLog;
     const sink = memoryAuditSink({ max: 10_000 });
     const unexpected: unknown[] = [];
+    const logged: { error: unknown; where: unknown }[] = [];
+    let slow = gate();
 
     beforeAll(async () => {
       bus = createEventBus({ source: 'contract' });
@@ -88,6 +96,25 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
           },
         }),
         defineRoute({ method: 'GET', path: '/t/text', permission: 'public', handler: () => reply(200, 'plain words', {}, 'text/plain; charset=utf-8') }),
+        defineRoute({
+          method: 'POST',
+          path: '/t/boom',
+          permission: 'public',
+          body: z.unknown(),
+          handler: () => {
+            throw new Error('boom: the handler failed');
+          },
+        }),
+        defineRoute({
+          method: 'GET',
+          path: '/t/slow',
+          permission: 'public',
+          handler: async () => {
+            slow.entered.resolve();
+            await slow.release.promise;
+            return { ok: true };
+          },
+        }),
       ];
       server = await start({
         service: 'contract',
@@ -95,7 +122,10 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
         audit,
         bus,
         guarded: { path: '/t/plain', permission: 'ops:operate' },
-        onError: (error) => unexpected.push(error),
+        onError: (error, where) => {
+          unexpected.push(error);
+          logged.push({ error, where });
+        },
         sse: { heartbeatMs: 60_000 },
       });
     });
@@ -206,6 +236,24 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
       expect(unexpected.length).toBe(before + 1);
     });
 
+    it('hands the error log the method, route template and request id only: never a token, the query or the body', async () => {
+      const before = logged.length;
+      const res = await call('/t/boom?api_key=query-secret-789', {
+        method: 'POST',
+        headers: { authorization: 'Bearer token-secret-123', 'content-type': 'application/json', 'x-user-roles': 'admin' },
+        body: JSON.stringify({ password: 'body-secret-456' }),
+      });
+      expectProblem(res, 500, 'internal');
+      expect(logged.length).toBe(before + 1);
+      const { error, where } = logged.at(-1)!;
+      expect(where).toMatchObject({ method: 'POST', path: '/t/boom' });
+      expect(Object.keys(where as object).every((k) => ['method', 'path', 'request_id'].includes(k))).toBe(true);
+      // What a logger would write for `{ err, ...where }`, however deep it looks.
+      const line = inspect({ err: error, ...(where as object) }, { depth: 20, getters: true });
+      expect(line).toContain('boom: the handler failed');
+      for (const secret of ['token-secret-123', 'body-secret-456', 'query-secret-789']) expect(line).not.toContain(secret);
+    });
+
     it('guards a plain framework route with the same 401/403 rules', async () => {
       expectProblem(await call('/t/plain'), 401, 'unauthorized');
       expectProblem(await call('/t/plain', { headers: VIEWER }), 403, 'forbidden');
@@ -233,6 +281,37 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
       const stats = (await call('/audit/stats', { headers: OPERATOR })).body as Record<string, number>;
       expect(stats.denied_401_unauthorized).toBeGreaterThan(0);
       expect(stats.denied_403_forbidden).toBeGreaterThan(0);
+    });
+
+    it('measures duration_ms over the whole request: a request outlasts every request served while it waited', async () => {
+      slow = gate();
+      const pending = call('/t/slow');
+      await slow.entered.promise;
+      // One at a time, each recorded before the next starts, so their durations lie apart inside the slow one's.
+      for (let i = 1; i <= 3; i++) {
+        await call(`/t/items/${i}`, { headers: VIEWER });
+        await expect.poll(() => sink.records().filter((r) => r.path === '/t/items/{id}').length).toBe(i);
+      }
+      slow.release.resolve();
+      expect((await pending).status).toBe(200);
+      await expect.poll(() => sink.records().filter((r) => r.path === '/t/slow').length).toBe(1);
+      const inner = sink.records().filter((r) => r.path === '/t/items/{id}').map((r) => r.duration_ms);
+      const outer = sink.records().find((r) => r.path === '/t/slow')!.duration_ms;
+      for (const d of inner) expect(d).toBeGreaterThan(0);
+      expect(outer).toBeGreaterThan(inner.reduce((a, b) => a + b, 0));
+    });
+
+    it('audits an SSE stream exactly once, with its status and principal, when it ends', async () => {
+      const mine = (r: { principal?: string }) => r.principal === 'sse-auditor';
+      const stream = await openStream(`${server.url}/events/stream?event_type=audited.*`, { ...VIEWER, 'x-user-id': 'sse-auditor' });
+      await post('/events/publish', { type: 'audited.one', source: 's' });
+      await stream.next();
+      stream.close();
+      await expect.poll(() => sink.records().filter(mine).length).toBeGreaterThan(0);
+      // A later request recorded after it: a second record of the stream would have come by now.
+      await call('/t/items/1', { headers: { ...VIEWER, 'x-user-id': 'after-sse' } });
+      await expect.poll(() => sink.records().some((r) => r.principal === 'after-sse')).toBe(true);
+      expect(sink.records().filter(mine).map((r) => [r.method, r.path, r.status, r.roles.join(',')])).toEqual([['GET', '/events/stream', 200, 'viewer']]);
     });
 
     describe('event routes', () => {
@@ -266,6 +345,49 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
         expect((await bus.stats()).total).toBe(before);
         expectProblem(await post('/events/publish', { type: 'a.b', source: 'x' }, VIEWER), 403, 'forbidden');
         expect((await bus.query({ source: 'x' })).events).toHaveLength(0);
+      });
+
+      it('accepts CloudEvents structured mode (application/cloudevents+json)', async () => {
+        const res = await call('/events/publish', {
+          method: 'POST',
+          headers: { 'x-user-roles': 'agent', 'content-type': 'application/cloudevents+json; charset=utf-8' },
+          body: JSON.stringify({ specversion: '1.0', id: 's-1', type: 'mode.structured', source: 'sdk', data: { n: 1 }, tenantid: 'acme' }),
+        });
+        expect(res).toMatchObject({ status: 200, body: { status: 'ok', event_id: 's-1', duplicate: false } });
+        const [event] = (await bus.query({ type: 'mode.structured' })).events;
+        expect(event).toMatchObject({ id: 's-1', source: 'sdk', data: { n: 1 }, tenantid: 'acme' });
+      });
+
+      it('accepts CloudEvents binary mode: ce-* headers are the attributes, the JSON body is the data', async () => {
+        const headers = {
+          'x-user-roles': 'agent',
+          'ce-specversion': '1.0',
+          'ce-id': 'b-1',
+          'ce-type': 'mode.binary',
+          'ce-source': 'sdk',
+          'ce-severity': 'warning',
+          'ce-subject': 'caf%C3%A9 %22quoted%22',
+        };
+        const res = await call('/events/publish', { method: 'POST', headers: { ...headers, 'content-type': 'application/json; charset=utf-8' }, body: '{"sha":"abc"}' });
+        expect(res).toMatchObject({ status: 200, body: { status: 'ok', event_id: 'b-1', duplicate: false } });
+        const [event] = (await bus.query({ type: 'mode.binary' })).events;
+        expect(event).toMatchObject({ id: 'b-1', source: 'sdk', severity: 'warning', subject: 'café "quoted"', data: { sha: 'abc' }, datacontenttype: 'application/json; charset=utf-8' });
+        // No body at all is an event without data, whatever Content-Type says.
+        const empty = await call('/events/publish', { method: 'POST', headers: { ...headers, 'ce-id': 'b-2', 'content-type': 'application/json' } });
+        expect(empty).toMatchObject({ status: 200, body: { event_id: 'b-2' } });
+        expect((await bus.query({ type: 'mode.binary' })).events.find((e) => e.id === 'b-2')?.data ?? null).toBeNull();
+      });
+
+      it('names binary-mode mistakes where the publisher put them: the ce-* header or the body', async () => {
+        const before = (await bus.stats()).total;
+        const send = (headers: Record<string, string>, body: string, type = 'application/json') =>
+          call('/events/publish', { method: 'POST', headers: { 'x-user-roles': 'agent', 'ce-specversion': '1.0', 'ce-source': 'sdk', 'content-type': type, ...headers }, body });
+        const badType = expectProblem(await send({ 'ce-type': 'not a type!' }, '{}'), 400, 'validation_failed', ['ce-type']);
+        expect(badType.errors?.[0]?.in).toBe('header');
+        expectProblem(await send({ 'ce-type': 'autoheal.failed' }, '{"service":1,"error":"e"}'), 400, 'validation_failed', ['service']);
+        expectProblem(await send({ 'ce-type': 'mode.binary', 'ce-specversion': '0.3' }, '{}'), 400, 'validation_failed', ['ce-specversion']);
+        expectProblem(await send({ 'ce-type': 'mode.binary' }, 'plain words', 'text/plain'), 415, 'unsupported_media_type');
+        expect((await bus.stats()).total).toBe(before);
       });
 
       it('answers stats and the schema registry', async () => {
@@ -314,6 +436,8 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
       });
     });
   });
+  describeHttpEdgeContract(name, start);
+  describeJwtContract(name, start);
 }
 
 export interface SseEvent {
