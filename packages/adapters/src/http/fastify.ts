@@ -10,7 +10,8 @@ export interface AetherlinkFastifyOptions extends HttpAdapterOptions {
   routes?: readonly AnyRouteSpec[];
   /**
    * Also answer errors and unknown routes of the whole app (not only of the route specs and the prefix) as
-   * problem+json. Default false: the plugin touches only what it mounts.
+   * problem+json; covers the app's routes declared after the plugin. Default false: the plugin touches only what it
+   * mounts.
    */
   problemHandlers?: boolean;
   /** Mount the route specs under this prefix, as `app.register(aetherlinkFastify, { prefix: '/al' })` asks. */
