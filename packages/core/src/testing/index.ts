@@ -14,3 +14,5 @@ export { describeDeliveryStoreContract, makeDeliveryInput } from './delivery-sto
 export { withStore, errorCode, eventually } from './helpers.js';
 export { describeHttpAdapterContract, openStream } from './http-adapter-contract.js';
 export type { HttpContractServer, HttpContractServerOptions, OpenStream, SseEvent } from './http-adapter-contract.js';
+export { rawHttp } from './raw-http.js';
+export type { RawRequest, RawResponse } from './raw-http.js';
