@@ -197,7 +197,10 @@ export function aetherlinkServerOptions(): Pick<FastifyServerOptions, 'framework
 }
 
 function problemFrameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const p = toProblem(error, request.url);
+  // Through the plugin's core when it is registered, so an unexpected one reaches its onError.
+  const core = (request.server as Partial<FastifyInstance>).aetherlink?.core;
+  const where = { method: request.method, path: UNMATCHED_PATH, url: request.url, id: request.id };
+  const p = core ? core.problem(error, where) : toProblem(error, request.url);
   void reply.code(p.status).headers(p.headers).send(p.body);
 }
 

@@ -11,7 +11,9 @@ import type { HttpAdapterOptions } from '../http/adapter.js';
 import { defineRoute, reply, type AnyRouteSpec } from '../http/route.js';
 import type { Permission } from '../rbac/policy.js';
 import { describeHttpEdgeContract } from './http-adapter-contract-edge.js';
+import { describeCloudEventsContract } from './http-adapter-contract-cloudevents.js';
 import { describeJwtContract } from './http-adapter-contract-jwt.js';
+import { openStream } from './sse-client.js';
 
 /** What the contract suite asks an adapter to serve. */
 export interface HttpContractServerOptions extends HttpAdapterOptions {
@@ -347,49 +349,6 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
         expect((await bus.query({ source: 'x' })).events).toHaveLength(0);
       });
 
-      it('accepts CloudEvents structured mode (application/cloudevents+json)', async () => {
-        const res = await call('/events/publish', {
-          method: 'POST',
-          headers: { 'x-user-roles': 'agent', 'content-type': 'application/cloudevents+json; charset=utf-8' },
-          body: JSON.stringify({ specversion: '1.0', id: 's-1', type: 'mode.structured', source: 'sdk', data: { n: 1 }, tenantid: 'acme' }),
-        });
-        expect(res).toMatchObject({ status: 200, body: { status: 'ok', event_id: 's-1', duplicate: false } });
-        const [event] = (await bus.query({ type: 'mode.structured' })).events;
-        expect(event).toMatchObject({ id: 's-1', source: 'sdk', data: { n: 1 }, tenantid: 'acme' });
-      });
-
-      it('accepts CloudEvents binary mode: ce-* headers are the attributes, the JSON body is the data', async () => {
-        const headers = {
-          'x-user-roles': 'agent',
-          'ce-specversion': '1.0',
-          'ce-id': 'b-1',
-          'ce-type': 'mode.binary',
-          'ce-source': 'sdk',
-          'ce-severity': 'warning',
-          'ce-subject': 'caf%C3%A9 %22quoted%22',
-        };
-        const res = await call('/events/publish', { method: 'POST', headers: { ...headers, 'content-type': 'application/json; charset=utf-8' }, body: '{"sha":"abc"}' });
-        expect(res).toMatchObject({ status: 200, body: { status: 'ok', event_id: 'b-1', duplicate: false } });
-        const [event] = (await bus.query({ type: 'mode.binary' })).events;
-        expect(event).toMatchObject({ id: 'b-1', source: 'sdk', severity: 'warning', subject: 'café "quoted"', data: { sha: 'abc' }, datacontenttype: 'application/json; charset=utf-8' });
-        // No body at all is an event without data, whatever Content-Type says.
-        const empty = await call('/events/publish', { method: 'POST', headers: { ...headers, 'ce-id': 'b-2', 'content-type': 'application/json' } });
-        expect(empty).toMatchObject({ status: 200, body: { event_id: 'b-2' } });
-        expect((await bus.query({ type: 'mode.binary' })).events.find((e) => e.id === 'b-2')?.data ?? null).toBeNull();
-      });
-
-      it('names binary-mode mistakes where the publisher put them: the ce-* header or the body', async () => {
-        const before = (await bus.stats()).total;
-        const send = (headers: Record<string, string>, body: string, type = 'application/json') =>
-          call('/events/publish', { method: 'POST', headers: { 'x-user-roles': 'agent', 'ce-specversion': '1.0', 'ce-source': 'sdk', 'content-type': type, ...headers }, body });
-        const badType = expectProblem(await send({ 'ce-type': 'not a type!' }, '{}'), 400, 'validation_failed', ['ce-type']);
-        expect(badType.errors?.[0]?.in).toBe('header');
-        expectProblem(await send({ 'ce-type': 'autoheal.failed' }, '{"service":1,"error":"e"}'), 400, 'validation_failed', ['service']);
-        expectProblem(await send({ 'ce-type': 'mode.binary', 'ce-specversion': '0.3' }, '{}'), 400, 'validation_failed', ['ce-specversion']);
-        expectProblem(await send({ 'ce-type': 'mode.binary' }, 'plain words', 'text/plain'), 415, 'unsupported_media_type');
-        expect((await bus.stats()).total).toBe(before);
-      });
-
       it('answers stats and the schema registry', async () => {
         const stats = await call('/events/stats', { headers: VIEWER });
         expect(stats.body).toMatchObject({ total: expect.any(Number), last_24h: expect.any(Number), by_severity: { info: expect.any(Number) } });
@@ -436,65 +395,7 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
       });
     });
   });
+  describeCloudEventsContract(name, start);
   describeHttpEdgeContract(name, start);
   describeJwtContract(name, start);
-}
-
-export interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
-}
-
-/**
- * Opens an SSE stream with fetch and reads its messages one by one (comments skipped).
- * @example const s = await openStream(url, { 'x-user-roles': 'viewer' }); const msg = await s.next(); s.close()
- */
-export interface OpenStream {
-  headers: Headers;
-  /** The next message with data; rejects after `timeoutMs` (default 5 s) or when the stream ends. */
-  next(timeoutMs?: number): Promise<SseEvent>;
-  close(): void;
-}
-
-export async function openStream(url: string, headers: Record<string, string> = {}): Promise<OpenStream> {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
-  if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}: ${await res.text()}`);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const next = async (timeoutMs = 5000): Promise<SseEvent> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let idx: number;
-      while ((idx = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, idx);
-        buffer = buffer.slice(idx + 2);
-        const message: SseEvent = { data: '' };
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('data: ')) data.push(line.slice(6));
-          else if (line.startsWith('id: ')) message.id = line.slice(4);
-          else if (line.startsWith('event: ')) message.event = line.slice(7);
-        }
-        if (data.length) return { ...message, data: data.join('\n') };
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('no SSE message arrived in time');
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('no SSE message arrived in time')), left);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (chunk.done) throw new Error('the stream ended');
-      buffer += chunk.value;
-    }
-  };
-  return {
-    headers: res.headers,
-    next,
-    close: () => controller.abort(),
-  };
 }
