@@ -23,7 +23,7 @@ import {
   type PrincipalResolver,
   type Stores,
 } from '@aetherlink/core';
-import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
+import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
 import { aiRoutes, routerFromEnv, type Router } from '@aetherlink/ai-router';
 import { createHealthChecker, createRegistry, DEFAULT_PROBE_EGRESS, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -61,6 +61,8 @@ export interface CommandCenterOverrides {
   aiRouter?: Router;
   /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL. Default: process.env. */
   env?: Record<string, string | undefined>;
+  /** Where the server's log lines go (tests read them). Default: stdout. */
+  logStream?: { write(line: string): void };
 }
 
 /**
@@ -69,7 +71,12 @@ export interface CommandCenterOverrides {
  */
 export async function createCommandCenter(config: Config, overrides: CommandCenterOverrides = {}): Promise<CommandCenter> {
   const app = Fastify({
-    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    // Framework and parser rejections (bad URL encoding, long path parameters, oversized headers) as problem+json.
+    ...aetherlinkServerOptions(),
+    logger:
+      config.LOG_LEVEL === 'silent'
+        ? false
+        : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'], ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
   });
@@ -141,7 +148,8 @@ async function assemble(
   const instanceRoute = defineRoute({
     method: 'GET',
     path: '/ops/instance',
-    permission: 'ops:read',
+    // Where the data lives (a file path, a database host) is for operators, not every viewer.
+    permission: 'ops:operate',
     summary: 'This instance: its id, where its data lives, and which background loops it runs',
     tags: ['ops'],
     handler: () => ({
@@ -180,7 +188,10 @@ async function assemble(
     audit,
     bus,
     principal: principalFor(config),
-    onError: (error, where) => app.log.error({ err: error, ...where }, 'request failed unexpectedly'),
+    // Every 4xx of the whole app, not only the route specs', answers problem+json.
+    problemHandlers: true,
+    // Named fields only: nothing of the request's headers or body reaches the log.
+    onError: (error, where) => app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id }, 'request failed unexpectedly'),
   });
 
   for (const loop of loops) loop.start();

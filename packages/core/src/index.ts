@@ -34,6 +34,7 @@ export type { EventFilter, EventPredicate } from './events/filter.js';
 export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
 export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';
 export { eventRoutes } from './events/routes.js';
+export { binaryModeEvent, inBinaryModeTerms } from './events/content-modes.js';
 export type { EventRoutesOptions } from './events/routes.js';
 
 export {
@@ -123,7 +124,7 @@ export type { AlertRule } from './stores/alert-rules.js';
 
 export { PERMISSIONS, DEFAULT_ROLES, createPolicy, defaultPolicy, authorize } from './rbac/policy.js';
 export type { Permission, RoleTable, Principal, AuthzDecision, Policy, PolicyOptions } from './rbac/policy.js';
-export { headerPrincipalResolver, chainResolvers, headerValue, readHeader } from './rbac/principal.js';
+export { headerPrincipalResolver, chainResolvers, headerValue, readHeader, readSingleHeader, storedRoles, STORED_ROLES_MAX } from './rbac/principal.js';
 export type { PrincipalResolver, RequestLike, HeaderResolverOptions } from './rbac/principal.js';
 export { jwtPrincipalResolver } from './rbac/jwt.js';
 export type { JwtResolverOptions } from './rbac/jwt.js';

@@ -11,5 +11,9 @@ export { describeRegistryStoreContract, makeService } from './registry-store-con
 export { describeDeliveryStoreContract, makeDeliveryInput } from './delivery-store-contract.js';
 export { describeDocumentStoreContract } from './document-store-contract.js';
 export { withStore, errorCode, rejection, eventually } from './helpers.js';
-export { describeHttpAdapterContract, openStream } from './http-adapter-contract.js';
-export type { HttpContractServer, HttpContractServerOptions, OpenStream, SseEvent } from './http-adapter-contract.js';
+export { describeHttpAdapterContract } from './http-adapter-contract.js';
+export type { HttpContractServer, HttpContractServerOptions } from './http-adapter-contract.js';
+export { openStream } from './sse-client.js';
+export type { OpenStream, SseEvent } from './sse-client.js';
+export { rawHttp } from './raw-http.js';
+export type { RawRequest, RawResponse } from './raw-http.js';
