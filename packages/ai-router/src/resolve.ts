@@ -3,6 +3,7 @@ import type { ResolvedSettings } from './_internal/entry.js';
 import { BUILTIN_INTENTS } from './intents.js';
 import { buildChain, findFallbackProblems } from './plan.js';
 import { customProvider } from './providers/custom.js';
+import { redacting } from './providers/redacting.js';
 import { hedgeSettingsSchema, providerSettingsSchema } from './schemas.js';
 import type { AnyIntent, HedgeSettings, Provider, ProviderSettings, RouterOptions } from './types.js';
 
@@ -62,11 +63,12 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
   const providers = new Map<string, { provider: Provider; settings: ResolvedSettings }>();
   for (const name of names) {
     const raw = options.providers[name];
-    const provider = typeof raw === 'function' ? customProvider(raw) : raw;
-    if (!provider || typeof provider.chat !== 'function') {
+    if (typeof raw !== 'function' && (!raw || typeof raw.chat !== 'function')) {
       problems.push({ field: `providers.${name}`, message: 'must be a provider (with chat()) or a function' });
       continue;
     }
+    // Failures reach health, errors, events and logs only redacted, whoever wrote the provider.
+    const provider = typeof raw === 'function' ? customProvider(raw) : redacting(raw, []);
     const own = checkSettings(options.settings?.[name], `settings.${name}`, problems);
     providers.set(name, { provider, settings: merge(defaults, own) });
   }
