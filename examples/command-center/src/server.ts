@@ -23,7 +23,7 @@ import {
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
-import { aiRoutes, routerFromEnv, type Router } from '@aetherlink/ai-router';
+import { aiRoutes, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { createHealthChecker, createRegistry, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -56,9 +56,9 @@ export interface CommandCenterOverrides {
   auditSinks?: AuditSink[];
   /** Stores opened by the caller (default: from AETHERLINK_DB or DATABASE_URL). */
   stores?: OpenedStores;
-  /** The AI router (tests point it at fake providers). Default: from the provider variables of `env`. */
+  /** The AI router (tests point it at fake providers). Default: built from `config.ai` (or `env`). */
   aiRouter?: Router;
-  /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL. Default: process.env. */
+  /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
 }
 
@@ -73,13 +73,11 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     forceCloseConnections: true,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
-  const aiEnv = overrides.env ?? process.env;
-  // Provider variables are checked before any database is touched: a bad one stops start-up naming it (never
-  // its value), with nothing opened to clean up.
-  if (!overrides.aiRouter) await routerFromEnv(aiEnv).close();
+  // Provider variables were checked by loadConfig (or here, for `env`) before any database is touched.
+  const aiConfig = overrides.env ? parseRouterEnv(overrides.env) : config.ai;
   const opened = overrides.stores ?? (await openStores(config, instance));
   try {
-    return await assemble(config, overrides, app, instance, aiEnv, opened);
+    return await assemble(config, overrides, app, instance, aiConfig, opened);
   } catch (error) {
     await app.close().catch(() => undefined);
     await opened.leader.close?.().catch(() => undefined);
@@ -93,7 +91,7 @@ async function assemble(
   overrides: CommandCenterOverrides,
   app: FastifyInstance,
   instance: string,
-  aiEnv: Record<string, string | undefined>,
+  aiConfig: RouterConfig,
   { stores, leader, where }: OpenedStores,
 ): Promise<CommandCenter> {
   const bus = createEventBus({
@@ -108,7 +106,7 @@ async function assemble(
   // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
   const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
   const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
-  const ai = overrides.aiRouter ?? routerFromEnv(aiEnv, { bus });
+  const ai = overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: app.log }));
   const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000 });
   const checker = createHealthChecker({ registry, concurrency: config.REGISTRY_PROBE_CONCURRENCY, timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS });
   const loops: Loop[] = [

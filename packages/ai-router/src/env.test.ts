@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAetherError } from '@aetherlink/core';
+import { createManualClock, isAetherError } from '@aetherlink/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
 import { parseDescriptor, routerFromDescriptor } from './descriptor.js';
@@ -164,25 +164,82 @@ intents:
     expect(problems(() => routerFromDescriptor(cyclic, { env: {} })).message).toContain('fallbacks.a: cycle a → b → a');
   });
 
-  it('maps settings, strategy, hedging and intent overrides onto the router', async () => {
-    fake.set('d1', { kind: 'ok', text: 'one' });
-    fake.set('d2', { kind: 'ok', text: '{"intent":"billing","confidence":0.8}' });
-    const router = keep(
-      routerFromDescriptor(
-        parseDescriptor(`providers:
-  one: { vendor: ollama, base_url: "${fake.baseUrl('d1', 'ollama')}", model: m1 }
+  describe('maps each setting onto the router', () => {
+    // `one` hangs unless told otherwise; `two` is the fallback. Time is the injected clock's.
+    const build = (extra = '') => {
+      const clock = createManualClock();
+      const router = keep(
+        routerFromDescriptor(
+          parseDescriptor(`defaults: { retries: 5, retry_delay_ms: 0, timeout_ms: 600000 }
+providers:
+  one: { vendor: ollama, base_url: "${fake.baseUrl('d1', 'ollama')}", model: m1, timeout_ms: 20000, retries: 0 }
   two: { vendor: openai, base_url: "${fake.baseUrl('d2', 'openai')}", model: m2 }
 strategy: order
-deadline_ms: 5000
+deadline_ms: 50000
 max_attempts: 4
-hedge: { after_ms: 1000 }
+${extra}
 intents:
   classify-intent: { order: [two] }
 `),
-        { env: {} },
-      ),
-    );
-    await expect(router.run('classify-intent', 'my invoice')).resolves.toMatchObject({ used_provider: 'two', output: { intent: 'billing' } });
-    await expect(router.chat({ messages: [{ role: 'user', content: 'x' }] })).resolves.toMatchObject({ used_provider: 'one' });
+          { env: {}, clock, random: () => 0 },
+        ),
+      );
+      return { router, clock };
+    };
+    const ask = { messages: [{ role: 'user' as const, content: 'x' }] };
+
+    it('intents.<name>.order: the intent goes to its own chain', async () => {
+      fake.set('d2', { kind: 'ok', text: '{"intent":"billing","confidence":0.8}' });
+      const { router } = build();
+      await expect(router.run('classify-intent', 'my invoice')).resolves.toMatchObject({ used_provider: 'two', output: { intent: 'billing' } });
+      expect(fake.hits('d1')).toBe(0);
+    });
+
+    it('hedge.after_ms: the next provider starts beside a slow one at exactly that time', async () => {
+      fake.set('d1', { kind: 'hang' });
+      fake.set('d2', { kind: 'ok', text: 'hedged answer' });
+      const { router, clock } = build('hedge: { after_ms: 1000 }');
+      const pending = router.chat(ask);
+      await fake.waitForHits('d1', 1);
+      await clock.advanceAsync(999);
+      expect(fake.hits('d2')).toBe(0);
+      await clock.advanceAsync(1);
+      const result = await pending;
+      expect(result).toMatchObject({ used_provider: 'two', text: 'hedged answer' });
+      expect(result.attempts).toContainEqual(expect.objectContaining({ provider: 'two', outcome: 'ok', hedged: true }));
+      expect(result.attempts).toContainEqual(expect.objectContaining({ provider: 'one', outcome: 'cancelled' }));
+    });
+
+    it('providers.<name>.timeout_ms and deadline_ms: one attempt times out at its own limit, the call at its deadline', async () => {
+      fake.set('d1', { kind: 'hang' });
+      fake.set('d2', { kind: 'hang' });
+      const { router, clock } = build();
+      const pending = router.chat(ask).catch((e: unknown) => e);
+      await fake.waitForHits('d1', 1);
+      // One's own 20 000 ms, not the default 600 000; it has no retries of its own.
+      await clock.advanceAsync(20_000);
+      await fake.waitForHits('d2', 1);
+      // Two gets what is left of the 50 000 ms deadline, not its 600 000 ms timeout.
+      await clock.advanceAsync(29_999);
+      expect(fake.open('d2')).toBe(1);
+      await clock.advanceAsync(1);
+      const error = (await pending) as { code: string; details: { latency_ms: number; attempts: { provider: string; kind: string; latency_ms: number }[] } };
+      expect(error.code).toBe('upstream_failed');
+      expect(error.details.latency_ms).toBe(50_000);
+      expect(error.details.attempts.map((a) => [a.provider, a.kind, a.latency_ms])).toEqual([
+        ['one', 'timeout', 20_000],
+        ['two', 'deadline', 30_000],
+      ]);
+    });
+
+    it('max_attempts: one call makes at most that many attempts, keeping one for each later provider', async () => {
+      fake.set('d1', { kind: 'status', status: 500 });
+      fake.set('d2', { kind: 'status', status: 503 });
+      const { router } = build();
+      const error = (await router.chat(ask).catch((e: unknown) => e)) as { details: { attempts: unknown[] } };
+      // Two may retry 5 times (defaults), but the call has 4 attempts: one's, then three of two's.
+      expect(error.details.attempts).toHaveLength(4);
+      expect([fake.hits('d1'), fake.hits('d2')]).toEqual([1, 3]);
+    });
   });
 });
