@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createManualClock, isAetherError } from '@aetherlink/core';
+import { createManualClock, isAetherError, silentLogger } from '@aetherlink/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
 import { parseDescriptor, routerFromDescriptor } from './descriptor.js';
@@ -181,7 +181,7 @@ ${extra}
 intents:
   classify-intent: { order: [two] }
 `),
-          { env: {}, clock, random: () => 0 },
+          { env: {}, clock, random: () => 0, logger: silentLogger },
         ),
       );
       return { router, clock };

@@ -8,7 +8,7 @@ import type { AnyIntent, Router } from './types.js';
 
 /**
  * The environment variables the router reads (DESIGN §4), plus the optional descriptor path.
- * @example for (const name of ROUTER_ENV_VARIABLES) console.log(name, name.endsWith('_KEY') ? '(hidden)' : process.env[name])
+ * @example const set = ROUTER_ENV_VARIABLES.filter((name) => process.env[name] !== undefined)
  */
 export const ROUTER_ENV_VARIABLES = [
   'PROVIDER_ORDER',
