@@ -115,7 +115,7 @@ fallback_order: [claude, local]
     );
     fake.set('yc', { kind: 'status', status: 503 });
     fake.set('yl', { kind: 'ok', text: 'local summary' });
-    const router = keep(routerFromEnv({ AI_PROVIDERS_FILE: file, ANTHROPIC_API_KEY: 'sk-from-env' }));
+    const router = keep(routerFromEnv({ AI_PROVIDERS_FILE: file, ANTHROPIC_API_KEY: 'sk-from-env' }, { logger: silentLogger }));
     expect(router.providerNames()).toEqual(['claude', 'local']);
     const result = await router.run('summarize-activity', 'two calls');
     expect(result).toMatchObject({ used_provider: 'local', output: { summary: 'local summary' } });

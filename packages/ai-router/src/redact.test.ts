@@ -72,7 +72,8 @@ describe('an upstream that echoes the configured key in its 401', () => {
           vllm: openaiProvider({ baseUrl: fake.baseUrl('vllm', 'openai'), apiKey: LOCAL_KEY, model: 'qwen', vendor: 'vllm', env: {} }),
           claude: anthropicProvider({ baseUrl: fake.baseUrl('claude', 'anthropic'), apiKey: ANTHROPIC_KEY, model: 'claude-test', env: {} }),
         },
-        defaults: { retries: 0 },
+        // One failure opens a breaker, so its warning (with the last error) is logged too.
+        defaults: { retries: 0, breaker: { volumeThreshold: 1 } },
         bus,
         logger: served.logger,
       }),
@@ -108,6 +109,7 @@ describe('an upstream that echoes the configured key in its 401', () => {
     expect(leaked(stored)).toEqual([]);
 
     expect(logs).toContain('every provider failed');
+    expect(logs.split('\n').filter((line) => line.includes('circuit breaker opened') && line.includes('Incorrect API key provided: [redacted]'))).toHaveLength(1);
     expect(leaked(logs)).toEqual([]);
   });
 

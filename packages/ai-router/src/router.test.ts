@@ -255,9 +255,10 @@ describe('the all-failed error and events', () => {
         { provider: 'openai', error: 'server_error!', latency_ms: 0, kind: 'server_error' },
       ],
     });
+    // Each failed call at debug only: a storm of them must not flood the log.
     expect(logger.lines).toEqual([
       {
-        level: 'warn',
+        level: 'debug',
         fields: { intent: 'summarize-activity', provider_errors: (events[0]?.data as { errors: unknown[] }).errors },
         msg: 'every provider failed',
       },
@@ -323,9 +324,11 @@ describe('breakers through the router', () => {
 
   it('opens after the threshold, skips the provider, lets one trial through half-open, and closes on success', async () => {
     let healthy = false;
-    const a = scripted(() => (healthy ? 'a is back' : Promise.reject(new ProviderError('server_error', '500'))));
+    const a = scripted((n) => (healthy ? 'a is back' : Promise.reject(new ProviderError('server_error', `500 number ${n}`))));
     const b = ok('b');
-    const { router, clock } = make({ providers: { a: a.fn, b: b.fn }, defaults: { retries: 0, breaker } });
+    const logger = memoryLogger();
+    const { router, clock } = make({ providers: { a: a.fn, b: b.fn }, logger, defaults: { retries: 0, breaker } });
+    const reopensAt = new Date(clock.now() + 10_000).toISOString();
     for (let i = 0; i < 3; i++) await router.chat(ask);
     expect(router.health().a).toMatchObject({ breaker: 'open', healthy: false, failed_calls: 3, total_calls: 3 });
     const skipped = await router.chat(ask);
@@ -340,6 +343,11 @@ describe('breakers through the router', () => {
     expect(results.filter((r) => r.used_provider === 'a')).toHaveLength(1);
     expect(results.filter((r) => r.used_provider === 'b')).toHaveLength(99);
     expect(router.health().a?.breaker).toBe('closed');
+    // One line when it opened (with the failure that tipped it) and one when it closed; none per call.
+    expect(logger.lines.filter((l) => l.level !== 'debug')).toEqual([
+      { level: 'warn', fields: { provider: 'a', reopens_at: reopensAt, last_error: '500 number 3' }, msg: 'a provider’s circuit breaker opened' },
+      { level: 'info', fields: { provider: 'a' }, msg: 'a provider’s circuit breaker closed' },
+    ]);
   });
 
   it('sends exactly one of 100 concurrent callers to a half-open provider while its trial is in flight', async () => {

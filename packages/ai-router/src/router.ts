@@ -25,12 +25,17 @@ export function createRouter(options: RouterOptions): Router {
   const known = new Set(names);
   const entries = new Map<string, Entry>();
   for (const [name, { provider, settings }] of resolved.providers) {
+    const stats = new ProviderStats();
+    // Logged once per change of a breaker, not per failed call: a storm of failures is one line per provider.
+    const onOpen = (reopensAt: number, cause: unknown) =>
+      log.warn({ provider: name, reopens_at: new Date(reopensAt).toISOString(), last_error: cause instanceof Error ? cause.message : stats.lastError }, 'a provider’s circuit breaker opened');
+    const onClose = () => log.info({ provider: name }, 'a provider’s circuit breaker closed');
     entries.set(name, {
       name,
       provider,
       settings,
-      stats: new ProviderStats(),
-      breaker: createBreaker({ name, clock, settings: settings.breaker, isFailure: failureCounts }),
+      stats,
+      breaker: createBreaker({ name, clock, settings: settings.breaker, isFailure: failureCounts, onOpen, onClose }),
       info: {
         name,
         vendor: provider.vendor,
@@ -75,7 +80,7 @@ export function createRouter(options: RouterOptions): Router {
     const details = error.details as { intent?: string; provider_errors?: { provider: string; error: string; latency_ms: number; kind: string }[] } | undefined;
     const errors = (details?.provider_errors ?? []).map(({ provider, error: message, latency_ms, kind }) => ({ provider, error: message, latency_ms, kind }));
     const intent = details?.intent ? { intent: details.intent } : {};
-    log.warn({ ...intent, provider_errors: errors }, 'every provider failed');
+    log.debug({ ...intent, provider_errors: errors }, 'every provider failed');
     if (options.bus) emit('ai.fallback.failed', { ...intent, errors });
   };
 

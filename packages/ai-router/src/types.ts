@@ -295,7 +295,7 @@ export interface RouterOptions {
   clock?: Clock;
   /** Source of randomness for jitter and weighted picks (tests pin it). */
   random?: () => number;
-  /** Where the router logs (an event it could not publish, a call every provider failed). Default: core's stderr logger. */
+  /** Where the router logs: a breaker opening (warn) or closing (info), an event it could not publish (warn), each call every provider failed (debug). Default: core's stderr logger. */
   logger?: Logger;
 }
 
