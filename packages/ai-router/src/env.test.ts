@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createManualClock, isAetherError, silentLogger } from '@aetherlink/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
-import { parseDescriptor, routerFromDescriptor } from './descriptor.js';
-import { routerFromEnv } from './env.js';
+import { descriptorConfig, parseDescriptor, routerFromDescriptor } from './descriptor.js';
+import { parseRouterEnv, routerFromEnv } from './env.js';
 import type { Router } from './types.js';
 
 let fake: FakeLlmServer;
@@ -127,6 +127,59 @@ fallback_order: [claude, local]
     expect(keep(routerFromEnv({ AI_PROVIDERS_FILE: file, PROVIDER_ORDER: 'local,claude' })).providerNames()).toEqual(['local', 'claude']);
     expect(problems(() => routerFromEnv({ AI_PROVIDERS_FILE: file, PROVIDER_ORDER: 'openai' })).fields).toEqual(['PROVIDER_ORDER']);
     expect(problems(() => routerFromEnv({ AI_PROVIDERS_FILE: join(dir, 'missing.yaml') })).message).toMatch(/AI_PROVIDERS_FILE: cannot read .*ENOENT/);
+  });
+});
+
+describe('parseRouterEnv', () => {
+  it('returns the configuration as plain data, keys included, building nothing', () => {
+    const config = parseRouterEnv({ PROVIDER_ORDER: 'anthropic,ollama', ANTHROPIC_API_KEY: 'sk-ant-k', ANTHROPIC_MODEL: 'claude-x', OLLAMA_BASE_URL: 'http://127.0.0.1:11434' });
+    expect(config).toEqual({
+      providers: { claude: { vendor: 'anthropic', apiKey: 'sk-ant-k', model: 'claude-x' }, ollama: { vendor: 'ollama', baseUrl: 'http://127.0.0.1:11434' } },
+      order: ['claude', 'ollama'],
+    });
+    expect(structuredClone(config)).toEqual(config);
+  });
+
+  it('reads the descriptor through readFile, the vendor variables filling what it leaves out', () => {
+    const files: string[] = [];
+    const config = parseRouterEnv(
+      { AI_PROVIDERS_FILE: '/etc/ai.yaml', OPENAI_BASE_URL: 'http://10.0.0.5:8000/v1', VLLM_KEY: 'vk-123456', OLLAMA_MODEL: 'llama-env' },
+      {
+        readFile: (path) => {
+          files.push(path);
+          return `providers:
+  vllm: { vendor: openai, model: qwen, api_key_env: VLLM_KEY, fallbacks: [local] }
+  local: { vendor: ollama, timeout_ms: 9000 }
+deadline_ms: 45000
+`;
+        },
+      },
+    );
+    expect(files).toEqual(['/etc/ai.yaml']);
+    expect(config).toMatchObject({
+      providers: { vllm: { vendor: 'openai', baseUrl: 'http://10.0.0.5:8000/v1', apiKey: 'vk-123456', model: 'qwen' }, local: { vendor: 'ollama', model: 'llama-env' } },
+      settings: { local: { timeoutMs: 9000 } },
+      fallbacks: { vllm: ['local'] },
+      deadlineMs: 45000,
+    });
+  });
+
+  it('runs createRouter’s checks too, naming the variable and never a value', () => {
+    const descriptor = (text: string) => () => text;
+    const unserved = problems(() =>
+      parseRouterEnv({ AI_PROVIDERS_FILE: 'ai.yaml' }, { readFile: descriptor('providers:\n  local: { vendor: ollama, capabilities: [chat] }\n') }),
+    );
+    expect(unserved.fields).toEqual(['AI_PROVIDERS_FILE intents.extract-lead', 'AI_PROVIDERS_FILE intents.summarize-activity', 'AI_PROVIDERS_FILE intents.classify-intent']);
+    const badUrl = problems(() =>
+      parseRouterEnv({ AI_PROVIDERS_FILE: 'ai.yaml', ANTHROPIC_BASE_URL: 'ftp://user:hunter2@example' }, { readFile: descriptor('providers:\n  claude: { vendor: anthropic }\n') }),
+    );
+    expect(badUrl.fields).toEqual(['ANTHROPIC_BASE_URL']);
+    expect(badUrl.message).toContain('ANTHROPIC_BASE_URL: must be an http(s) URL');
+    expect(badUrl.message).not.toContain('hunter2');
+    const direct = problems(() => descriptorConfig(parseDescriptor('providers:\n  claude: { vendor: anthropic }\n'), { env: { ANTHROPIC_BASE_URL: 'ftp://user:hunter2@example' } }));
+    expect(direct.fields).toEqual(['providers.claude.base_url']);
+    expect(direct.message).toContain('ANTHROPIC_BASE_URL: must be an http(s) URL');
+    expect(direct.message).not.toContain('hunter2');
   });
 });
 
