@@ -1,4 +1,5 @@
-import { parseEgressRule } from '@aetherlink/core';
+import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
+import { isAetherError, parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 
@@ -100,7 +101,8 @@ const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: 
   },
 ];
 
-export type Config = z.output<typeof envSchema>;
+/** The server's variables, and the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …). */
+export type Config = z.output<typeof envSchema> & { ai: RouterConfig };
 
 /** Start-up stops with this when a variable is wrong; its message names each one. */
 export class ConfigError extends Error {
@@ -126,12 +128,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const missing = REQUIRED_WHEN.filter((rule) => rule.when(present)).flatMap((rule) =>
     rule.variables.filter((v) => present[v] === undefined).map((variable) => ({ variable, message: `is required when ${rule.because}` })),
   );
-  if (parsed.success && missing.length === 0) return parsed.data;
+  const ai = aiConfig(env);
+  if (parsed.success && missing.length === 0 && !Array.isArray(ai)) return { ...parsed.data, ai };
   const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const variable = String(issue.path[0] ?? 'environment');
     const value = present[variable];
     const shown = value === undefined ? '' : SECRET.test(variable) ? ' (value hidden)' : ` (got "${value}")`;
     return { variable, message: `${issue.message}${shown}` };
   });
-  throw new ConfigError([...problems, ...missing]);
+  throw new ConfigError([...problems, ...missing, ...(Array.isArray(ai) ? ai : [])]);
+}
+
+// The router's own parser names the variable and never shows a key's value.
+function aiConfig(env: Record<string, string | undefined>): RouterConfig | { variable: string; message: string }[] {
+  try {
+    return parseRouterEnv(env);
+  } catch (error) {
+    if (!isAetherError(error) || error.code !== 'config_invalid') throw error;
+    return (error.errors ?? [{ field: 'environment', message: error.message }]).map((e) => ({ variable: e.field, message: e.message }));
+  }
 }

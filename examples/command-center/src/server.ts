@@ -24,7 +24,7 @@ import {
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
-import { aiRoutes, routerFromEnv, type Router } from '@aetherlink/ai-router';
+import { aiRoutes, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { createHealthChecker, createRegistry, DEFAULT_PROBE_EGRESS, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -57,9 +57,9 @@ export interface CommandCenterOverrides {
   auditSinks?: AuditSink[];
   /** Stores opened by the caller (default: from AETHERLINK_DB or DATABASE_URL). */
   stores?: OpenedStores;
-  /** The AI router (tests point it at fake providers). Default: from the provider variables of `env`. */
+  /** The AI router (tests point it at fake providers). Default: built from `config.ai` (or `env`). */
   aiRouter?: Router;
-  /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL. Default: process.env. */
+  /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
   /** Where the server's log lines go (tests read them). Default: stdout. */
   logStream?: { write(line: string): void };
@@ -81,13 +81,11 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     forceCloseConnections: true,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
-  const aiEnv = overrides.env ?? process.env;
-  // Provider variables are checked before any database is touched: a bad one stops start-up naming it (never
-  // its value), with nothing opened to clean up.
-  if (!overrides.aiRouter) await routerFromEnv(aiEnv).close();
+  // Provider variables were checked by loadConfig (or here, for `env`) before any database is touched.
+  const aiConfig = overrides.env ? parseRouterEnv(overrides.env) : config.ai;
   const opened = overrides.stores ?? (await openStores(config, instance));
   try {
-    return await assemble(config, overrides, app, instance, aiEnv, opened);
+    return await assemble(config, overrides, app, instance, aiConfig, opened);
   } catch (error) {
     await app.close().catch(() => undefined);
     await opened.leader.close?.().catch(() => undefined);
@@ -101,7 +99,7 @@ async function assemble(
   overrides: CommandCenterOverrides,
   app: FastifyInstance,
   instance: string,
-  aiEnv: Record<string, string | undefined>,
+  aiConfig: RouterConfig,
   { stores, leader, where }: OpenedStores,
 ): Promise<CommandCenter> {
   const bus = createEventBus({
@@ -116,7 +114,7 @@ async function assemble(
   // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
   const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
   const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
-  const ai = overrides.aiRouter ?? routerFromEnv(aiEnv, { bus });
+  const ai = overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: app.log }));
   const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000, logger: app.log.child({ component: 'registry' }) });
   const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
   const egress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
