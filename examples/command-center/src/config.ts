@@ -1,3 +1,5 @@
+import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
+import { isAetherError, parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 
@@ -12,6 +14,23 @@ const bool = (name: string) =>
       if (['false', '0', 'no', 'off'].includes(s)) return false;
       ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
       return z.NEVER;
+    });
+
+/** A comma-separated list of egress rules (CIDRs, addresses, host names, `*.suffix`), each checked as the policy will read it. */
+const egressList = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      for (const entry of entries) {
+        try {
+          parseEgressRule(entry);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected comma-separated CIDRs (10.0.0.0/8), addresses or host names (*.corp.example)` });
+        }
+      }
+      return entries;
     });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +76,11 @@ export const envSchema = z
     REGISTRY_PROBE_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(15),
     REGISTRY_PROBE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
     REGISTRY_PROBE_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1024).default(16),
+    REGISTRY_PROBE_ALLOW_PRIVATE: bool('REGISTRY_PROBE_ALLOW_PRIVATE').describe(
+      'probes may reach private and loopback addresses (default true: registered services are internal)',
+    ),
+    REGISTRY_PROBE_ALLOW: egressList().describe('CIDRs and host names probes may reach even when private addresses are refused'),
+    REGISTRY_PROBE_DENY: egressList().describe('CIDRs and host names probes never reach (wins over the allow list)'),
     REGISTRY_CRITICAL_FOR_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(604_800).default(300),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
@@ -77,7 +101,8 @@ const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: 
   },
 ];
 
-export type Config = z.output<typeof envSchema>;
+/** The server's variables, and the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …). */
+export type Config = z.output<typeof envSchema> & { ai: RouterConfig };
 
 /** Start-up stops with this when a variable is wrong; its message names each one. */
 export class ConfigError extends Error {
@@ -103,12 +128,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const missing = REQUIRED_WHEN.filter((rule) => rule.when(present)).flatMap((rule) =>
     rule.variables.filter((v) => present[v] === undefined).map((variable) => ({ variable, message: `is required when ${rule.because}` })),
   );
-  if (parsed.success && missing.length === 0) return parsed.data;
+  const ai = aiConfig(env);
+  if (parsed.success && missing.length === 0 && !Array.isArray(ai)) return { ...parsed.data, ai };
   const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const variable = String(issue.path[0] ?? 'environment');
     const value = present[variable];
     const shown = value === undefined ? '' : SECRET.test(variable) ? ' (value hidden)' : ` (got "${value}")`;
     return { variable, message: `${issue.message}${shown}` };
   });
-  throw new ConfigError([...problems, ...missing]);
+  throw new ConfigError([...problems, ...missing, ...(Array.isArray(ai) ? ai : [])]);
+}
+
+// The router's own parser names the variable and never shows a key's value.
+function aiConfig(env: Record<string, string | undefined>): RouterConfig | { variable: string; message: string }[] {
+  try {
+    return parseRouterEnv(env);
+  } catch (error) {
+    if (!isAetherError(error) || error.code !== 'config_invalid') throw error;
+    return (error.errors ?? [{ field: 'environment', message: error.message }]).map((e) => ({ variable: e.field, message: e.message }));
+  }
 }

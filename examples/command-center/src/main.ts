@@ -1,5 +1,5 @@
 import { isAetherError } from '@aetherlink/core';
-import { registerSelf, type SelfRegistration } from '@aetherlink/registry';
+import { instanceServiceName, registerSelf, type SelfRegistration } from '@aetherlink/registry';
 import { ConfigError, loadConfig } from './config.js';
 import { createCommandCenter } from './server.js';
 
@@ -57,11 +57,12 @@ try {
   process.stdout.write(`listening on ${address}\n`);
   if (config.SELF_REGISTER !== false) {
     // Instances sharing one database each register under their own name.
-    const name = config.DATABASE_URL ? selfName(config.SERVICE_NAME, cc.instance) : config.SERVICE_NAME;
+    const name = config.DATABASE_URL ? instanceServiceName(config.SERVICE_NAME, cc.instance) : config.SERVICE_NAME;
     self = registerSelf({
       controlPlaneUrl: address.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
       service: { name, url: config.PUBLIC_URL ?? address, version: cc.version, tags: ['control-plane'] },
       auth: config.AUTH_MODE === 'jwt' ? { bearer: config.SELF_REGISTER_TOKEN! } : { roles: ['operator'] },
+      logger: cc.app.log,
     });
   }
 } catch (error) {
@@ -74,10 +75,4 @@ try {
   process.stderr.write(`AetherLink command center cannot start: ${reason}\n`);
   await cc.close().catch(() => undefined);
   process.exit(1);
-}
-
-/** SERVICE_NAME plus this instance's id, within the registry's 100-character, letters-digits-.-_ rule. */
-function selfName(service: string, instance: string): string {
-  const id = instance.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^-+|-+$/g, '').slice(-39);
-  return `${service}-${id}`.replace(/[-._]+$/, '');
 }

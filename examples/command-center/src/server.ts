@@ -3,6 +3,7 @@ import {
   auditRoutes,
   buildOpenApi,
   createAuditLog,
+  createEgressPolicy,
   createEventBus,
   createLoop,
   createSchemaRegistry,
@@ -21,10 +22,10 @@ import {
   type PrincipalResolver,
   type Stores,
 } from '@aetherlink/core';
-import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
+import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
 import { createDeliveryWorker, jsonWebhookSender } from '@aetherlink/alerts';
-import { aiRoutes, routerFromEnv, type Router } from '@aetherlink/ai-router';
-import { createHealthChecker, createRegistry, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
+import { aiRoutes, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
+import { createHealthChecker, createRegistry, DEFAULT_PROBE_EGRESS, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from './config.js';
@@ -55,10 +56,12 @@ export interface CommandCenterOverrides {
   auditSinks?: AuditSink[];
   /** Stores opened by the caller (default: from AETHERLINK_DB or DATABASE_URL). */
   stores?: OpenedStores;
-  /** The AI router (tests point it at fake providers). Default: from the provider variables of `env`. */
+  /** The AI router (tests point it at fake providers). Default: built from `config.ai` (or `env`). */
   aiRouter?: Router;
-  /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL. Default: process.env. */
+  /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
+  /** Where the server's log lines go (tests read them). Default: stdout. */
+  logStream?: { write(line: string): void };
 }
 
 /**
@@ -67,18 +70,21 @@ export interface CommandCenterOverrides {
  */
 export async function createCommandCenter(config: Config, overrides: CommandCenterOverrides = {}): Promise<CommandCenter> {
   const app = Fastify({
-    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    // Framework and parser rejections (bad URL encoding, long path parameters, oversized headers) as problem+json.
+    ...aetherlinkServerOptions(),
+    logger:
+      config.LOG_LEVEL === 'silent'
+        ? false
+        : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'], ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
-  const aiEnv = overrides.env ?? process.env;
-  // Provider variables are checked before any database is touched: a bad one stops start-up naming it (never
-  // its value), with nothing opened to clean up.
-  if (!overrides.aiRouter) await routerFromEnv(aiEnv).close();
+  // Provider variables were checked by loadConfig (or here, for `env`) before any database is touched.
+  const aiConfig = overrides.env ? parseRouterEnv(overrides.env) : config.ai;
   const opened = overrides.stores ?? (await openStores(config, instance));
   try {
-    return await assemble(config, overrides, app, instance, aiEnv, opened);
+    return await assemble(config, overrides, app, instance, aiConfig, opened);
   } catch (error) {
     await app.close().catch(() => undefined);
     await opened.leader.close?.().catch(() => undefined);
@@ -92,7 +98,7 @@ async function assemble(
   overrides: CommandCenterOverrides,
   app: FastifyInstance,
   instance: string,
-  aiEnv: Record<string, string | undefined>,
+  aiConfig: RouterConfig,
   { stores, leader, where }: OpenedStores,
 ): Promise<CommandCenter> {
   const bus = createEventBus({
@@ -107,9 +113,17 @@ async function assemble(
   // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
   const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
   const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
-  const ai = overrides.aiRouter ?? routerFromEnv(aiEnv, { bus });
-  const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000 });
-  const checker = createHealthChecker({ registry, concurrency: config.REGISTRY_PROBE_CONCURRENCY, timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS });
+  const ai = overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: app.log }));
+  const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000, logger: app.log.child({ component: 'registry' }) });
+  const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
+  const egress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
+  const checker = createHealthChecker({
+    registry,
+    egress,
+    logger: app.log.child({ component: 'registry.checker' }),
+    concurrency: config.REGISTRY_PROBE_CONCURRENCY,
+    timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS,
+  });
   const loops: Loop[] = [
     createLoop({ name: 'deliveries', intervalMs: config.DELIVERY_POLL_MS, leader: soleLeader(), run: (signal) => worker.runOnce(signal), onError: onLoopError('deliveries') }),
     createLoop({ name: 'lease-expiry', intervalMs: 5000, leader, run: () => stores.deliveries.releaseExpired(Date.now()), onError: onLoopError('lease-expiry') }),
@@ -131,7 +145,8 @@ async function assemble(
   const instanceRoute = defineRoute({
     method: 'GET',
     path: '/ops/instance',
-    permission: 'ops:read',
+    // Where the data lives (a file path, a database host) is for operators, not every viewer.
+    permission: 'ops:operate',
     summary: 'This instance: its id, where its data lives, and which background loops it runs',
     tags: ['ops'],
     handler: () => ({
@@ -170,7 +185,10 @@ async function assemble(
     audit,
     bus,
     principal: principalFor(config),
-    onError: (error, where) => app.log.error({ err: error, ...where }, 'request failed unexpectedly'),
+    // Every 4xx of the whole app, not only the route specs', answers problem+json.
+    problemHandlers: true,
+    // Named fields only: nothing of the request's headers or body reaches the log.
+    onError: (error, where) => app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id }, 'request failed unexpectedly'),
   });
 
   for (const loop of loops) loop.start();

@@ -37,4 +37,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ EVENTS_STRICT: 'yes' }).EVENTS_STRICT).toBe(true);
     expect(loadConfig({ EVENTS_STRICT: 'false' }).EVENTS_STRICT).toBe(false);
   });
+
+  it('reads the probe egress lists, naming the variable and the bad entry', () => {
+    const config = loadConfig({ REGISTRY_PROBE_ALLOW: ' 10.1.0.0/16 , hooks.internal,', REGISTRY_PROBE_DENY: '*.corp.example,fd00::/8', REGISTRY_PROBE_ALLOW_PRIVATE: 'false' });
+    expect(config).toMatchObject({ REGISTRY_PROBE_ALLOW: ['10.1.0.0/16', 'hooks.internal'], REGISTRY_PROBE_DENY: ['*.corp.example', 'fd00::/8'], REGISTRY_PROBE_ALLOW_PRIVATE: false });
+    expect(loadConfig({})).toMatchObject({ REGISTRY_PROBE_ALLOW: [], REGISTRY_PROBE_DENY: [] });
+    const problems = problemsOf({ REGISTRY_PROBE_ALLOW: '10.0.0.0/8,10.0.0.0/40', REGISTRY_PROBE_DENY: 'not a host' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['REGISTRY_PROBE_ALLOW', 'REGISTRY_PROBE_DENY']);
+    expect(problems.find((p) => p.variable === 'REGISTRY_PROBE_ALLOW')!.message).toMatch(/^"10.0.0.0\/40" is not an IP address or CIDR range.*\(got "10.0.0.0\/8,10.0.0.0\/40"\)$/);
+    expect(problems.find((p) => p.variable === 'REGISTRY_PROBE_DENY')!.message).toMatch(/^"not a host" is not a host name/);
+  });
 });

@@ -26,6 +26,10 @@ export interface BreakerOptions {
   settings: Required<BreakerSettings>;
   /** False for failures that say nothing about the provider (cancellations, bad requests). */
   isFailure(error: unknown): boolean;
+  /** It opened until `reopensAt`: on the failure that tipped it (`cause`), or forced (`coolDown`, no cause). */
+  onOpen?(reopensAt: number, cause: unknown): void;
+  /** A trial call succeeded and it closed. */
+  onClose?(): void;
 }
 
 // opossum's own reset timer runs on real time; the injected clock decides instead, so it is parked.
@@ -50,15 +54,18 @@ export function createBreaker(options: BreakerOptions): ProviderBreaker {
   let openUntil = 0;
   let forcedUntil: number | undefined;
   let status: CircuitBreaker.Status | undefined;
+  let lastFailure: unknown;
 
   const onOpen = () => {
     openUntil = forcedUntil ?? clock.now() + settings.resetTimeoutMs;
+    options.onOpen?.(openUntil, forcedUntil === undefined ? lastFailure : undefined);
   };
   // After a recovery the window starts afresh, so old failures cannot reopen it on the next one.
   const onClose = () => {
     for (let i = 0; i < buckets; i++) rotor.emit('rotate');
     lastRotation = clock.now();
     openUntil = 0;
+    options.onClose?.();
   };
 
   const make = (halfOpen: boolean): CircuitBreaker => {
@@ -73,7 +80,11 @@ export function createBreaker(options: BreakerOptions): ProviderBreaker {
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
       rotateBucketController: rotor,
-      errorFilter: (error: unknown) => !options.isFailure(error),
+      errorFilter: (error: unknown) => {
+        const counts = options.isFailure(error);
+        if (counts) lastFailure = error;
+        return !counts;
+      },
       ...(status ? { status } : {}),
       ...(halfOpen ? { state: { closed: false, halfOpen: true } } : {}),
     };

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { AetherError, fieldErrorsFromZod, type Clock, type EventBus, type FieldError } from '@aetherlink/core';
+import { AetherError, definedOnly, fieldErrorsFromZod, type FieldError } from '@aetherlink/core';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { BUILTIN_INTENTS } from './intents.js';
-import { anthropicProvider } from './providers/anthropic.js';
-import { ollamaProvider } from './providers/ollama.js';
-import { openaiProvider } from './providers/openai.js';
+import { routerOptionsFromConfig, type ProviderConfig, type RouterConfig, type RouterConfigOptions } from './router-config.js';
 import { createRouter } from './router.js';
 import { descriptorSchema, type Descriptor, type DescriptorProvider } from './schemas.js';
-import type { AnyIntent, BreakerSettings, HedgeSettings, Provider, ProviderSettings, Router } from './types.js';
+import type { AnyIntent, BreakerSettings, HedgeSettings, ProviderSettings, Router } from './types.js';
 
 /**
  * Parses the YAML descriptor (the seed's `config/ai-providers.yaml`); every problem is named by its path.
@@ -27,61 +26,65 @@ export function parseDescriptor(text: string, source = 'the AI providers descrip
 }
 
 /**
- * Reads and parses a descriptor file.
+ * Reads and parses a descriptor file (through `readFile`, so a caller can keep it pure).
  * @example const descriptor = loadDescriptor('config/ai-providers.yaml')
  */
-export function loadDescriptor(path: string): Descriptor {
+export function loadDescriptor(path: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Descriptor {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFile(path);
   } catch (error) {
     throw new AetherError('config_invalid', `cannot read the AI providers descriptor at ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
   return parseDescriptor(text, path);
 }
 
-export interface DescriptorRouterOptions {
+export interface DescriptorConfigOptions {
   /** Where keys (`api_key_env`) and unset base URLs and models come from. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Overrides `fallback_order` (e.g. from `PROVIDER_ORDER`). */
   order?: readonly string[];
-  /** Intents to serve; the descriptor's `intents` section may change their capability and order. Default: built-in. */
+  /** Intents the descriptor's `intents` section may change. Default: built-in. */
   intents?: readonly AnyIntent[];
-  bus?: EventBus;
-  clock?: Clock;
-  random?: () => number;
-  onError?: (error: unknown) => void;
 }
 
-const KEY_VARIABLE = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY', ollama: undefined } as const;
+export type DescriptorRouterOptions = DescriptorConfigOptions & RouterConfigOptions;
+
+// The vendor's own variables fill what a descriptor entry leaves out; keys come only from the environment.
+const VENDOR_VARIABLES = {
+  anthropic: { baseUrl: 'ANTHROPIC_BASE_URL', apiKey: 'ANTHROPIC_API_KEY', model: 'ANTHROPIC_MODEL' },
+  openai: { baseUrl: 'OPENAI_BASE_URL', apiKey: 'OPENAI_API_KEY', model: 'OPENAI_MODEL' },
+  ollama: { baseUrl: 'OLLAMA_BASE_URL', apiKey: undefined, model: 'OLLAMA_MODEL' },
+} as const;
+const httpUrl = z.url({ protocol: /^https?$/ });
 
 /**
- * Builds a router from a parsed descriptor. Explicit descriptor values win; the vendor's variables
- * (`ANTHROPIC_BASE_URL`, `OPENAI_MODEL`, …) fill what it leaves out. Keys come only from the environment.
- * @example const router = routerFromDescriptor(loadDescriptor('config/ai-providers.yaml'), { bus })
+ * A parsed descriptor as a router configuration, checked and with nothing started: explicit descriptor values
+ * win, the vendor's variables (`ANTHROPIC_BASE_URL`, `OPENAI_MODEL`, …) fill what it leaves out, and keys come
+ * only from the environment. Every problem is named in one `config_invalid` error; a key's value never is.
+ * @example const config = descriptorConfig(loadDescriptor('config/ai-providers.yaml'), { env: process.env })
  */
-export function routerFromDescriptor(descriptor: Descriptor, options: DescriptorRouterOptions = {}): Router {
+export function descriptorConfig(descriptor: Descriptor, options: DescriptorConfigOptions = {}): RouterConfig {
   const env = options.env ?? process.env;
   const problems: FieldError[] = [];
-  const providers: Record<string, Provider> = {};
+  const providers: Record<string, ProviderConfig> = {};
   const settings: Record<string, ProviderSettings> = {};
   const fallbacks: Record<string, string[]> = {};
   for (const [name, p] of Object.entries(descriptor.providers)) {
-    const keyVariable = p.api_key_env ?? KEY_VARIABLE[p.vendor];
-    if (p.api_key_env && !env[p.api_key_env]) problems.push({ field: `providers.${name}.api_key_env`, message: `names ${p.api_key_env}, which is not set`, in: 'env' });
-    try {
-      providers[name] = vendorProvider(p, keyVariable ? env[keyVariable] : undefined, env);
-    } catch (error) {
-      problems.push({ field: `providers.${name}.base_url`, message: (error as Error).message });
+    const vars = VENDOR_VARIABLES[p.vendor];
+    const keyVariable = p.api_key_env ?? vars.apiKey;
+    if (p.api_key_env && !nonEmpty(env[p.api_key_env])) problems.push({ field: `providers.${name}.api_key_env`, message: `names ${p.api_key_env}, which is not set`, in: 'env' });
+    const baseUrl = p.base_url ?? nonEmpty(env[vars.baseUrl]);
+    if (!p.base_url && baseUrl !== undefined && !httpUrl.safeParse(baseUrl).success) {
+      problems.push({ field: `providers.${name}.base_url`, message: `${vars.baseUrl}: must be an http(s) URL`, in: 'env' });
     }
+    const apiKey = keyVariable && p.vendor !== 'ollama' ? nonEmpty(env[keyVariable]) : undefined;
+    providers[name] = { vendor: p.vendor, ...definedOnly({ baseUrl, apiKey, model: p.model ?? nonEmpty(env[vars.model]), capabilities: p.capabilities }) };
     settings[name] = toSettings(p);
     if (p.fallbacks) fallbacks[name] = p.fallbacks;
   }
   const known = new Set(Object.keys(descriptor.providers));
-  const intents = (options.intents ?? BUILTIN_INTENTS).map((intent) => {
-    const override = descriptor.intents?.[intent.name];
-    return override ? { ...intent, ...(override.capability ? { capability: override.capability } : {}), ...(override.order ? { order: override.order } : {}) } : intent;
-  });
+  const intents = options.intents ?? BUILTIN_INTENTS;
   for (const name of Object.keys(descriptor.intents ?? {})) {
     if (!intents.some((i) => i.name === name)) problems.push({ field: `intents.${name}`, message: `no intent is named "${name}"` });
   }
@@ -92,34 +95,34 @@ export function routerFromDescriptor(descriptor: Descriptor, options: Descriptor
     throw new AetherError('config_invalid', `the AI providers descriptor is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, { errors: problems });
   }
   const hedge = descriptor.hedge;
-  return createRouter({
+  const order = options.order ?? descriptor.fallback_order;
+  return {
     providers,
     settings,
     fallbacks,
-    intents,
-    ...(descriptor.defaults ? { defaults: toSettings(descriptor.defaults) } : {}),
-    ...(options.order ?? descriptor.fallback_order ? { order: options.order ?? descriptor.fallback_order } : {}),
-    ...(descriptor.strategy ? { strategy: descriptor.strategy } : {}),
-    ...(descriptor.deadline_ms ? { deadlineMs: descriptor.deadline_ms } : {}),
-    ...(descriptor.max_attempts ? { maxAttempts: descriptor.max_attempts } : {}),
-    ...(hedge === undefined ? {} : { hedge: typeof hedge === 'boolean' ? hedge : toHedge(hedge) }),
-    ...(options.bus ? { bus: options.bus } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.random ? { random: options.random } : {}),
-    ...(options.onError ? { onError: options.onError } : {}),
-  });
+    ...definedOnly({
+      intents: descriptor.intents as RouterConfig['intents'],
+      defaults: descriptor.defaults ? toSettings(descriptor.defaults) : undefined,
+      order: order ? [...order] : undefined,
+      strategy: descriptor.strategy,
+      deadlineMs: descriptor.deadline_ms,
+      maxAttempts: descriptor.max_attempts,
+      hedge: hedge === undefined ? undefined : typeof hedge === 'boolean' ? hedge : toHedge(hedge),
+    }),
+  };
 }
 
-function vendorProvider(p: DescriptorProvider, apiKey: string | undefined, env: Readonly<Record<string, string | undefined>>): Provider {
-  const common = {
-    env,
-    ...(p.base_url ? { baseUrl: p.base_url } : {}),
-    ...(p.model ? { model: p.model } : {}),
-    ...(p.capabilities ? { capabilities: p.capabilities } : {}),
-  };
-  if (p.vendor === 'anthropic') return anthropicProvider({ ...common, ...(apiKey ? { apiKey } : {}) });
-  if (p.vendor === 'openai') return openaiProvider({ ...common, ...(apiKey ? { apiKey } : {}) });
-  return ollamaProvider(common);
+/**
+ * Builds a router from a parsed descriptor: `descriptorConfig`, then `createRouter`.
+ * @example const router = routerFromDescriptor(loadDescriptor('config/ai-providers.yaml'), { bus })
+ */
+export function routerFromDescriptor(descriptor: Descriptor, options: DescriptorRouterOptions = {}): Router {
+  const { env, order, ...rest } = options;
+  return createRouter(routerOptionsFromConfig(descriptorConfig(descriptor, definedOnly({ env, order, intents: rest.intents })), rest));
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 type SettingsYaml = Partial<Pick<DescriptorProvider, 'timeout_ms' | 'first_token_timeout_ms' | 'idle_timeout_ms' | 'retries' | 'retry_delay_ms' | 'max_retry_delay_ms' | 'quota_cooldown_ms' | 'max_cooldown_ms' | 'breaker' | 'weight' | 'tier'>>;
@@ -127,7 +130,7 @@ type SettingsYaml = Partial<Pick<DescriptorProvider, 'timeout_ms' | 'first_token
 function toSettings(s: SettingsYaml): ProviderSettings {
   const b = s.breaker;
   const breaker: BreakerSettings | undefined = b
-    ? strip({
+    ? definedOnly({
         errorThresholdPercentage: b.error_threshold_percentage,
         volumeThreshold: b.volume_threshold,
         rollingWindowMs: b.rolling_window_ms,
@@ -135,7 +138,7 @@ function toSettings(s: SettingsYaml): ProviderSettings {
         resetTimeoutMs: b.reset_timeout_ms,
       })
     : undefined;
-  return strip({
+  return definedOnly({
     timeoutMs: s.timeout_ms,
     firstTokenTimeoutMs: s.first_token_timeout_ms,
     idleTimeoutMs: s.idle_timeout_ms,
@@ -151,9 +154,5 @@ function toSettings(s: SettingsYaml): ProviderSettings {
 }
 
 function toHedge(h: { after_ms?: number | undefined; min_samples?: number | undefined; min_delay_ms?: number | undefined }): HedgeSettings {
-  return strip({ afterMs: h.after_ms, minSamples: h.min_samples, minDelayMs: h.min_delay_ms });
-}
-
-function strip<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  return definedOnly({ afterMs: h.after_ms, minSamples: h.min_samples, minDelayMs: h.min_delay_ms });
 }

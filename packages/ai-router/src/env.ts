@@ -1,15 +1,14 @@
-import { AetherError, type FieldError } from '@aetherlink/core';
+import { AetherError, definedOnly, isAetherError, type FieldError } from '@aetherlink/core';
 import { z } from 'zod';
-import { loadDescriptor, routerFromDescriptor, type DescriptorRouterOptions } from './descriptor.js';
-import { anthropicProvider } from './providers/anthropic.js';
-import { ollamaProvider } from './providers/ollama.js';
-import { openaiProvider } from './providers/openai.js';
+import { descriptorConfig, loadDescriptor } from './descriptor.js';
+import { resolveRouterOptions } from './resolve.js';
+import { routerOptionsFromConfig, type ProviderConfig, type RouterConfig, type RouterConfigOptions } from './router-config.js';
 import { createRouter } from './router.js';
-import type { Provider, Router } from './types.js';
+import type { AnyIntent, Router } from './types.js';
 
 /**
  * The environment variables the router reads (DESIGN §4), plus the optional descriptor path.
- * @example for (const name of ROUTER_ENV_VARIABLES) console.log(name, name.endsWith('_KEY') ? '(hidden)' : process.env[name])
+ * @example const set = ROUTER_ENV_VARIABLES.filter((name) => process.env[name] !== undefined)
  */
 export const ROUTER_ENV_VARIABLES = [
   'PROVIDER_ORDER',
@@ -31,7 +30,7 @@ const list = z
   .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be provider names, comma-separated')).min(1, 'must name at least one provider'));
 
 /**
- * The router's variables, validated (cross-variable rules are `routerFromEnv`'s).
+ * The router's variables, validated (cross-variable rules are `parseRouterEnv`'s).
  * @example routerEnvSchema.safeParse({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }).success // true
  */
 export const routerEnvSchema = z.object({
@@ -48,19 +47,27 @@ export const routerEnvSchema = z.object({
 });
 export type RouterEnv = z.output<typeof routerEnvSchema>;
 
-export type RouterFromEnvOptions = Omit<DescriptorRouterOptions, 'env' | 'order'>;
+export type RouterFromEnvOptions = RouterConfigOptions;
+
+export interface ParseRouterEnvOptions {
+  /** Intents the router will serve, so the configuration is checked against them. Default: built-in. */
+  intents?: readonly AnyIntent[];
+  /** Reads the file `AI_PROVIDERS_FILE` names. Default `fs.readFileSync(path, 'utf8')`. */
+  readFile?: (path: string) => string;
+}
 
 // The seed's names; `anthropic` is accepted for `claude`.
 const ALIASES: Record<string, string> = { anthropic: 'claude' };
 const BUILT_IN = ['claude', 'ollama', 'openai'] as const;
 
 /**
- * Builds the router from the environment (DESIGN §4). Every bad variable is named in one `config_invalid`
- * error; key values are never shown. With `AI_PROVIDERS_FILE`, providers come from the YAML descriptor and
- * `PROVIDER_ORDER` may reorder them.
- * @example const router = routerFromEnv(process.env, { bus, clock })
+ * The router's configuration from the environment (DESIGN §4), checked as `createRouter` would check it but
+ * with nothing built or started. Every bad variable is named in one `config_invalid` error; key values are
+ * never shown. With `AI_PROVIDERS_FILE`, providers come from the YAML descriptor and `PROVIDER_ORDER` may
+ * reorder them.
+ * @example const config = parseRouterEnv(process.env) // later: createRouter(routerOptionsFromConfig(config, { bus }))
  */
-export function routerFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, options: RouterFromEnvOptions = {}): Router {
+export function parseRouterEnv(env: Readonly<Record<string, string | undefined>> = process.env, options: ParseRouterEnvOptions = {}): RouterConfig {
   const present: Record<string, string> = {};
   for (const name of ROUTER_ENV_VARIABLES) {
     const value = env[name];
@@ -73,27 +80,15 @@ export function routerFromEnv(env: Readonly<Record<string, string | undefined>> 
   const vars = (parsed.success ? parsed.data : routerEnvSchema.parse(Object.fromEntries(Object.entries(present).filter(([k]) => !bad.has(k))))) as RouterEnv;
   const order = vars.PROVIDER_ORDER?.map((n) => ALIASES[n] ?? n);
 
-  if (vars.AI_PROVIDERS_FILE && problems.length === 0) {
-    let descriptor;
-    try {
-      descriptor = loadDescriptor(vars.AI_PROVIDERS_FILE);
-    } catch (error) {
-      fail([{ field: 'AI_PROVIDERS_FILE', message: (error as Error).message, in: 'env' }]);
-    }
-    try {
-      return routerFromDescriptor(descriptor, { ...options, env, ...(order ? { order } : {}) });
-    } catch (error) {
-      const errors = (error as AetherError).errors ?? [];
-      fail(errors.length ? errors.map((e) => ({ ...e, field: e.field === 'order' ? 'PROVIDER_ORDER' : `AI_PROVIDERS_FILE ${e.field}` })) : [{ field: 'AI_PROVIDERS_FILE', message: (error as Error).message, in: 'env' }]);
-    }
+  if (vars.AI_PROVIDERS_FILE) {
+    if (problems.length) fail(problems);
+    return fromDescriptor(vars.AI_PROVIDERS_FILE, env, order, options);
   }
 
-  if (!vars.AI_PROVIDERS_FILE) {
-    for (const name of order ?? []) {
-      if (!(BUILT_IN as readonly string[]).includes(name)) problems.push({ field: 'PROVIDER_ORDER', message: `unknown provider "${name}"; use ${BUILT_IN.join(', ')} (or set AI_PROVIDERS_FILE)`, in: 'env' });
-    }
-    if (order && new Set(order).size !== order.length) problems.push({ field: 'PROVIDER_ORDER', message: 'names a provider twice', in: 'env' });
+  for (const name of order ?? []) {
+    if (!(BUILT_IN as readonly string[]).includes(name)) problems.push({ field: 'PROVIDER_ORDER', message: `unknown provider "${name}"; use ${BUILT_IN.join(', ')} (or set AI_PROVIDERS_FILE)`, in: 'env' });
   }
+  if (order && new Set(order).size !== order.length) problems.push({ field: 'PROVIDER_ORDER', message: 'names a provider twice', in: 'env' });
   const chosen = order ?? BUILT_IN.filter((n) => n === 'ollama' || (n === 'claude' ? vars.ANTHROPIC_API_KEY || vars.ANTHROPIC_BASE_URL : vars.OPENAI_API_KEY || vars.OPENAI_BASE_URL));
   if (chosen.includes('claude') && !vars.ANTHROPIC_API_KEY && !bad.has('ANTHROPIC_BASE_URL') && isHost(vars.ANTHROPIC_BASE_URL, 'api.anthropic.com')) {
     problems.push({ field: 'ANTHROPIC_API_KEY', message: 'is required to call api.anthropic.com (PROVIDER_ORDER includes claude)', in: 'env' });
@@ -103,21 +98,51 @@ export function routerFromEnv(env: Readonly<Record<string, string | undefined>> 
   }
   if (problems.length) fail(problems);
 
-  const providers: Record<string, Provider> = {};
+  const providers: Record<string, ProviderConfig> = {};
   for (const name of chosen) {
-    if (name === 'claude') {
-      providers.claude = anthropicProvider({ env: {}, ...opt('baseUrl', vars.ANTHROPIC_BASE_URL), ...opt('apiKey', vars.ANTHROPIC_API_KEY), ...opt('model', vars.ANTHROPIC_MODEL) });
-    } else if (name === 'openai') {
-      providers.openai = openaiProvider({ env: {}, ...opt('baseUrl', vars.OPENAI_BASE_URL), ...opt('apiKey', vars.OPENAI_API_KEY), ...opt('model', vars.OPENAI_MODEL) });
-    } else {
-      providers.ollama = ollamaProvider({ env: {}, ...opt('baseUrl', vars.OLLAMA_BASE_URL), ...opt('model', vars.OLLAMA_MODEL) });
-    }
+    if (name === 'claude') providers.claude = { vendor: 'anthropic', ...definedOnly({ baseUrl: vars.ANTHROPIC_BASE_URL, apiKey: vars.ANTHROPIC_API_KEY, model: vars.ANTHROPIC_MODEL }) };
+    else if (name === 'openai') providers.openai = { vendor: 'openai', ...definedOnly({ baseUrl: vars.OPENAI_BASE_URL, apiKey: vars.OPENAI_API_KEY, model: vars.OPENAI_MODEL }) };
+    else providers.ollama = { vendor: 'ollama', ...definedOnly({ baseUrl: vars.OLLAMA_BASE_URL, model: vars.OLLAMA_MODEL }) };
   }
-  return createRouter({ providers, order: chosen, ...options });
+  return checked({ providers, order: chosen }, options, (field) => (field.startsWith('order') ? 'PROVIDER_ORDER' : field));
 }
 
-function opt<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+/**
+ * Builds the router from the environment: `parseRouterEnv`, then `createRouter`.
+ * @example const router = routerFromEnv(process.env, { bus, logger })
+ */
+export function routerFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, options: RouterFromEnvOptions = {}): Router {
+  return createRouter(routerOptionsFromConfig(parseRouterEnv(env, definedOnly({ intents: options.intents })), options));
+}
+
+function fromDescriptor(path: string, env: Readonly<Record<string, string | undefined>>, order: string[] | undefined, options: ParseRouterEnvOptions): RouterConfig {
+  const rename = (field: string) => (field === 'order' || field.startsWith('order.') ? 'PROVIDER_ORDER' : `AI_PROVIDERS_FILE ${field}`);
+  let descriptor;
+  try {
+    descriptor = loadDescriptor(path, options.readFile);
+  } catch (error) {
+    fail([{ field: 'AI_PROVIDERS_FILE', message: (error as Error).message, in: 'env' }]);
+  }
+  let config: RouterConfig;
+  try {
+    config = descriptorConfig(descriptor, { env, ...definedOnly({ order, intents: options.intents }) });
+  } catch (error) {
+    const errors = (error as AetherError).errors ?? [];
+    fail(errors.length ? errors.map((e) => ({ ...e, field: rename(e.field) })) : [{ field: 'AI_PROVIDERS_FILE', message: (error as Error).message, in: 'env' }]);
+  }
+  return checked(config, options, rename);
+}
+
+// The checks `createRouter` makes (chains, fallback cycles, capabilities, attempt cap), run on clients that are
+// built but never called, with each problem named by the variable it came from.
+function checked(config: RouterConfig, options: ParseRouterEnvOptions, rename: (field: string) => string): RouterConfig {
+  try {
+    resolveRouterOptions(routerOptionsFromConfig(config, definedOnly({ intents: options.intents })));
+  } catch (error) {
+    if (!isAetherError(error) || error.code !== 'config_invalid') throw error;
+    fail((error.errors ?? [{ field: 'environment', message: error.message }]).map((e) => ({ ...e, field: rename(e.field), in: 'env' })));
+  }
+  return config;
 }
 
 function isHost(url: string | undefined, host: string): boolean {

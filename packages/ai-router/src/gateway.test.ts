@@ -1,4 +1,5 @@
 // The OpenAI-compatible gateway, driven by the official `openai` npm client against a real Fastify server.
+import { silentLogger } from '@aetherlink/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
@@ -25,6 +26,7 @@ beforeEach(() => {
   served.use(
     createRouter({
       providers: fakeProviders(fake),
+      logger: silentLogger,
       defaults: { retries: 0, timeoutMs: 2000, firstTokenTimeoutMs: 2000 },
     }),
   );

@@ -44,10 +44,16 @@ export {
 } from './schemas.js';
 export type { Lead, Descriptor, DescriptorProvider, ChatCompletionRequest } from './schemas.js';
 
-export { parseDescriptor, loadDescriptor, routerFromDescriptor } from './descriptor.js';
-export type { DescriptorRouterOptions } from './descriptor.js';
-export { routerFromEnv, routerEnvSchema, ROUTER_ENV_VARIABLES } from './env.js';
-export type { RouterEnv, RouterFromEnvOptions } from './env.js';
+export { parseDescriptor, loadDescriptor, descriptorConfig, routerFromDescriptor } from './descriptor.js';
+export type { DescriptorConfigOptions, DescriptorRouterOptions } from './descriptor.js';
+export { parseRouterEnv, routerFromEnv, routerEnvSchema, ROUTER_ENV_VARIABLES } from './env.js';
+export type { RouterEnv, ParseRouterEnvOptions, RouterFromEnvOptions } from './env.js';
+export { routerOptionsFromConfig } from './router-config.js';
+export type { RouterConfig, ProviderConfig, RouterConfigOptions } from './router-config.js';
+
+export { AI_EVENT_TYPES, aiProviderUsedSchema, aiFallbackUsedSchema, aiFallbackFailedSchema, aiSummaryCreatedSchema } from './events.js';
+export type { AiProviderUsedData, AiFallbackUsedData, AiFallbackFailedData, AiSummaryCreatedData } from './events.js';
+export { redactSecrets } from './redact.js';
 
 export { aiRoutes } from './routes.js';
 export type { AiRoutesOptions } from './routes.js';

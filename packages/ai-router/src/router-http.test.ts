@@ -1,5 +1,5 @@
 // The router against real HTTP servers on 127.0.0.1 speaking each provider's wire format.
-import { createManualClock, type ManualClock } from '@aetherlink/core';
+import { createManualClock, silentLogger, type ManualClock } from '@aetherlink/core';
 import { eventually } from '@aetherlink/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer, type FakeMode } from './_fixtures/fake-llm-server.js';
@@ -26,6 +26,7 @@ function setup(options: Partial<RouterOptions> = {}): { router: Router; clock: M
     providers: fakeProviders(fake),
     clock,
     random: () => 0,
+    logger: silentLogger,
     ...options,
     defaults: { retries: 1, retryDelayMs: 0, timeoutMs: 5000, ...options.defaults },
   });

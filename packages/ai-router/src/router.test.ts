@@ -1,6 +1,8 @@
-import { createEventBus, createManualClock, isAetherError, type ManualClock } from '@aetherlink/core';
+import { createEventBus, createManualClock, createSchemaRegistry, isAetherError, silentLogger, type EventBus, type ManualClock } from '@aetherlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { memoryLogger } from './_fixtures/memory-logger.js';
 import { ProviderError } from './errors.js';
+import { AI_EVENT_TYPES } from './events.js';
 import { createRouter } from './router.js';
 import type { ChatRequest, ProviderCallContext, ProviderFunction, Router, RouterOptions } from './types.js';
 
@@ -30,7 +32,7 @@ afterEach(() => {
 
 function make(options: Omit<RouterOptions, 'clock'> & { clock?: ManualClock }) {
   const clock = options.clock ?? createManualClock();
-  const router = createRouter({ random: () => 0.5, ...options, clock });
+  const router = createRouter({ random: () => 0.5, logger: silentLogger, ...options, clock });
   routers.push(router);
   return { router, clock };
 }
@@ -227,9 +229,10 @@ describe('intents', () => {
 describe('the all-failed error and events', () => {
   it('throws one upstream_failed error with each provider’s error and latency, and publishes ai.fallback.failed', async () => {
     const bus = createEventBus();
+    const logger = memoryLogger();
     const a = scripted(() => new Promise<string>(() => undefined));
     const b = failing('server_error', { status: 500 });
-    const { router, clock } = make({ providers: { claude: a.fn, openai: b.fn }, bus, defaults: { timeoutMs: 300, retries: 0 } });
+    const { router, clock } = make({ providers: { claude: a.fn, openai: b.fn }, bus, logger, defaults: { timeoutMs: 300, retries: 0 } });
     const pending = router.run('summarize-activity', 'a call').catch((e: unknown) => e);
     await flush();
     await clock.advanceAsync(300);
@@ -252,6 +255,42 @@ describe('the all-failed error and events', () => {
         { provider: 'openai', error: 'server_error!', latency_ms: 0, kind: 'server_error' },
       ],
     });
+    // Each failed call at debug only: a storm of them must not flood the log.
+    expect(logger.lines).toEqual([
+      {
+        level: 'debug',
+        fields: { intent: 'summarize-activity', provider_errors: (events[0]?.data as { errors: unknown[] }).errors },
+        msg: 'every provider failed',
+      },
+    ]);
+  });
+
+  it('logs an event it could not publish through the injected logger, and the call still answers', async () => {
+    const logger = memoryLogger();
+    const bus = { emit: () => Promise.reject(new Error('the event store is down')) } as unknown as EventBus;
+    const { router } = make({ providers: { a: ok('fine').fn }, bus, logger });
+    await expect(router.chat(ask)).resolves.toMatchObject({ used_provider: 'a' });
+    await flush();
+    expect(logger.lines).toEqual([
+      { level: 'warn', fields: expect.objectContaining({ event_type: 'ai.provider.used', err: expect.objectContaining({ message: 'the event store is down' }) }), msg: 'the AI router could not publish an event' },
+    ]);
+  });
+
+  it('publishes events that pass its own schemas (AI_EVENT_TYPES), in a strict registry without core’s built-ins', async () => {
+    const registry = createSchemaRegistry({ strict: true, builtins: false });
+    for (const type of AI_EVENT_TYPES) registry.register(type);
+    const bus = createEventBus({ registry });
+    const logger = memoryLogger();
+    const { router } = make({ providers: { claude: failing('overloaded').fn, ollama: ok('Ann asked about pricing.').fn }, bus, logger, defaults: { retries: 0 } });
+    await router.run('summarize-activity', { text: 'call notes', subject_id: 42 });
+    await flush();
+    const { events } = await bus.query({});
+    expect(events.map((e) => [e.type, e.severity]).sort()).toEqual([
+      ['ai.fallback.used', 'warning'],
+      ['ai.provider.used', 'info'],
+      ['ai.summary.created', 'info'],
+    ]);
+    expect(logger.lines).toEqual([]);
   });
 
   it('publishes ai.provider.used for each answer and ai.fallback.used when a later provider answered', async () => {
@@ -285,9 +324,11 @@ describe('breakers through the router', () => {
 
   it('opens after the threshold, skips the provider, lets one trial through half-open, and closes on success', async () => {
     let healthy = false;
-    const a = scripted(() => (healthy ? 'a is back' : Promise.reject(new ProviderError('server_error', '500'))));
+    const a = scripted((n) => (healthy ? 'a is back' : Promise.reject(new ProviderError('server_error', `500 number ${n}`))));
     const b = ok('b');
-    const { router, clock } = make({ providers: { a: a.fn, b: b.fn }, defaults: { retries: 0, breaker } });
+    const logger = memoryLogger();
+    const { router, clock } = make({ providers: { a: a.fn, b: b.fn }, logger, defaults: { retries: 0, breaker } });
+    const reopensAt = new Date(clock.now() + 10_000).toISOString();
     for (let i = 0; i < 3; i++) await router.chat(ask);
     expect(router.health().a).toMatchObject({ breaker: 'open', healthy: false, failed_calls: 3, total_calls: 3 });
     const skipped = await router.chat(ask);
@@ -302,6 +343,11 @@ describe('breakers through the router', () => {
     expect(results.filter((r) => r.used_provider === 'a')).toHaveLength(1);
     expect(results.filter((r) => r.used_provider === 'b')).toHaveLength(99);
     expect(router.health().a?.breaker).toBe('closed');
+    // One line when it opened (with the failure that tipped it) and one when it closed; none per call.
+    expect(logger.lines.filter((l) => l.level !== 'debug')).toEqual([
+      { level: 'warn', fields: { provider: 'a', reopens_at: reopensAt, last_error: '500 number 3' }, msg: 'a provider’s circuit breaker opened' },
+      { level: 'info', fields: { provider: 'a' }, msg: 'a provider’s circuit breaker closed' },
+    ]);
   });
 
   it('sends exactly one of 100 concurrent callers to a half-open provider while its trial is in flight', async () => {

@@ -1,30 +1,14 @@
-import { AetherError, fieldErrorsFromZod, isAetherError, validationError, type FieldError } from '@aetherlink/core';
+import { AetherError, errorFields, fieldErrorsFromZod, isAetherError, loggerFor, validationError } from '@aetherlink/core';
 import { callClock } from './_internal/clock.js';
-import { type Engine, type Entry, type Job, type ResolvedSettings } from './_internal/entry.js';
+import type { Engine, Entry, Job } from './_internal/entry.js';
 import { createBreaker } from './breaker.js';
 import { runChain, summarize } from './execute.js';
-import { BUILTIN_INTENTS, outputCheck } from './intents.js';
-import { buildChain, findFallbackProblems, orderChain } from './plan.js';
-import { customProvider } from './providers/custom.js';
-import { hedgeSettingsSchema, providerSettingsSchema } from './schemas.js';
+import { outputCheck } from './intents.js';
+import { buildChain, orderChain } from './plan.js';
+import { resolveHedge, resolveRouterOptions, serves } from './resolve.js';
 import { ProviderStats, toHealth } from './stats.js';
 import { openChain, routedStream } from './stream.js';
-import type { AnyIntent, CallOptions, ChatRequest, ChatResponse, HedgeSettings, Provider, ProviderSettings, RouteResult, Router, RouterOptions } from './types.js';
-
-/** Built-in defaults, under `defaults` and per-provider `settings`. */
-const DEFAULT_SETTINGS: ResolvedSettings = {
-  timeoutMs: 30_000,
-  firstTokenTimeoutMs: 15_000,
-  idleTimeoutMs: 20_000,
-  retries: 1,
-  retryDelayMs: 250,
-  maxRetryDelayMs: 5_000,
-  quotaCooldownMs: 3_600_000,
-  maxCooldownMs: 300_000,
-  breaker: { errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 10_000, rollingBuckets: 10, resetTimeoutMs: 30_000 },
-  weight: 1,
-  tier: undefined,
-};
+import type { AnyIntent, CallOptions, ChatRequest, ChatResponse, RouteResult, Router, RouterOptions } from './types.js';
 
 /**
  * The AI router: intents and chats tried across providers in order, skipping open breakers, retrying
@@ -34,40 +18,24 @@ const DEFAULT_SETTINGS: ResolvedSettings = {
  * const { used_provider, output } = await router.run('extract-lead', { text: 'Ann Lee, ann@acme.io, Acme' });
  */
 export function createRouter(options: RouterOptions): Router {
+  const resolved = resolveRouterOptions(options);
   const clock = callClock(options.clock);
-  const problems: FieldError[] = [];
-  const names = Object.keys(options.providers ?? {});
-  if (names.length === 0) problems.push({ field: 'providers', message: 'must name at least one provider' });
+  const log = loggerFor(options.logger, 'ai-router');
+  const { names, fallbacks, maxAttempts, deadlineMs, hedge, intents } = resolved;
   const known = new Set(names);
-
-  const defaults = checkSettings(options.defaults, 'defaults', problems);
-  for (const name of Object.keys(options.settings ?? {})) {
-    if (!known.has(name)) problems.push({ field: `settings.${name}`, message: `no provider is named "${name}"` });
-  }
-  const fallbacks = options.fallbacks ?? {};
-  problems.push(...findFallbackProblems(fallbacks, known));
-  const maxAttempts = options.maxAttempts ?? 10;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) problems.push({ field: 'maxAttempts', message: 'must be a whole number of at least 1' });
-  const deadlineMs = options.deadlineMs ?? 60_000;
-  if (!Number.isInteger(deadlineMs) || deadlineMs < 1) problems.push({ field: 'deadlineMs', message: 'must be a whole number of milliseconds, at least 1' });
-  const hedge = resolveHedge(options.hedge, 'hedge', problems);
-
   const entries = new Map<string, Entry>();
-  for (const name of names) {
-    const raw = options.providers[name];
-    const provider = typeof raw === 'function' ? customProvider(raw) : raw;
-    if (!provider || typeof provider.chat !== 'function') {
-      problems.push({ field: `providers.${name}`, message: 'must be a provider (with chat()) or a function' });
-      continue;
-    }
-    const own = checkSettings(options.settings?.[name], `settings.${name}`, problems);
-    const settings = merge(defaults, own);
+  for (const [name, { provider, settings }] of resolved.providers) {
+    const stats = new ProviderStats();
+    // Logged once per change of a breaker, not per failed call: a storm of failures is one line per provider.
+    const onOpen = (reopensAt: number, cause: unknown) =>
+      log.warn({ provider: name, reopens_at: new Date(reopensAt).toISOString(), last_error: cause instanceof Error ? cause.message : stats.lastError }, 'a provider’s circuit breaker opened');
+    const onClose = () => log.info({ provider: name }, 'a provider’s circuit breaker closed');
     entries.set(name, {
       name,
       provider,
       settings,
-      stats: new ProviderStats(),
-      breaker: createBreaker({ name, clock, settings: settings.breaker, isFailure: failureCounts }),
+      stats,
+      breaker: createBreaker({ name, clock, settings: settings.breaker, isFailure: failureCounts, onOpen, onClose }),
       info: {
         name,
         vendor: provider.vendor,
@@ -77,39 +45,16 @@ export function createRouter(options: RouterOptions): Router {
       },
     });
   }
-
-  const built = buildChain(options.order ?? names, fallbacks, known, 'order');
-  problems.push(...built.problems);
-  if (built.chain.length > maxAttempts) problems.push({ field: 'order', message: `its chain has ${built.chain.length} providers but maxAttempts is ${maxAttempts}` });
-  const baseChain = built.chain.map((n) => entries.get(n)).filter((e): e is Entry => e !== undefined);
-
-  const intents = new Map<string, AnyIntent>();
-  const intentChains = new Map<string, Entry[]>();
-  for (const intent of options.intents ?? BUILTIN_INTENTS) {
-    if (intents.has(intent.name)) problems.push({ field: `intents.${intent.name}`, message: 'is defined twice' });
-    intents.set(intent.name, intent);
-    const own = intent.order ? buildChain(intent.order, fallbacks, known, `intents.${intent.name}.order`) : built;
-    if (intent.order) problems.push(...own.problems);
-    const chain = own.chain.map((n) => entries.get(n)).filter((e): e is Entry => e !== undefined && serves(e.provider, intent.capability));
-    if (chain.length === 0 && entries.size > 0) {
-      problems.push({ field: `intents.${intent.name}`, message: `needs capability "${intent.capability}" but no provider in its chain serves it` });
-    }
-    intentChains.set(intent.name, chain);
-  }
-
-  if (problems.length) {
-    throw new AetherError('config_invalid', `the AI router configuration is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, { errors: problems });
-  }
+  const toEntries = (chain: readonly string[]) => chain.map((n) => entries.get(n)!);
+  const baseChain = toEntries(resolved.chain);
+  const intentChains = new Map([...resolved.intentChains].map(([name, chain]) => [name, toEntries(chain)]));
 
   const engine: Engine = { clock, random: options.random ?? Math.random, maxAttempts };
   const emitUsed = options.emitProviderUsed !== false;
-  const onError =
-    options.onError ??
-    ((error: unknown) => process.emitWarning(`the AI router could not publish an event: ${error instanceof Error ? error.message : String(error)}`, 'AetherLinkWarning'));
-  const allNames = [...baseChain.map((e) => e.name), ...names.filter((n) => !built.chain.includes(n))];
+  const allNames = [...resolved.chain, ...names.filter((n) => !resolved.chain.includes(n))];
 
   const emit = (type: string, data: Record<string, unknown>) => {
-    options.bus?.emit(type, data).catch(onError);
+    options.bus?.emit(type, data).catch((error: unknown) => log.warn({ err: errorFields(error), event_type: type }, 'the AI router could not publish an event'));
   };
 
   const announce = (job: Job, entry: Entry, chain: readonly Entry[], latencyMs: number, model: string | undefined, usage: ChatResponse['usage']) => {
@@ -131,12 +76,12 @@ export function createRouter(options: RouterOptions): Router {
   };
 
   const announceFailure = (error: unknown) => {
-    if (!options.bus || !isAetherError(error) || error.code !== 'upstream_failed') return;
+    if (!isAetherError(error) || error.code !== 'upstream_failed') return;
     const details = error.details as { intent?: string; provider_errors?: { provider: string; error: string; latency_ms: number; kind: string }[] } | undefined;
-    emit('ai.fallback.failed', {
-      ...(details?.intent ? { intent: details.intent } : {}),
-      errors: (details?.provider_errors ?? []).map(({ provider, error: message, latency_ms, kind }) => ({ provider, error: message, latency_ms, kind })),
-    });
+    const errors = (details?.provider_errors ?? []).map(({ provider, error: message, latency_ms, kind }) => ({ provider, error: message, latency_ms, kind }));
+    const intent = details?.intent ? { intent: details.intent } : {};
+    log.debug({ ...intent, provider_errors: errors }, 'every provider failed');
+    if (options.bus) emit('ai.fallback.failed', { ...intent, errors });
   };
 
   const chainFor = (base: readonly Entry[], call: CallOptions, intentCapability?: string): readonly Entry[] => {
@@ -273,41 +218,3 @@ function failureCounts(error: unknown): boolean {
   return !(typeof error === 'object' && error !== null && (error as { countsAsFailure?: unknown }).countsAsFailure === false);
 }
 
-function serves(provider: Provider, capability: string): boolean {
-  return !provider.capabilities || provider.capabilities.includes(capability);
-}
-
-function checkSettings(value: ProviderSettings | undefined, field: string, problems: FieldError[]): ProviderSettings {
-  if (value === undefined) return {};
-  const parsed = providerSettingsSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  problems.push(...fieldErrorsFromZod(parsed.error, { prefix: field }));
-  return {};
-}
-
-function merge(defaults: ProviderSettings, own: ProviderSettings): ResolvedSettings {
-  const pick = <K extends keyof ProviderSettings>(key: K) => own[key] ?? defaults[key];
-  return {
-    timeoutMs: pick('timeoutMs') ?? DEFAULT_SETTINGS.timeoutMs,
-    firstTokenTimeoutMs: pick('firstTokenTimeoutMs') ?? DEFAULT_SETTINGS.firstTokenTimeoutMs,
-    idleTimeoutMs: pick('idleTimeoutMs') ?? DEFAULT_SETTINGS.idleTimeoutMs,
-    retries: pick('retries') ?? DEFAULT_SETTINGS.retries,
-    retryDelayMs: pick('retryDelayMs') ?? DEFAULT_SETTINGS.retryDelayMs,
-    maxRetryDelayMs: pick('maxRetryDelayMs') ?? DEFAULT_SETTINGS.maxRetryDelayMs,
-    quotaCooldownMs: pick('quotaCooldownMs') ?? DEFAULT_SETTINGS.quotaCooldownMs,
-    maxCooldownMs: pick('maxCooldownMs') ?? DEFAULT_SETTINGS.maxCooldownMs,
-    weight: pick('weight') ?? DEFAULT_SETTINGS.weight,
-    tier: pick('tier'),
-    breaker: { ...DEFAULT_SETTINGS.breaker, ...defaults.breaker, ...own.breaker },
-  };
-}
-
-function resolveHedge(value: boolean | HedgeSettings | undefined, field: string, problems: FieldError[]): HedgeSettings | false {
-  if (value === undefined || value === false) return false;
-  const parsed = hedgeSettingsSchema.safeParse(value);
-  if (!parsed.success) {
-    problems.push(...fieldErrorsFromZod(parsed.error, { prefix: field }));
-    return false;
-  }
-  return parsed.data === true ? {} : (parsed.data as HedgeSettings);
-}

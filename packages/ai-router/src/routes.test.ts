@@ -1,4 +1,5 @@
 // The routes on a real Fastify server (RBAC, validation, problem+json from the adapters), providers on a fake.
+import { silentLogger } from '@aetherlink/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
 import { serveRoutes, type ServedRoutes } from './_fixtures/serve-routes.js';
@@ -22,6 +23,7 @@ beforeEach(() => {
   served.use(
     createRouter({
       providers: fakeProviders(fake, ['claude', 'openai']),
+      logger: silentLogger,
       defaults: { retries: 0, timeoutMs: 2000 },
     }),
   );

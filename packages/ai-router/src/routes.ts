@@ -1,4 +1,4 @@
-import { defineRoute, isAetherError, PERMISSIONS, reply, sse, systemClock, uuidv7, type AnyRouteSpec, type Clock, type SseChannel } from '@aetherlink/core';
+import { defineRoute, errorFields, isAetherError, loggerFor, PERMISSIONS, reply, sse, systemClock, uuidv7, type AnyRouteSpec, type Clock, type Logger, type SseChannel } from '@aetherlink/core';
 import { z } from 'zod';
 import { gatewayError, listModels, openAIError, preferredProvider, toChatRequest, toChunk, toCompletion, finishReason } from './gateway.js';
 import { isProviderError } from './errors.js';
@@ -12,6 +12,8 @@ export interface AiRoutesOptions {
   gateway?: boolean;
   /** Largest request body of the AI routes, in bytes. Default 1 MiB (prompts can be long). */
   bodyLimit?: number;
+  /** Where a stream that fails for a reason of the server's own is logged. Default: core's stderr logger. */
+  logger?: Logger;
 }
 
 const attemptSchema = z.object({
@@ -57,6 +59,7 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
   const clock = options.clock ?? systemClock;
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const created = Math.floor(clock.now() / 1000);
+  const log = loggerFor(options.logger, 'ai-router');
 
   const orchestrate = defineRoute({
     method: 'POST',
@@ -79,7 +82,7 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
     handler: async ({ body, signal }) => {
       if (body.stream) {
         const stream = await router.streamIntent(body.intent, body.input, { signal });
-        return sse((channel) => pumpIntent(stream, channel, clock));
+        return sse((channel) => pumpIntent(stream, channel, clock, log));
       }
       const { text: _text, ...result } = await router.run(body.intent, body.input, { signal });
       return result;
@@ -128,7 +131,7 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
           return reply(200, toCompletion(result, id, now), { 'x-aetherlink-provider': result.used_provider, 'x-aetherlink-attempts': String(result.attempts.length) });
         }
         const stream = await router.stream(toChatRequest(request), call);
-        return sse((channel) => pumpCompletion(stream, channel, id, now, request.stream_options?.include_usage === true));
+        return sse((channel) => pumpCompletion(stream, channel, id, now, request.stream_options?.include_usage === true, log));
       } catch (error) {
         const answer = gatewayError(error);
         if (answer) return answer;
@@ -149,13 +152,15 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
   return [...routes, completions, models];
 }
 
-function describe(error: unknown): { code: string; kind?: string; detail: string } {
+// A provider's failure is told to the client (its message is already redacted); anything else is logged, not shown.
+function describe(error: unknown, log: Logger, provider: string): { code: string; kind?: string; detail: string } {
   if (isProviderError(error)) return { code: error.code, kind: error.kind, detail: error.message };
   if (isAetherError(error)) return { code: error.code, detail: error.message };
+  log.error({ err: errorFields(error), provider }, 'a routed stream failed on the server');
   return { code: 'internal', detail: 'the stream failed on the server' };
 }
 
-async function pumpIntent(stream: RoutedStream, channel: SseChannel, clock: Clock): Promise<void> {
+async function pumpIntent(stream: RoutedStream, channel: SseChannel, clock: Clock, log: Logger): Promise<void> {
   const started = clock.now() - stream.latency_ms;
   const stop = () => stream.cancel('the client went away');
   channel.signal.addEventListener('abort', stop, { once: true });
@@ -179,7 +184,7 @@ async function pumpIntent(stream: RoutedStream, channel: SseChannel, clock: Cloc
       }
     }
   } catch (error) {
-    if (!channel.signal.aborted) channel.send({ event: 'error', data: JSON.stringify({ ...describe(error), provider: stream.used_provider }) });
+    if (!channel.signal.aborted) channel.send({ event: 'error', data: JSON.stringify({ ...describe(error, log, stream.used_provider), provider: stream.used_provider }) });
   } finally {
     channel.signal.removeEventListener('abort', stop);
     channel.close();
@@ -187,7 +192,7 @@ async function pumpIntent(stream: RoutedStream, channel: SseChannel, clock: Cloc
 }
 
 // A failure after the 200 goes out as an `error` chunk and no [DONE]: the openai client throws on it.
-async function pumpCompletion(stream: RoutedStream, channel: SseChannel, id: string, created: number, includeUsage: boolean): Promise<void> {
+async function pumpCompletion(stream: RoutedStream, channel: SseChannel, id: string, created: number, includeUsage: boolean, log: Logger): Promise<void> {
   const stop = () => stream.cancel('the client went away');
   channel.signal.addEventListener('abort', stop, { once: true });
   let model = stream.model ?? stream.used_provider;
@@ -207,7 +212,7 @@ async function pumpCompletion(stream: RoutedStream, channel: SseChannel, id: str
     }
   } catch (error) {
     if (!channel.signal.aborted) {
-      const { code, kind, detail } = describe(error);
+      const { code, kind, detail } = describe(error, log, stream.used_provider);
       channel.send({ data: JSON.stringify(openAIError(`${stream.used_provider} failed mid-stream: ${detail}`, 'upstream_error', kind ?? code, null, { provider: stream.used_provider })) });
     }
   } finally {

@@ -1,5 +1,5 @@
 // Streaming through the router against real HTTP servers on 127.0.0.1.
-import { createManualClock, type ManualClock } from '@aetherlink/core';
+import { createManualClock, silentLogger, type ManualClock } from '@aetherlink/core';
 import { eventually } from '@aetherlink/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
@@ -23,6 +23,7 @@ function setup(options: Partial<RouterOptions> = {}): { router: Router; clock: M
     providers: fakeProviders(fake),
     clock,
     random: () => 0,
+    logger: silentLogger,
     ...options,
     defaults: { retries: 0, retryDelayMs: 0, firstTokenTimeoutMs: 3000, idleTimeoutMs: 2000, ...options.defaults },
   });

@@ -1,4 +1,4 @@
-import type { Clock, EventBus } from '@aetherlink/core';
+import type { Clock, EventBus, Logger } from '@aetherlink/core';
 import type { z } from 'zod';
 
 /** One turn of a conversation. `system` turns become Anthropic's `system` field. */
@@ -295,8 +295,8 @@ export interface RouterOptions {
   clock?: Clock;
   /** Source of randomness for jitter and weighted picks (tests pin it). */
   random?: () => number;
-  /** Called when publishing an event fails; default a process warning. */
-  onError?: (error: unknown) => void;
+  /** Where the router logs: a breaker opening (warn) or closing (info), an event it could not publish (warn), each call every provider failed (debug). Default: core's stderr logger. */
+  logger?: Logger;
 }
 
 /** The router: intents, chats and streams with fallback, retries, breakers and health. */

@@ -11,6 +11,7 @@ export type AetherErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'egress_refused'
   | 'upstream_failed'
   | 'unavailable'
   | 'timeout'

@@ -34,6 +34,7 @@ export type { EventFilter, EventPredicate } from './events/filter.js';
 export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
 export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';
 export { eventRoutes } from './events/routes.js';
+export { binaryModeEvent, inBinaryModeTerms } from './events/content-modes.js';
 export type { EventRoutesOptions } from './events/routes.js';
 
 export {
@@ -41,7 +42,7 @@ export {
   memoryEventStore,
   memoryAuditStore,
   memoryRegistryStore,
-  memoryRuleStore,
+  memoryDocumentStore,
   memoryDeliveryStore,
   memoryHealHistoryStore,
 } from './stores/memory/index.js';
@@ -61,12 +62,12 @@ export {
   healStatsFrom,
   isHealAttempt,
   newDelivery,
-  newRule,
   prefixRange,
   replayOf,
-  ruleNameTaken,
   timeParam,
   upsertOver,
+  patchOver,
+  revisionMatches,
 } from './stores/shared.js';
 export type {
   EventStore,
@@ -79,10 +80,16 @@ export type {
   RegistryStore,
   RegistryFilter,
   ServiceRecord,
+  ServiceInput,
+  ServicePatch,
+  RevisionCondition,
   ServiceCheck,
-  RuleStore,
-  RuleRecord,
-  RuleInput,
+  DocumentStore,
+  CollectionSpec,
+  StoredDocument,
+  DocumentWriteOptions,
+  DocumentListQuery,
+  IndexValue,
   DeliveryStore,
   DeliveryStatus,
   DeliveryInput,
@@ -97,10 +104,27 @@ export type {
   HealStats,
   Stores,
 } from './stores/types.js';
+export {
+  checkDocumentId,
+  collectionName,
+  documentKeys,
+  isVersionConflict,
+  jsonDocument,
+  listPlan,
+  resolveCollection,
+  uniqueConflict,
+  versionConflict,
+  writeCondition,
+} from './stores/documents.js';
+export type { DocumentKey, ListPlan, ResolvedCollection } from './stores/documents.js';
+export { defineCollection, collection } from './stores/collection.js';
+export type { Collection, CollectionDefinition, CollectionOptions, DocumentWhere } from './stores/collection.js';
+export { alertRulesCollection, alertRuleSchema } from './stores/alert-rules.js';
+export type { AlertRule } from './stores/alert-rules.js';
 
 export { PERMISSIONS, DEFAULT_ROLES, createPolicy, defaultPolicy, authorize } from './rbac/policy.js';
 export type { Permission, RoleTable, Principal, AuthzDecision, Policy, PolicyOptions } from './rbac/policy.js';
-export { headerPrincipalResolver, chainResolvers, headerValue, readHeader } from './rbac/principal.js';
+export { headerPrincipalResolver, chainResolvers, headerValue, readHeader, readSingleHeader, storedRoles, STORED_ROLES_MAX } from './rbac/principal.js';
 export type { PrincipalResolver, RequestLike, HeaderResolverOptions } from './rbac/principal.js';
 export { jwtPrincipalResolver } from './rbac/jwt.js';
 export type { JwtResolverOptions } from './rbac/jwt.js';
@@ -145,3 +169,10 @@ export type { OpsRoutesOptions } from './http/ops-routes.js';
 export { eventsModule } from './events/module.js';
 export type { EventsModuleOptions } from './events/module.js';
 export { auditModule } from './audit/module.js';
+
+export { parseIp, parseCidr, inRange, unmapIp, formatIp, classifyAddress, ALWAYS_REFUSED } from './net/addresses.js';
+export type { IpAddress, IpRange, AddressKind } from './net/addresses.js';
+export { parseEgressRule, compileEgressRules, decideHost, decideAddress, normalizeHost } from './net/egress-rules.js';
+export type { EgressRule, EgressRules, EgressRulesOptions, EgressRefusal, EgressRefusalKind, HostDecision } from './net/egress-rules.js';
+export { createEgressPolicy, egressRefusedError } from './net/egress.js';
+export type { EgressPolicy, EgressPolicyOptions, EgressDecision, ResolvedAddress } from './net/egress.js';

@@ -2,7 +2,7 @@ import type { ServiceRecord } from '@aetherlink/core';
 import { describe, expect, it } from 'vitest';
 import { aggregateHealth } from './aggregate.js';
 import type { ServiceHealth } from './types.js';
-import { packMeta, toServiceHealth, toServiceView, unpackMeta } from './view.js';
+import { toServiceHealth, toServiceView } from './view.js';
 
 const h = (name: string, status: ServiceHealth['status']): ServiceHealth => ({ name, status, latency_ms: 1, error: null, checked_at: 'x' });
 
@@ -28,19 +28,25 @@ describe('views', () => {
     version: '1.0.0',
     roles_required: ['operator'],
     tags: ['core'],
-    meta: packMeta({ team: 'ops' }, 90, { status: '200-399' }),
+    meta: { team: 'ops' },
+    ttl_seconds: 90,
+    check: { status: '200-399' },
     status: 'ok',
     status_since: new Date(T0).toISOString(),
     registered_at: new Date(T0).toISOString(),
     last_seen: new Date(T0).toISOString(),
     lease_expires_at: new Date(T0 + 90_000).toISOString(),
     last_check: { checked_at: new Date(T0).toISOString(), latency_ms: 4.2, error: null },
+    revision: 3,
   };
 
-  it('packs lease and check into reserved meta keys and unpacks them', () => {
-    expect(record.meta).toEqual({ team: 'ops', 'aetherlink.ttl_seconds': '90', 'aetherlink.check': '{"status":"200-399"}' });
-    expect(unpackMeta(record.meta)).toEqual({ meta: { team: 'ops' }, ttlSeconds: 90, check: { status: '200-399' } });
-    expect(unpackMeta({ 'aetherlink.ttl_seconds': 'x', 'aetherlink.check': '{' })).toEqual({ meta: {}, ttlSeconds: null, check: null });
+  it('shows the lease length and check settings from their fields; settings the schema refuses read as absent', () => {
+    expect(toServiceView(record, T0)).toMatchObject({ ttl_seconds: 90, meta: { team: 'ops' }, check: { status: '200-399' } });
+    expect(toServiceView(record, T0)).not.toHaveProperty('revision');
+    // Edited by hand in the database: the checker falls back to its defaults rather than failing on them.
+    expect(toServiceView({ ...record, check: { status: 5 } }, T0).check).toBeNull();
+    expect(toServiceView({ ...record, check: { status: '200-399', extra: true } }, T0).check).toBeNull();
+    expect(toServiceView({ ...record, check: null }, T0).check).toBeNull();
   });
 
   it('shows the effective status and explains a run-out lease', () => {

@@ -1,12 +1,23 @@
-import { AetherError } from '@aetherlink/core';
+import { AetherError, createEgressPolicy, errorFields, loggerFor, validationError, type EgressPolicyOptions } from '@aetherlink/core';
 import { Agent } from 'undici';
+import { egressConnector } from './egress-connector.js';
 import { mapLimit } from './_internal/pool.js';
 import { iso } from './_internal/time.js';
 import { aggregateHealth } from './aggregate.js';
 import { DEFAULT_CONDITIONS, evaluateProbe, probeSettings } from './evaluate.js';
 import { probe } from './probe.js';
-import type { CheckAllOptions, HealthChecker, HealthCheckerOptions, HealthReport, ServiceHealth, ServiceView } from './types.js';
+import type { CheckAllOptions, HealthChecker, HealthCheckerOptions, HealthReport, ProbeResult, ServiceHealth, ServiceView } from './types.js';
 import { toServiceHealth } from './view.js';
+
+/**
+ * The egress rules of the checker's default policy: registered services are internal, so private and loopback
+ * addresses are allowed; link-local and cloud metadata addresses are refused, as every policy refuses them.
+ * @example createHealthChecker({ registry, egress: createEgressPolicy({ ...DEFAULT_PROBE_EGRESS, deny: ['10.99.0.0/16'] }) })
+ */
+export const DEFAULT_PROBE_EGRESS: Readonly<EgressPolicyOptions> = Object.freeze({ allowPrivate: true, allowLoopback: true });
+
+// A registration waits at most this long for its health URL's host to resolve before it is let through unjudged.
+const VET_LOOKUP_MS = 2000;
 
 /**
  * Probes every registered service over undici (keep-alive, bounded concurrency, per-probe deadline), stores each
@@ -21,27 +32,39 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const timeoutMs = options.timeoutMs ?? 5000;
   const defaults = { ...DEFAULT_CONDITIONS, ...options.conditions };
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`health checker: ${String(error)}`, 'AetherLinkWarning'));
-  const ownDispatcher = options.dispatcher
-    ? undefined
-    : new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect: { timeout: timeoutMs } });
+  const log = loggerFor(options.logger, 'registry.checker');
+  const onError = options.onError ?? ((error: unknown) => log.error({ err: errorFields(error) }, 'a probe result could not be stored'));
+  const egress = options.egress ?? createEgressPolicy(DEFAULT_PROBE_EGRESS);
+  const connect = egressConnector(egress, { timeout: timeoutMs });
+  const ownDispatcher = options.dispatcher ? undefined : new Agent({ connections: concurrency, keepAliveTimeout: 30_000, connect });
+  // Retries close their connection after the answer (see probe), so this agent never holds a stale one.
+  const retryDispatcher = options.dispatcher ? undefined : new Agent({ connect });
   const dispatcher = options.dispatcher ?? ownDispatcher!;
+  // A dispatcher of the app's own may not judge the address it connects to: the URL is checked before each probe.
+  const refusedBeforeProbe = async (url: string): Promise<ProbeResult | null> => {
+    if (!options.dispatcher) return null;
+    const decision = await egress.check(url);
+    if (decision.allowed || decision.kind === 'unresolved') return null;
+    return { statusCode: null, latencyMs: 0, error: `refused to connect: ${decision.reason}` };
+  };
   let inFlight: Promise<HealthReport> | undefined;
   let lastPass: number | null = null;
+  let closing: Promise<void> | undefined;
 
   const checkOne = async (service: ServiceView, signal?: AbortSignal): Promise<ServiceHealth> => {
     // A cancelled pass (leadership lost, shutdown) must not write "down" for probes it cut short.
     if (signal?.aborted) return toServiceHealth(service, clock.now());
     const settings = probeSettings(service.check, defaults, timeoutMs);
-    const result = await probe(service.health_url, {
+    const result = (await refusedBeforeProbe(service.health_url)) ?? (await probe(service.health_url, {
       dispatcher,
+      ...(retryDispatcher ? { retryDispatcher } : {}),
       clock,
       timeoutMs: settings.timeoutMs,
       readBody: settings.conditions.body !== undefined,
       ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(signal ? { signal } : {}),
-    });
+    }));
     if (signal?.aborted) return toServiceHealth(service, clock.now());
     const verdict = evaluateProbe(result, settings.conditions);
     const checkedAt = iso(clock.now());
@@ -84,9 +107,17 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       if (!service) throw new AetherError('not_found', `no service named "${name}" is registered`, { details: { name } });
       return checkOne(service, serviceOptions.signal);
     },
+    async vetHealthUrl(url) {
+      const decision = await egress.check(url, { timeoutMs: VET_LOOKUP_MS });
+      // A name that does not resolve yet (the service is still being deployed) is the probes' to report.
+      if (decision.allowed || decision.kind === 'unresolved') return;
+      throw validationError([{ field: 'health_url', message: `may not be probed: ${decision.reason}` }], 'the registration is invalid');
+    },
     lastPassAt: () => lastPass,
     async close() {
-      await ownDispatcher?.close();
+      // Idempotent: undici rejects a second close of the same agent.
+      closing ??= Promise.all([ownDispatcher?.close(), retryDispatcher?.close()]).then(() => undefined);
+      await closing;
     },
   };
 }

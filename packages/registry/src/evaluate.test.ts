@@ -34,21 +34,39 @@ describe('evaluateProbe', () => {
   it('judges a JSON body path', () => {
     const body = { path: 'status', ok: ['ok'], degraded: ['degraded'] } as const;
     expect(evaluateProbe(ok({ body: { status: 'ok' } }), { body })).toEqual({ status: 'ok', error: null });
-    expect(evaluateProbe(ok({ body: { status: 'degraded' } }), { body })).toEqual({ status: 'degraded', error: '"status" is "degraded"' });
-    expect(evaluateProbe(ok({ body: { status: 'down' } }), { body })).toEqual({ status: 'down', error: '"status" is "down", expected "ok"' });
-    expect(evaluateProbe(ok({ body: { state: 'ok' } }), { body })).toEqual({ status: 'down', error: 'the body has no "status"' });
+    expect(evaluateProbe(ok({ body: { status: 'degraded' } }), { body })).toEqual({ status: 'degraded', error: 'body.status is "degraded", one of the degraded values' });
+    expect(evaluateProbe(ok({ body: { status: 'down' } }), { body })).toEqual({ status: 'down', error: 'body.status: expected one of ["ok"], found a string' });
+    expect(evaluateProbe(ok({ body: { state: 'ok' } }), { body })).toEqual({ status: 'down', error: 'body.status: expected one of ["ok"], found nothing' });
     expect(evaluateProbe(ok({ bodyError: 'the body is not JSON' }), { body })).toEqual({ status: 'down', error: 'the body is not JSON' });
     expect(evaluateProbe(ok({ body: { up: true } }), { body: { path: 'up', ok: [true] } }).status).toBe('ok');
-    expect(evaluateProbe(ok({ body: { up: 1 } }), { body: { path: 'up', ok: [true] } })).toEqual({ status: 'down', error: '"up" is 1, expected true' });
+    expect(evaluateProbe(ok({ body: { up: 1 } }), { body: { path: 'up', ok: [true] } })).toEqual({ status: 'down', error: 'body.up: expected one of [true], found a number' });
   });
 
   it('reports every degradation together, and down wins over degraded', () => {
     const conditions = { maxLatencyMs: 10, body: { path: 'status', ok: ['ok'], degraded: ['busy'] } };
     expect(evaluateProbe(ok({ latencyMs: 50, body: { status: 'busy' } }), conditions)).toEqual({
       status: 'degraded',
-      error: '"status" is "busy"; answered in 50 ms, over the 10 ms limit',
+      error: 'body.status is "busy", one of the degraded values; answered in 50 ms, over the 10 ms limit',
     });
     expect(evaluateProbe(ok({ latencyMs: 50, body: { status: 'broken' } }), conditions).status).toBe('down');
+  });
+});
+
+describe('evaluateProbe never repeats what it found at a body path', () => {
+  const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  it('names the expectation and the kind of value, for every kind', () => {
+    const body = { path: 'SecretAccessKey', ok: ['ok'], degraded: ['busy'] } as const;
+    const verdict = (value: unknown) => evaluateProbe(ok({ body: { SecretAccessKey: value } }), { body }).error;
+    expect(verdict(secret)).toBe('body.SecretAccessKey: expected one of ["ok"], found a string');
+    expect(verdict(20_240_917)).toBe('body.SecretAccessKey: expected one of ["ok"], found a number');
+    expect(verdict(false)).toBe('body.SecretAccessKey: expected one of ["ok"], found a boolean');
+    expect(verdict(null)).toBe('body.SecretAccessKey: expected one of ["ok"], found null');
+    expect(verdict({ key: secret })).toBe('body.SecretAccessKey: expected one of ["ok"], found an object');
+    expect(verdict([secret])).toBe('body.SecretAccessKey: expected one of ["ok"], found an array');
+  });
+
+  it('says a redirect is not followed', () => {
+    expect(evaluateProbe(ok({ statusCode: 302 }))).toEqual({ status: 'down', error: 'HTTP 302, expected 200–299 (redirects are not followed)' });
   });
 });
 

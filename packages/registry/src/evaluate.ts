@@ -8,8 +8,19 @@ import type { JsonScalar, ProbeConditions, ProbeResult, ProbeVerdict } from './t
  */
 export const DEFAULT_CONDITIONS: Readonly<ProbeConditions> = Object.freeze({ statusRange: [200, 299] as const });
 
-const show = (value: unknown) => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
+const show = (value: JsonScalar) => JSON.stringify(value);
 const includes = (list: readonly JsonScalar[] | undefined, value: unknown) => list?.some((v) => Object.is(v, value)) ?? false;
+
+/**
+ * The kind of a JSON value, never the value: a body path may point at anything, a secret included, and the
+ * verdict is shown to every operator and stored in events.
+ */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
 
 /**
  * Judges one probe against its conditions. Pure: transport failures, status codes out of range and wrong
@@ -22,18 +33,22 @@ export function evaluateProbe(result: ProbeResult, conditions: ProbeConditions =
   // Rate limiting means the service is alive and protecting itself: not down, but not fine either.
   if (code === 429) return { status: 'degraded', error: 'HTTP 429: the service is shedding load' };
   const [min, max] = conditions.statusRange ?? DEFAULT_CONDITIONS.statusRange!;
-  if (code < min || code > max) return { status: 'down', error: `HTTP ${code}, expected ${min === max ? min : `${min}–${max}`}` };
+  if (code < min || code > max) {
+    const redirect = code >= 300 && code < 400 ? ' (redirects are not followed)' : '';
+    return { status: 'down', error: `HTTP ${code}, expected ${min === max ? min : `${min}–${max}`}${redirect}` };
+  }
 
   const degraded: string[] = [];
   if (conditions.body) {
     const { path, ok, degraded: soft } = conditions.body;
     if (result.bodyError !== undefined) return { status: 'down', error: result.bodyError };
     const found = readJsonPath(result.body, path);
-    if (!found.found) return { status: 'down', error: `the body has no "${path}"` };
-    if (includes(soft, found.value)) degraded.push(`"${path}" is ${show(found.value)}`);
-    else if (!includes(ok, found.value)) {
-      return { status: 'down', error: `"${path}" is ${show(found.value)}, expected ${ok.map(show).join(' or ')}` };
-    }
+    const expected = `body.${path}: expected one of [${ok.map(show).join(', ')}]`;
+    if (!found.found) return { status: 'down', error: `${expected}, found nothing` };
+    // A degraded value equals one the registration listed, so naming it tells nothing the check does not.
+    const degradedMatch = soft?.find((v) => Object.is(v, found.value));
+    if (degradedMatch !== undefined) degraded.push(`body.${path} is ${show(degradedMatch)}, one of the degraded values`);
+    else if (!includes(ok, found.value)) return { status: 'down', error: `${expected}, found ${kindOf(found.value)}` };
   }
   if (conditions.maxLatencyMs !== undefined && result.latencyMs > conditions.maxLatencyMs) {
     degraded.push(`answered in ${Math.round(result.latencyMs)} ms, over the ${conditions.maxLatencyMs} ms limit`);

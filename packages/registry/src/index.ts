@@ -1,6 +1,8 @@
 export { createRegistry } from './registry.js';
-export { createHealthChecker } from './checker.js';
+export { createHealthChecker, DEFAULT_PROBE_EGRESS } from './checker.js';
+export { egressConnector } from './egress-connector.js';
 export { registerSelf } from './self-register.js';
+export { instanceServiceName } from './names.js';
 export { registryRoutes } from './routes.js';
 export { probe } from './probe.js';
 export type { ProbeOptions } from './probe.js';
@@ -9,7 +11,7 @@ export { evaluateProbe, probeSettings, DEFAULT_CONDITIONS } from './evaluate.js'
 export { leaseState, decideLease, effectiveStatus, leaseExpiresAt } from './leases.js';
 export { statusOnRegister, statusAfterProbe, reportsFailure } from './transitions.js';
 export { aggregateHealth } from './aggregate.js';
-export { toServiceView, toServiceHealth, packMeta, unpackMeta } from './view.js';
+export { toServiceView, toServiceHealth } from './view.js';
 
 export {
   DEFAULT_LIMITS,
@@ -17,6 +19,7 @@ export {
   RESERVED_META_PREFIX,
   serviceNameSchema,
   httpUrlSchema,
+  healthUrlSchema,
   checkSchema,
   createRegistrationSchema,
   registrationSchema,

@@ -15,12 +15,15 @@ const record = (overrides: Partial<ServiceRecord> = {}): ServiceRecord => ({
   roles_required: [],
   tags: [],
   meta: {},
+  ttl_seconds: 90,
+  check: null,
   status: 'ok',
   status_since: at(0),
   registered_at: at(0),
   last_seen: at(0),
   lease_expires_at: at(90_000),
   last_check: { checked_at: at(0), latency_ms: 3, error: null },
+  revision: 1,
   ...overrides,
 });
 

@@ -1,9 +1,14 @@
-import { systemClock, type Clock } from '@aetherlink/core';
+import { isAetherError, systemClock, type Clock } from '@aetherlink/core';
 import { request, type Dispatcher } from 'undici';
 import type { ProbeResult } from './types.js';
 
 export interface ProbeOptions {
   dispatcher: Dispatcher;
+  /**
+   * Where the one retry goes after the connection closed before any answer: a dispatcher whose every connection
+   * is new (the checker's keeps none idle), so the retry cannot land on another stale socket. Default: `dispatcher`.
+   */
+  retryDispatcher?: Dispatcher;
   /** Deadline for the whole answer, body included. */
   timeoutMs: number;
   clock?: Clock;
@@ -25,10 +30,18 @@ class ProbeTimeout extends Error {
   }
 }
 
+/** A failure after the answer began: the server took the request, so it is reported, never retried. */
+class AnswerCut extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the answer was cut short');
+  }
+}
+
 /**
  * GETs a health URL once and reports what came back, never throwing: status code, latency, and the JSON body
- * when asked. A failure on a reused keep-alive socket is tried once more at once, as browsers do, because the
- * server may have closed an idle connection just as the probe picked it up.
+ * when asked. Redirects are not followed: a 3xx is the answer. A connection that closes before any answer (a
+ * reused keep-alive socket the server closed as the probe picked it up) is tried once more at once, on a new
+ * connection, as browsers do; a timeout, a refusal or an answer cut short is not.
  * @example const result = await probe('http://api:8080/ping', { dispatcher: new Agent(), timeoutMs: 2000 })
  */
 export async function probe(url: string, options: ProbeOptions): Promise<ProbeResult> {
@@ -44,9 +57,10 @@ export async function probe(url: string, options: ProbeOptions): Promise<ProbeRe
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        return { ...(await once(url, options, controller.signal)), latencyMs: elapsed() };
+        const dispatcher = attempt === 1 ? options.dispatcher : (options.retryDispatcher ?? options.dispatcher);
+        return { ...(await once(url, options, dispatcher, controller.signal, attempt > 1)), latencyMs: elapsed() };
       } catch (error) {
-        if (attempt === 1 && !controller.signal.aborted && STALE_SOCKET_CODES.has(codeOf(error))) continue;
+        if (attempt === 1 && !controller.signal.aborted && !(error instanceof AnswerCut) && STALE_SOCKET_CODES.has(codeOf(error))) continue;
         return { statusCode: null, latencyMs: elapsed(), error: describe(error, controller.signal, options.timeoutMs) };
       }
     }
@@ -56,16 +70,26 @@ export async function probe(url: string, options: ProbeOptions): Promise<ProbeRe
   }
 }
 
-async function once(url: string, options: ProbeOptions, signal: AbortSignal): Promise<Omit<ProbeResult, 'latencyMs'>> {
+async function once(url: string, options: ProbeOptions, dispatcher: Dispatcher, signal: AbortSignal, fresh: boolean): Promise<Omit<ProbeResult, 'latencyMs'>> {
   const res = await request(url, {
     method: 'GET',
-    dispatcher: options.dispatcher,
+    dispatcher,
     signal,
+    // The retry's connection closes after its answer, so the retry dispatcher never holds an idle (stale) one.
+    ...(fresh ? { reset: true } : {}),
     headers: { accept: 'application/json, */*;q=0.5', 'user-agent': 'aetherlink-registry', ...options.headers },
     // A real-time backstop beside the clock's deadline, which a manual clock in tests may never reach.
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
+  try {
+    return await answer(res, options);
+  } catch (error) {
+    throw new AnswerCut(error);
+  }
+}
+
+async function answer(res: Dispatcher.ResponseData, options: ProbeOptions): Promise<Omit<ProbeResult, 'latencyMs'>> {
   if (!options.readBody || res.statusCode === 429) {
     await res.body.dump({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY });
     return { statusCode: res.statusCode, error: null };
@@ -100,7 +124,7 @@ async function readBounded(res: Dispatcher.ResponseData, max: number): Promise<{
 }
 
 function codeOf(error: unknown): string {
-  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const e = (error instanceof AnswerCut ? error.cause : error) as { code?: unknown; cause?: { code?: unknown } } | null;
   const code = e?.code ?? e?.cause?.code;
   return typeof code === 'string' ? code : '';
 }
@@ -108,11 +132,15 @@ function codeOf(error: unknown): string {
 function describe(error: unknown, signal: AbortSignal, timeoutMs: number): string {
   if (signal.aborted && signal.reason instanceof ProbeTimeout) return signal.reason.message;
   if (signal.aborted) return 'the probe was cancelled';
+  // The egress policy's refusal says why in words for the operator (never the probe's answer: there was none).
+  const refusal = [error, (error as { cause?: unknown } | null)?.cause].find((e) => isAetherError(e) && e.code === 'egress_refused');
+  if (refusal) return (refusal as Error).message;
   const code = codeOf(error);
   if (TIMEOUT_CODES.has(code)) return `no answer within ${timeoutMs} ms`;
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (STALE_SOCKET_CODES.has(code)) return 'the connection closed before an answer';
-  const message = error instanceof Error ? error.message : String(error);
+  if (STALE_SOCKET_CODES.has(code)) return error instanceof AnswerCut ? 'the connection closed in the middle of the answer' : 'the connection closed before an answer';
+  const inner = error instanceof AnswerCut ? error.cause : error;
+  const message = inner instanceof Error ? inner.message : String(inner);
   return code ? `${message} (${code})` : message;
 }

@@ -51,11 +51,21 @@ describe('register', () => {
       lease_expires_at: null,
     });
     expect(ofType('service.registered')).toHaveLength(1);
-    expect(ofType('service.registered')[0]).toMatchObject({
-      source: 'test-cc',
-      subject: 'billing',
-      data: { name: 'billing', url: 'http://billing:8080', version: '1.2.0', tags: ['pay'], created: true },
-    });
+    expect(ofType('service.registered')[0]).toMatchObject({ source: 'test-cc', subject: 'billing' });
+    // Every viewer reads events: the name and status, never the service's addresses (those need ops:operate).
+    expect(ofType('service.registered')[0]!.data).toEqual({ name: 'billing', status: 'down', version: '1.2.0', tags: ['pay'], created: true });
+  });
+
+  it('keeps addresses out of service.registered, whatever the registration carries', async () => {
+    await registry.register({ name: 'billing', url: 'http://billing.internal:8080', health_url: 'http://billing.internal:9090/healthz', ttl_seconds: 30, check: { status: '200' } });
+    await registry.recordCheck('billing', { health_url: 'http://billing.internal:9090/healthz', status: 'ok', error: null, latency_ms: 1, checked_at: iso() });
+    await registry.register({ name: 'billing', url: 'http://billing.internal:8080', health_url: 'http://billing.internal:9090/healthz' });
+    const data = ofType('service.registered').map((e) => e.data);
+    expect(data).toEqual([
+      { name: 'billing', status: 'down', tags: [], created: true },
+      { name: 'billing', status: 'ok', tags: [], created: false },
+    ]);
+    expect(JSON.stringify(data)).not.toContain('billing.internal');
   });
 
   it('upserts by name: keeps registered_at and the checker’s status, moves last_seen', async () => {

@@ -1,18 +1,21 @@
-import { AetherError, memoryRegistryStore, systemClock, type ServiceRecord } from '@aetherlink/core';
+import { AetherError, errorFields, loggerFor, memoryRegistryStore, systemClock, type ServiceInput } from '@aetherlink/core';
+import { createChangeFeed } from './_internal/change-feed.js';
+import { CHANGED, onFreshRead } from './_internal/conditional.js';
 import { createKeyedLock } from './_internal/keyed-lock.js';
 import { iso } from './_internal/time.js';
 import { aggregateHealth } from './aggregate.js';
 import { decideLease, leaseExpiresAt } from './leases.js';
 import { createHeartbeatSchema, createRegistrationSchema, DEFAULT_LIMITS, parseOrThrow, type RegistrationLimits } from './schemas.js';
 import { reportsFailure, statusAfterProbe, statusOnRegister } from './transitions.js';
-import type { ExpiryResult, Registry, RegistryChange, RegistryOptions } from './types.js';
-import { packMeta, toServiceHealth, toServiceView, unpackMeta } from './view.js';
+import type { ExpiryResult, Registry, RegistryOptions } from './types.js';
+import { toServiceHealth, toServiceView } from './view.js';
 
 const DEFAULT_CRITICAL_FOR_MS = 300_000;
-const DEFAULT_WAIT_MS = 30_000;
 
 /**
  * The service registry over any `RegistryStore`: upsert by name, heartbeat leases, a change feed and events.
+ * Lease expiry, maintenance and probe results read a record, decide with the pure deciders and write only if
+ * the record is still the one they read, so instances sharing a store never act on a stale read.
  * @example
  * const registry = createRegistry({ store: stores.registry, bus, clock });
  * await registry.register({ name: 'billing', url: 'http://billing:8080', ttl_seconds: 90 });
@@ -22,15 +25,14 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   const clock = options.clock ?? systemClock;
   const bus = options.bus;
   const criticalForMs = options.criticalForMs ?? DEFAULT_CRITICAL_FOR_MS;
-  const changePollMs = options.changePollMs ?? 1000;
   const limits: RegistrationLimits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
   const registrationSchema = createRegistrationSchema(limits);
   const heartbeatSchema = createHeartbeatSchema(limits);
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`registry: ${String(error)}`, 'AetherLinkWarning'));
+  const log = loggerFor(options.logger, 'registry');
+  const onError = options.onError ?? ((error: unknown) => log.error({ err: errorFields(error) }, 'an event or a change subscriber failed; the registry carried on'));
   const lock = createKeyedLock();
-  const listeners = new Set<(change: RegistryChange) => void>();
-  const waiters = new Set<() => void>();
-  let closed = false;
+  const feed = createChangeFeed(store, clock, options.changePollMs ?? 1000, onError);
+  const changed = feed.changed;
 
   const emit = async (type: string, data: Record<string, unknown>, subject: string) => {
     if (!bus) return;
@@ -39,22 +41,6 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     } catch (error) {
       // The registry's own write already happened; an event store outage must not undo or fail it.
       onError(error);
-    }
-  };
-
-  const wake = () => {
-    for (const resolve of [...waiters]) resolve();
-  };
-
-  const changed = (change?: RegistryChange) => {
-    wake();
-    if (!change) return;
-    for (const listener of [...listeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        onError(error);
-      }
     }
   };
 
@@ -71,14 +57,16 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
         const now = clock.now();
         const at = iso(now);
         const existing = await store.get(reg.name);
-        const record: ServiceRecord = {
+        const record: ServiceInput = {
           name: reg.name,
           url: reg.url,
           health_url: reg.health_url,
           version: reg.version,
           roles_required: reg.roles_required,
           tags: reg.tags,
-          meta: packMeta(reg.meta, reg.ttl_seconds, reg.check),
+          meta: reg.meta,
+          ttl_seconds: reg.ttl_seconds,
+          check: reg.check,
           ...statusOnRegister(existing, reg.health_url, at),
           registered_at: at,
           last_seen: at,
@@ -86,17 +74,10 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
         };
         const { record: stored, created } = await store.upsert(record);
         const service = toServiceView(stored, now);
+        // Every viewer reads events: a service's addresses stay behind ops:operate (GET /ops/services).
         await emit(
           'service.registered',
-          {
-            name: service.name,
-            url: service.url,
-            health_url: service.health_url,
-            ...(service.version !== null ? { version: service.version } : {}),
-            tags: service.tags,
-            created,
-            ttl_seconds: service.ttl_seconds,
-          },
+          { name: service.name, status: service.status, ...(service.version !== null ? { version: service.version } : {}), tags: service.tags, created },
           service.name,
         );
         changed({ type: created ? 'registered' : 'updated', name: service.name, status: service.status });
@@ -137,12 +118,12 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
         const existing = await store.get(name);
         if (!existing) throw notFound(name);
         const now = clock.now();
-        const unpacked = unpackMeta(existing.meta);
-        const ttl = body.ttl_seconds ?? unpacked.ttlSeconds;
+        const ttl = body.ttl_seconds ?? existing.ttl_seconds;
+        // Unconditional: a renewal is right whatever else changed, and every conditional writer re-reads after it.
         const patched = await store.patch(name, {
           last_seen: iso(now),
           lease_expires_at: ttl === null ? null : leaseExpiresAt(now, ttl),
-          ...(body.ttl_seconds !== undefined ? { meta: packMeta(unpacked.meta, ttl, unpacked.check) } : {}),
+          ...(body.ttl_seconds !== undefined ? { ttl_seconds: ttl } : {}),
         });
         if (!patched) throw notFound(name);
         changed();
@@ -152,43 +133,49 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
 
     setMaintenance(name, enabled) {
       return lock.run(name, async () => {
-        const existing = await store.get(name);
-        if (!existing) throw notFound(name);
-        const now = clock.now();
-        const inMaintenance = existing.status === 'maintenance';
-        if (enabled === inMaintenance) return toServiceView(existing, now);
-        // Leaving maintenance starts from `down`, as a new registration does, until a check passes.
-        const patched = await store.patch(name, { status: enabled ? 'maintenance' : 'down', status_since: iso(now), last_check: enabled ? existing.last_check : null });
-        if (!patched) throw notFound(name);
-        const view = toServiceView(patched, now);
-        changed({ type: 'status', name, status: view.status });
-        return view;
+        const result = await onFreshRead(store, name, log, 'maintenance', async (existing) => {
+          if (!existing) throw notFound(name);
+          const now = clock.now();
+          if (enabled === (existing.status === 'maintenance')) return toServiceView(existing, now);
+          // Leaving maintenance starts from `down`, as a new registration does, until a check passes.
+          const patch = { status: enabled ? ('maintenance' as const) : ('down' as const), status_since: iso(now), last_check: enabled ? existing.last_check : null };
+          const patched = await store.patch(name, patch, { ifRevision: existing.revision });
+          if (!patched) return CHANGED;
+          const view = toServiceView(patched, now);
+          changed({ type: 'status', name, status: view.status });
+          return view;
+        });
+        if (result === CHANGED) throw new AetherError('conflict', `"${name}" kept changing while its maintenance was being set; try again`, { details: { name } });
+        return result;
       });
     },
 
     recordCheck(name, outcome) {
       return lock.run(name, async () => {
-        const existing = await store.get(name);
-        // Re-registered with another health URL while the probe ran: this result says nothing about the new one.
-        if (!existing || existing.health_url !== outcome.health_url) return null;
-        const now = clock.now();
-        const next = statusAfterProbe(existing, outcome.status, now);
-        const patched = await store.patch(name, {
-          status: next,
-          ...(next !== existing.status ? { status_since: outcome.checked_at } : {}),
-          last_check: { checked_at: outcome.checked_at, latency_ms: outcome.latency_ms, error: outcome.error },
+        const result = await onFreshRead(store, name, log, 'probe result', async (existing) => {
+          // Re-registered with another health URL while the probe ran: this result says nothing about the new one.
+          if (!existing || existing.health_url !== outcome.health_url) return null;
+          const now = clock.now();
+          const next = statusAfterProbe(existing, outcome.status, now);
+          const patch = {
+            status: next,
+            ...(next !== existing.status ? { status_since: outcome.checked_at } : {}),
+            last_check: { checked_at: outcome.checked_at, latency_ms: outcome.latency_ms, error: outcome.error },
+          };
+          const patched = await store.patch(name, patch, { ifRevision: existing.revision });
+          if (!patched) return CHANGED;
+          const view = toServiceView(patched, now);
+          if (reportsFailure(existing, outcome, next)) {
+            await emit(
+              'service.health.failed',
+              { name, status: outcome.status, error: outcome.error, latency_ms: outcome.latency_ms, previous_status: existing.status, health_url: existing.health_url },
+              name,
+            );
+          }
+          changed(next !== existing.status ? { type: 'status', name, status: view.status } : undefined);
+          return view;
         });
-        if (!patched) return null;
-        const view = toServiceView(patched, now);
-        if (reportsFailure(existing, outcome, next)) {
-          await emit(
-            'service.health.failed',
-            { name, status: outcome.status, error: outcome.error, latency_ms: outcome.latency_ms, previous_status: existing.status, health_url: existing.health_url },
-            name,
-          );
-        }
-        changed(next !== existing.status ? { type: 'status', name, status: view.status } : undefined);
-        return view;
+        return result === CHANGED ? null : result;
       });
     },
 
@@ -196,30 +183,30 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
       const result: ExpiryResult = { expired: [], deregistered: [] };
       const candidates = (await store.list()).filter((r) => decideLease(r, clock.now(), criticalForMs) !== 'keep');
       for (const candidate of candidates) {
-        await lock.run(candidate.name, async () => {
-          // Decide again on a fresh read: a heartbeat may have landed since the list.
-          const record = await store.get(candidate.name);
-          if (!record) return;
-          const now = clock.now();
-          const action = decideLease(record, now, criticalForMs);
-          if (action === 'deregister') {
-            if (!(await store.remove(record.name))) return;
-            result.deregistered.push(record.name);
-            await emit(
-              'service.unregistered',
-              { name: record.name, reason: 'lease_expired', lease_expired_at: record.lease_expires_at, critical_for_seconds: criticalForMs / 1000 },
-              record.name,
-            );
-            changed({ type: 'removed', name: record.name, reason: 'lease_expired' });
-          } else if (action === 'mark_down') {
-            const error = `lease expired at ${record.lease_expires_at} (no heartbeat)`;
-            const patched = await store.patch(record.name, { status: 'down', status_since: iso(now) });
-            if (!patched) return;
-            result.expired.push(record.name);
-            await emit('service.health.failed', { name: record.name, status: 'down', error, latency_ms: null, previous_status: record.status }, record.name);
-            changed({ type: 'status', name: record.name, status: 'down' });
-          }
-        });
+        // Decided again on a fresh read, and written only if nobody (a heartbeat on another instance) wrote since.
+        await lock.run(candidate.name, () =>
+          onFreshRead(store, candidate.name, log, 'lease expiry', async (record) => {
+            if (!record) return;
+            const now = clock.now();
+            const action = decideLease(record, now, criticalForMs);
+            if (action === 'deregister') {
+              if (!(await store.remove(record.name, { ifRevision: record.revision }))) return CHANGED;
+              result.deregistered.push(record.name);
+              await emit(
+                'service.unregistered',
+                { name: record.name, reason: 'lease_expired', lease_expired_at: record.lease_expires_at, critical_for_seconds: criticalForMs / 1000 },
+                record.name,
+              );
+              changed({ type: 'removed', name: record.name, reason: 'lease_expired' });
+            } else if (action === 'mark_down') {
+              const error = `lease expired at ${record.lease_expires_at} (no heartbeat)`;
+              if (!(await store.patch(record.name, { status: 'down', status_since: iso(now) }, { ifRevision: record.revision }))) return CHANGED;
+              result.expired.push(record.name);
+              await emit('service.health.failed', { name: record.name, status: 'down', error, latency_ms: null, previous_status: record.status }, record.name);
+              changed({ type: 'status', name: record.name, status: 'down' });
+            }
+          }),
+        );
       }
       return result;
     },
@@ -235,39 +222,9 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
 
     version: () => store.version(),
 
-    async waitForChange(after, waitOptions = {}) {
-      const signal = waitOptions.signal;
-      const deadline = clock.now() + (waitOptions.timeoutMs ?? DEFAULT_WAIT_MS);
-      for (;;) {
-        const current = await store.version();
-        const remaining = deadline - clock.now();
-        if (current > after || remaining <= 0 || signal?.aborted || closed) return current;
-        // Woken at once by changes made here; the poll finds changes other processes made to a shared store.
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clock.clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            waiters.delete(done);
-            resolve();
-          };
-          const timer = clock.setTimeout(done, Math.min(remaining, changePollMs));
-          signal?.addEventListener('abort', done, { once: true });
-          waiters.add(done);
-        });
-      }
-    },
-
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
-
-    close() {
-      closed = true;
-      wake();
-    },
+    waitForChange: (after, waitOptions) => feed.waitForChange(after, waitOptions),
+    subscribe: (listener) => feed.subscribe(listener),
+    close: () => feed.close(),
   };
   return registry;
 }

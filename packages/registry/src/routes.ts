@@ -31,6 +31,8 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     body: createRegistrationSchema(registry.limits),
     response: z.object({ status: z.literal('ok'), created: z.boolean(), service: serviceViewSchema }),
     handler: async ({ body }) => {
+      // The probes' egress policy judges the health URL now (looked up), not first at the next probe.
+      await checker?.vetHealthUrl(body.health_url);
       const { service, created } = await registry.register(body);
       return { status: 'ok', created, service };
     },

@@ -1,4 +1,4 @@
-import { fieldErrorsFromZod, healthStatusSchema, validationError } from '@aetherlink/core';
+import { compileEgressRules, decideHost, fieldErrorsFromZod, healthStatusSchema, validationError } from '@aetherlink/core';
 import { z } from 'zod';
 
 /** Bounds on what one registration may carry, so a misbehaving client cannot bloat the registry. */
@@ -35,8 +35,9 @@ export const DEFAULT_LIMITS: Readonly<RegistrationLimits> = Object.freeze({
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$/;
 
 /**
- * Meta keys under this prefix are the registry's own (lease length, check settings).
- * @example Object.keys(record.meta).filter((k) => !k.startsWith(RESERVED_META_PREFIX))
+ * Meta keys under this prefix are reserved for AetherLink (versions before record fields kept settings there), so
+ * registrations may not use them.
+ * @example Object.keys(meta).some((k) => k.startsWith(RESERVED_META_PREFIX)) // refused
  */
 export const RESERVED_META_PREFIX = 'aetherlink.';
 
@@ -71,6 +72,30 @@ export const httpUrlSchema = z
     if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must use http or https' });
     if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
   });
+
+// No egress policy lets a probe reach these (link-local, cloud metadata, 0.0.0.0, multicast), so a registration
+// naming one is refused whatever the checker's policy. Names are judged when looked up (vetHealthUrl, every connection).
+const ANY_POLICY = compileEgressRules({ allowPrivate: true, allowLoopback: true });
+
+function refusedEverywhere(url: string): string | null {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return null;
+  }
+  const decision = decideHost(ANY_POLICY, host);
+  return decision.outcome === 'refused' ? `may not be probed: ${decision.refusal.reason}` : null;
+}
+
+/**
+ * A health URL: an http(s) URL without credentials, never a link-local or cloud metadata address or host.
+ * @example healthUrlSchema.safeParse('http://169.254.169.254/').success // false
+ */
+export const healthUrlSchema = httpUrlSchema.superRefine((value, ctx) => {
+  const refused = refusedEverywhere(value);
+  if (refused) ctx.addIssue({ code: 'custom', message: refused });
+});
 
 const scalar = z.union([z.string().max(200), z.number(), z.boolean(), z.null()]);
 
@@ -115,7 +140,7 @@ export function createRegistrationSchema(limits: RegistrationLimits = DEFAULT_LI
     .strictObject({
       name: serviceNameSchema,
       url: httpUrlSchema,
-      health_url: httpUrlSchema.nullish(),
+      health_url: healthUrlSchema.nullish(),
       version: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(64, 'must be at most 64 characters').nullish(),
       roles_required: z
         .array(z.string().min(1).max(64, 'must be at most 64 characters').regex(ROLE, "must be letters, digits, '_', '.', ':' or '-'"), {
@@ -154,6 +179,12 @@ export function createRegistrationSchema(limits: RegistrationLimits = DEFAULT_LI
         .nullish()
         .describe('Ask for a lease: renew it with a heartbeat within this many seconds or turn down'),
       check: checkSchema.nullish(),
+    })
+    .superRefine((r, ctx) => {
+      // Runs even when url is invalid (zod reports field issues and goes on): only a parsable url has a default.
+      if (r.health_url != null || !URL.canParse(r.url)) return;
+      const refused = refusedEverywhere(defaultHealthUrl(r.url));
+      if (refused) ctx.addIssue({ code: 'custom', path: ['health_url'], message: `${refused} (health_url defaults to url + "/ping")` });
     })
     .transform((r) => ({
       name: r.name,

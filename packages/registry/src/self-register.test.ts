@@ -2,6 +2,7 @@ import { isAetherError, memoryRegistryStore } from '@aetherlink/core';
 import { eventually } from '@aetherlink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startControlPlane, type TestControlPlane } from './_testing/control-plane.js';
+import { recordingLogger } from './_testing/logger.js';
 import { registerSelf } from './self-register.js';
 import type { SelfRegistration, SelfRegistrationEvent } from './types.js';
 
@@ -34,7 +35,8 @@ async function laterPort(): Promise<number> {
 }
 
 describe('registerSelf', () => {
-  it('keeps trying while the control plane is away, registers once it starts, and renews the lease', async () => {
+  // Waits: unreachable 3 s + registered 5 s + renewals 3 s.
+  it('keeps trying while the control plane is away, registers once it starts, and renews the lease', { timeout: 15_000 }, async () => {
     const port = await laterPort();
     const { client, events } = start({ controlPlaneUrl: `http://127.0.0.1:${port}`, ttlSeconds: 30 });
     await eventually(() => client.state() === 'unreachable', 'unreachable', 3000);
@@ -54,7 +56,8 @@ describe('registerSelf', () => {
     expect(Date.parse(renewed!.last_seen)).toBeGreaterThan(Date.parse(stored!.last_seen));
   });
 
-  it('survives a control plane restart that lost its state, and registers again', async () => {
+  // Waits: registered 5 s + unreachable 3 s + re-registration 5 s + registered 3 s + heartbeat 3 s.
+  it('survives a control plane restart that lost its state, and registers again', { timeout: 25_000 }, async () => {
     const first = await startControlPlane();
     const { client, events } = start({ controlPlaneUrl: first.url });
     expect(await client.waitUntilRegistered(5000)).toBe(true);
@@ -71,7 +74,8 @@ describe('registerSelf', () => {
     await eventually(() => second.requests.includes('PUT /ops/services/:name/heartbeat'), 'heartbeat after restart', 3000);
   });
 
-  it('resumes heartbeats against a restarted control plane that kept its state', async () => {
+  // Waits: registered 5 s + unreachable 3 s + registered again 5 s.
+  it('resumes heartbeats against a restarted control plane that kept its state', { timeout: 20_000 }, async () => {
     const store = memoryRegistryStore();
     const first = await startControlPlane({ store });
     const { client } = start({ controlPlaneUrl: first.url });
@@ -83,7 +87,7 @@ describe('registerSelf', () => {
     expect(await second.registry.get('crm')).not.toBeNull();
   });
 
-  it('deregisters on stop and then goes quiet', async () => {
+  it('deregisters on stop and then goes quiet', { timeout: 15_000 }, async () => {
     const cp = await controlPlane();
     const { client, events } = start({ controlPlaneUrl: cp.url });
     expect(await client.waitUntilRegistered(5000)).toBe(true);
@@ -92,13 +96,17 @@ describe('registerSelf', () => {
     expect(await cp.registry.get('crm')).toBeNull();
     expect(events.at(-1)).toEqual({ type: 'deregistered' });
     const count = cp.requests.length;
-    await new Promise((r) => setTimeout(r, 300));
+    // A witness on the same heartbeat interval, against a control plane of its own: once it has renewed three
+    // times, the stopped client has had three chances to send something, and sent nothing.
+    const witnessCp = await controlPlane();
+    const witness = start({ controlPlaneUrl: witnessCp.url, service: { ...service, name: 'witness' } });
+    await eventually(() => witness.events.filter((e) => e.type === 'renewed').length >= 3, 'three renewals of the witness', 5000);
     expect(cp.requests.length).toBe(count);
     await client.stop();
     expect(await client.waitUntilRegistered(10)).toBe(false);
   });
 
-  it('stops (and deregisters) when its signal aborts', async () => {
+  it('stops (and deregisters) when its signal aborts', { timeout: 15_000 }, async () => {
     const cp = await controlPlane();
     const controller = new AbortController();
     const { client, events } = start({ controlPlaneUrl: cp.url, signal: controller.signal });
@@ -109,7 +117,7 @@ describe('registerSelf', () => {
     expect(await cp.registry.get('crm')).toBeNull();
   });
 
-  it('reports a refusal as permanent without throwing, and keeps trying at its interval', async () => {
+  it('reports a refusal as permanent without throwing, and keeps trying at its interval', { timeout: 15_000 }, async () => {
     const cp = await controlPlane();
     const { client, events } = start({ controlPlaneUrl: cp.url, auth: { roles: ['viewer'] } });
     await eventually(() => client.state() === 'rejected', 'rejected', 3000);
@@ -120,7 +128,7 @@ describe('registerSelf', () => {
     expect(await cp.registry.get('crm')).toBeNull();
   });
 
-  it('sends a bearer token from a function before every request', async () => {
+  it('sends a bearer token from a function before every request', { timeout: 15_000 }, async () => {
     const cp = await controlPlane();
     let calls = 0;
     const { client } = start({ controlPlaneUrl: cp.url, auth: { bearer: () => `token-${++calls}`, roles: ['operator'] } });
@@ -128,14 +136,35 @@ describe('registerSelf', () => {
     await eventually(() => calls >= 2, 'token refresh', 3000);
   });
 
-  it('stops promptly without throwing when the control plane is away', async () => {
+  it('stops without waiting out a retry backoff or throwing when the control plane is away', { timeout: 10_000 }, async () => {
     const port = await laterPort();
-    const { client, events } = start({ controlPlaneUrl: `http://127.0.0.1:${port}`, deregisterTimeoutMs: 500 });
+    // After the first refusal p-retry waits ten minutes: stop() has to cut that wait short, or this test times out.
+    const retry = { retries: 5, minTimeoutMs: 600_000, maxTimeoutMs: 600_000 };
+    const { client, events } = start({ controlPlaneUrl: `http://127.0.0.1:${port}`, deregisterTimeoutMs: 500, retry });
     await eventually(() => events.length > 0, 'a first attempt', 3000);
-    const started = Date.now();
     await client.stop();
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(client.state()).toBe('stopped');
+    // One refused registration (the backoff never ran out), then the deregistration it tried anyway, refused too.
+    expect(events).toEqual([
+      { type: 'failed', error: expect.stringMatching(/refused/) },
+      { type: 'failed', error: expect.stringMatching(/refused/) },
+    ]);
+  });
+
+  it('logs the first failure of a streak and the registration that ends it through the injected logger', { timeout: 15_000 }, async () => {
+    const port = await laterPort();
+    const { logger, lines } = recordingLogger();
+    const client = registerSelf({ controlPlaneUrl: `http://127.0.0.1:${port}`, service, auth: { roles: ['operator'] }, ...fast, logger });
+    running.push(client);
+    await eventually(() => client.state() === 'unreachable', 'unreachable', 3000);
+    await controlPlane({ port });
+    expect(await client.waitUntilRegistered(5000)).toBe(true);
+    // p-retry tried several times while the control plane was away: one warning, not one per attempt.
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ['warn', 'self-registration failed; retrying in the background'],
+      ['info', 'registered with the control plane'],
+    ]);
+    expect(lines[0]!.fields).toMatchObject({ service: 'crm', controlPlane: `http://127.0.0.1:${port}`, error: expect.stringMatching(/refused/) });
   });
 
   it('throws at once on a bad service description or control plane URL', () => {

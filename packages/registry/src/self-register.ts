@@ -1,4 +1,4 @@
-import { systemClock } from '@aetherlink/core';
+import { loggerFor, systemClock } from '@aetherlink/core';
 import pRetry, { AbortError } from 'p-retry';
 import { Agent } from 'undici';
 import { sendJson, type JsonAnswer } from './_internal/http.js';
@@ -67,14 +67,16 @@ export function registerSelf(options: SelfRegistrationOptions): SelfRegistration
   let warned = false;
   const reported = new WeakSet<object>();
 
+  const log = loggerFor(options.logger, 'self-registration');
   const onEvent =
     options.onEvent ??
     ((event: SelfRegistrationEvent) => {
       // One warning per outage, not one per retry.
       if (event.type === 'failed' && !warned) {
         warned = true;
-        process.emitWarning(`self-registration of "${registration.name}" with ${base}: ${event.error}; retrying in the background`, 'AetherLinkWarning');
+        log.warn({ service: registration.name, controlPlane: base, error: event.error, permanent: event.permanent === true }, 'self-registration failed; retrying in the background');
       } else if (event.type === 'registered' || event.type === 'renewed') {
+        if (warned || event.type === 'registered') log.info({ service: registration.name, controlPlane: base }, 'registered with the control plane');
         warned = false;
       }
     });

@@ -1,4 +1,4 @@
-import type { Clock, EventBus, HealthStatus, Permission, RegistryStore, ServiceCheck } from '@aetherlink/core';
+import type { Clock, EgressPolicy, EventBus, HealthStatus, Logger, Permission, RegistryStore, ServiceCheck } from '@aetherlink/core';
 import type { Dispatcher } from 'undici';
 import type { Check, RegistrationInput, RegistrationLimits } from './schemas.js';
 
@@ -42,7 +42,7 @@ export interface ProbeVerdict {
 
 // ---------------------------------------------------------------- the registry
 
-/** A registered service as the registry shows it: the store's record with its lease applied and meta unpacked. */
+/** A registered service as the registry shows it: the store's record with its lease applied to the status. */
 export interface ServiceView {
   name: string;
   url: string;
@@ -112,7 +112,9 @@ export interface RegistryOptions {
   limits?: Partial<RegistrationLimits>;
   /** How often a waiter on the change feed asks the store whether another process changed it. Default 1000 ms. */
   changePollMs?: number;
-  /** Called when emitting an event or notifying a subscriber fails; the registry carries on. Default: a process warning. */
+  /** Where the registry logs: failed events and subscribers (unless `onError` takes them), lost write races. Default: warnings and errors on stderr. */
+  logger?: Logger;
+  /** Called when emitting an event or notifying a subscriber fails; the registry carries on. Default: logged at error level. */
   onError?: (error: unknown) => void;
 }
 
@@ -194,9 +196,20 @@ export interface HealthCheckerOptions {
   maxBodyBytes?: number;
   /** Headers sent with every probe. */
   headers?: Record<string, string>;
-  /** An undici dispatcher to probe through. Default: an own keep-alive Agent, closed by `close()`. */
+  /**
+   * Where probes may go. Default: private and loopback allowed (services are internal), link-local and cloud
+   * metadata refused. Checked at registration (`vetHealthUrl`) and at every connection.
+   */
+  egress?: EgressPolicy;
+  /**
+   * An undici dispatcher to probe through. Default: an own keep-alive Agent connecting through the egress policy,
+   * closed by `close()`. Build your own with `connect: egressConnector(egress)` so the connected address is
+   * judged; otherwise each probe URL is checked (looked up) before the probe.
+   */
   dispatcher?: Dispatcher;
-  /** Called when storing a result fails; the pass carries on. Default: a process warning. */
+  /** Where problems go (a result that could not be stored). Default: core's stderr logger, component `registry.checker`. */
+  logger?: Logger;
+  /** Called when storing a result fails; the pass carries on. Default: logged as an error. */
   onError?: (error: unknown) => void;
 }
 
@@ -212,6 +225,11 @@ export interface HealthChecker {
   checkAll(options?: CheckAllOptions): Promise<HealthReport>;
   /** Probes one service now; throws `not_found` when unknown. */
   checkService(name: string, options?: { signal?: AbortSignal }): Promise<ServiceHealth>;
+  /**
+   * Throws `validation_failed` naming `health_url` when the egress policy refuses the URL (it is looked up: a name
+   * resolving to a metadata or deny-listed address is refused). A name that does not resolve yet passes.
+   */
+  vetHealthUrl(url: string): Promise<void>;
   /** Epoch ms when the last full pass finished, or null. */
   lastPassAt(): number | null;
   /** Closes the keep-alive connections of an own dispatcher. */
@@ -261,8 +279,10 @@ export interface SelfRegistrationOptions {
   /** Stops (and deregisters) when aborted. */
   signal?: AbortSignal;
   dispatcher?: Dispatcher;
-  /** Default: a process warning on the first failure of a streak. */
+  /** Default: logs the first failure of a streak as a warning, and the registration that ends it. */
   onEvent?: (event: SelfRegistrationEvent) => void;
+  /** Where the default `onEvent` logs. Default: warnings and errors on stderr. */
+  logger?: Logger;
 }
 
 /** A running self-registration. */

@@ -1,6 +1,6 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { auditEntry, createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkExpressOptions extends HttpAdapterOptions {
@@ -19,8 +19,6 @@ export interface AetherlinkExpress {
   errorHandler: ErrorRequestHandler;
   core: HttpCore;
 }
-
-const NO_ROLES: readonly string[] = Object.freeze([]);
 
 interface Locals {
   aetherPath?: string;
@@ -44,16 +42,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
       // A response emits 'close' once, whether it finished or the client went away.
       res.once('close', () => {
         const locals = res.locals as Locals;
-        const principal = locals.aetherPrincipal;
-        audit.record({
-          method: req.method,
-          path: locals.aetherPath ?? (req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : UNMATCHED_PATH),
-          roles: principal?.roles ?? NO_ROLES,
-          status: res.statusCode,
-          client_ip: req.ip ?? '',
-          duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-          ...(principal?.id ? { principal: principal.id } : {}),
-        });
+        audit.record(auditEntry(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, res.statusCode, req.ip ?? '', performance.now() - started));
       });
       next();
     });
@@ -62,7 +51,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
   const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const locals = res.locals as Locals;
-    const p = core.problem(error, { method: req.method, path: locals.aetherPath ?? req.path, url: req.originalUrl });
+    const p = core.problem(error, { method: req.method, path: locals.aetherPath ?? templateOf(req), url: req.originalUrl });
     res.status(p.status).set(p.headers).send(JSON.stringify(p.body));
   };
 
@@ -88,7 +77,8 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
     guard: (permission) => async (req, res, next) => {
       const access = await core.checkAccess(permission, req, {
         method: req.method,
-        path: req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : req.path,
+        // A guard mounted with app.use() has no route template: name the path it guards.
+        path: req.route ? templateOf(req) : req.path,
         ip: req.ip ?? '',
         url: req.originalUrl,
       });
@@ -102,6 +92,11 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
       res.status(p.status).set(p.headers).send(JSON.stringify(p.body));
     },
   };
+}
+
+/** The route template that matched (never the raw URL, which may carry ids or secrets), or `<unmatched>`. */
+function templateOf(req: Request): string {
+  return req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : UNMATCHED_PATH;
 }
 
 function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
@@ -134,8 +129,8 @@ function deliver(core: HttpCore, route: AnyRouteSpec, req: Request, res: Respons
   res.send(isJsonOutcome(outcome.contentType) ? JSON.stringify(outcome.body) : outcome.body);
 }
 
-export { createHttpCore, toBracePath, toColonPath } from './pipeline.js';
-export type { AccessWhere, HttpCore, NeutralRequest, Outcome } from './pipeline.js';
-export { toProblem, statusForCode } from './problem.js';
+export { auditEntry, createHttpCore, toBracePath, toColonPath } from './pipeline.js';
+export type { AccessWhere, HttpCore, NeutralRequest, Outcome, Where } from './pipeline.js';
+export { problemOnClientError, toProblem, statusForCode } from './problem.js';
 export type { Problem, ProblemBody } from './problem.js';
 export { pumpSse, formatSse } from './sse.js';

@@ -1,16 +1,85 @@
-import type { AddressInfo } from 'node:net';
+import { createEventBus, defineRoute, eventRoutes } from '@aetherlink/core';
 import { describeHttpAdapterContract } from '@aetherlink/core/testing';
-import Fastify from 'fastify';
-import { aetherlinkFastify } from './fastify.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { aetherlinkFastify, aetherlinkServerOptions } from './fastify.js';
+import { startFastify } from './test-support.js';
 
-describeHttpAdapterContract('fastify', async ({ guarded, ...options }) => {
-  // Open SSE streams must not hold close() up.
-  const app = Fastify({ forceCloseConnections: true });
-  await app.register(aetherlinkFastify, options);
-  app.get(guarded.path, { preHandler: app.aetherlink.guard(guarded.permission) }, async () => ({ ok: true }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-    close: () => app.close(),
+describeHttpAdapterContract('fastify', startFastify);
+
+describe('aetherlinkFastify: prefix and what the plugin touches', () => {
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  const build = async (options: { prefix?: string; problemHandlers?: boolean }) => {
+    app = Fastify(aetherlinkServerOptions());
+    const bus = createEventBus({ source: 'prefix-test' });
+    await app.register(aetherlinkFastify, { service: 'prefix-test', routes: eventRoutes({ bus }), bus, ...options });
+    // The app's own route, after the plugin: app-wide handlers (when asked for) cover routes declared after them.
+    app.get('/own/boom', async () => {
+      throw Object.assign(new Error('the app failed'), { statusCode: 409 });
+    });
+    app.aetherlink.mount([defineRoute({ method: 'GET', path: '/later', permission: 'public', handler: () => ({ later: true }) })]);
+    return app;
   };
+  const publish = (a: FastifyInstance, url: string, payload: string) =>
+    a.inject({ method: 'POST', url, headers: { 'x-user-roles': 'agent', 'content-type': 'application/json' }, payload });
+  const isProblem = (res: { headers: Record<string, unknown> }) => String(res.headers['content-type']).startsWith('application/problem+json');
+
+  it('mounts the route specs, and those mounted later, under register(…, { prefix })', async () => {
+    const a = await build({ prefix: '/al' });
+    expect((await publish(a, '/al/events/publish', '{"type":"a.b","source":"s"}')).statusCode).toBe(200);
+    expect((await a.inject('/al/later')).json()).toEqual({ later: true });
+    expect((await publish(a, '/events/publish', '{"type":"a.b","source":"s"}')).statusCode).toBe(404);
+  });
+
+  it("answers the plugin's own errors and unknown paths under its prefix as problem+json, and leaves the app's alone", async () => {
+    const a = await build({ prefix: '/al' });
+    const bad = await publish(a, '/al/events/publish', '{"type":');
+    expect(bad.statusCode).toBe(400);
+    expect(isProblem(bad)).toBe(true);
+    const unknownInside = await a.inject('/al/nothing-here');
+    expect(unknownInside.statusCode).toBe(404);
+    expect(isProblem(unknownInside)).toBe(true);
+    const unknownOutside = await a.inject('/nothing-here');
+    expect(unknownOutside.statusCode).toBe(404);
+    expect(isProblem(unknownOutside)).toBe(false);
+    const own = await a.inject('/own/boom');
+    expect(own.statusCode).toBe(409);
+    expect(isProblem(own)).toBe(false);
+    expect(own.json()).toMatchObject({ message: 'the app failed' });
+  });
+
+  it("without a prefix still answers its routes' errors as problem+json, and leaves the app's 404 alone", async () => {
+    const a = await build({});
+    const bad = await publish(a, '/events/publish', '{"type":');
+    expect(bad.statusCode).toBe(400);
+    expect(isProblem(bad)).toBe(true);
+    expect(isProblem(await a.inject('/nothing-here'))).toBe(false);
+    expect(isProblem(await a.inject('/own/boom'))).toBe(false);
+  });
+
+  it('answers errors and unknown routes of the whole app as problem+json when asked', async () => {
+    const a = await build({ prefix: '/al', problemHandlers: true });
+    for (const url of ['/nothing-here', '/al/nothing-here', '/own/boom']) {
+      const res = await a.inject(url);
+      expect(isProblem(res), url).toBe(true);
+    }
+    expect((await a.inject('/own/boom')).json()).toMatchObject({ status: 409, code: 'conflict' });
+  });
+
+  it('answers a path parameter beyond the router limit with 414 problem+json', async () => {
+    app = Fastify(aetherlinkServerOptions());
+    await app.register(aetherlinkFastify, {
+      service: 'long',
+      routes: [defineRoute({ method: 'GET', path: '/n/{name}', permission: 'public', handler: () => ({}) })],
+    });
+    const res = await app.inject(`/n/${'x'.repeat(1001)}`);
+    expect(res.statusCode).toBe(414);
+    expect(isProblem(res)).toBe(true);
+    expect(res.json()).toMatchObject({ code: 'uri_too_long', errors: [{ field: 'path' }] });
+  });
 });

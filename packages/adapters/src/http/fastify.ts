@@ -1,19 +1,26 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
-import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifyServerOptions, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
-import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { auditEntry, createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { problemOnClientError, toProblem } from './problem.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkFastifyOptions extends HttpAdapterOptions {
   /** Route specs to mount. More can be mounted later with `app.aetherlink.mount()`. */
   routes?: readonly AnyRouteSpec[];
-  /** Answer errors and unknown routes of the whole app as problem+json. Default true. */
+  /**
+   * Also answer errors and unknown routes of the whole app (not only of the route specs and the prefix) as
+   * problem+json; covers the app's routes declared after the plugin. Default false: the plugin touches only what it
+   * mounts.
+   */
   problemHandlers?: boolean;
+  /** Mount the route specs under this prefix, as `app.register(aetherlinkFastify, { prefix: '/al' })` asks. */
+  prefix?: string;
 }
 
 export interface AetherlinkFastifyDecorator {
   core: HttpCore;
-  /** Mounts more route specs. */
+  /** Mounts more route specs (under the plugin's prefix). */
   mount(routes: readonly AnyRouteSpec[]): void;
   /** A preHandler enforcing a permission on a route of your own. */
   guard(permission: Permission): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -31,8 +38,9 @@ declare module 'fastify' {
   }
 }
 
-const NO_ROLES: readonly string[] = Object.freeze([]);
-
+// fastify-plugin lifts the decorators and the audit hook to the app (every request is audited), which also drops
+// `prefix`; the route specs therefore live in an inner, encapsulated context that takes the prefix and scopes the
+// error and 404 handlers to what the plugin mounts.
 const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, done) => {
   const core = createHttpCore(options);
   const audit = options.audit;
@@ -41,38 +49,34 @@ const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, d
 
   if (audit) {
     app.addHook('onResponse', (request, reply, next) => {
-      audit.record({
-        method: request.method,
-        // routeOptions builds a fresh object on every read: only fall back to it for routes that are not ours.
-        path: request.aetherPath ?? routePath(request),
-        roles: request.aetherPrincipal?.roles ?? NO_ROLES,
-        status: reply.statusCode,
-        client_ip: request.ip,
-        duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
-        ...(request.aetherPrincipal?.id ? { principal: request.aetherPrincipal.id } : {}),
-      });
+      // routeOptions builds a fresh object on every read: only fall back to it for routes that are not ours.
+      audit.record(auditEntry(request.method, request.aetherPath ?? routePath(request), request.aetherPrincipal, reply.statusCode, request.ip, reply.elapsedTime));
       next();
     });
   }
 
-  if (options.problemHandlers !== false) {
-    app.setErrorHandler((error, request, reply) => {
-      const p = core.problem(error, { method: request.method, path: routePath(request), url: request.url });
-      void reply.code(p.status).headers(p.headers).send(p.body);
-    });
-    app.setNotFoundHandler((request, reply) => {
-      const p = core.problem(notFound(request.method, request.url), { method: request.method, path: UNMATCHED_PATH, url: request.url });
-      void reply.code(p.status).headers(p.headers).send(p.body);
-    });
-  }
+  if (options.problemHandlers === true) problemHandlers(app, core);
 
-  const mount = (routes: readonly AnyRouteSpec[]) => {
-    for (const route of routes) mountRoute(app, core, route);
-  };
+  let scope: FastifyInstance | undefined;
+  const waiting: AnyRouteSpec[] = [...(options.routes ?? [])];
+  app.register(
+    (inner, _opts, next) => {
+      scope = inner;
+      acceptJsonBodies(inner);
+      // Without a prefix a 404 handler here would be the whole app's: leave that to the opt-in.
+      problemHandlers(inner, core, options.prefix !== undefined && options.prefix !== '' && options.problemHandlers !== true);
+      for (const route of waiting.splice(0)) mountRoute(inner, core, route);
+      next();
+    },
+    { prefix: options.prefix ?? '' },
+  );
 
   app.decorate('aetherlink', {
     core,
-    mount,
+    mount: (routes: readonly AnyRouteSpec[]) => {
+      if (scope) for (const route of routes) mountRoute(scope, core, route);
+      else waiting.push(...routes);
+    },
     guard: (permission: Permission) => async (request: FastifyRequest, reply: FastifyReply) => {
       const access = await core.checkAccess(permission, request.raw, { method: request.method, path: routePath(request), ip: request.ip, url: request.url });
       request.aetherPrincipal = access.principal;
@@ -80,10 +84,39 @@ const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, d
       return undefined;
     },
   } satisfies AetherlinkFastifyDecorator);
-
-  mount(options.routes ?? []);
   done();
 };
+
+function problemHandlers(app: FastifyInstance, core: HttpCore, notFoundToo = true): void {
+  app.setErrorHandler((error, request, reply) => {
+    const p = core.problem(error, { method: request.method, path: request.aetherPath ?? routePath(request), url: request.url, id: request.id });
+    void reply.code(p.status).headers(p.headers).send(p.body);
+  });
+  if (!notFoundToo) return;
+  app.setNotFoundHandler((request, reply) => {
+    const p = core.problem(notFound(request.method, request.url), { method: request.method, path: UNMATCHED_PATH, url: request.url, id: request.id });
+    void reply.code(p.status).headers(p.headers).send(p.body);
+  });
+}
+
+// CloudEvents structured mode (`application/cloudevents+json`) and every other `application/*+json` parse as JSON,
+// as under Express; an empty JSON body is no body (a binary-mode CloudEvent without data), not a 400.
+function acceptJsonBodies(scope: FastifyInstance): void {
+  const config = scope.initialConfig as { onProtoPoisoning?: 'error' | 'remove' | 'ignore'; onConstructorPoisoning?: 'error' | 'remove' | 'ignore' };
+  const json = scope.getDefaultJsonParser(config.onProtoPoisoning ?? 'error', config.onConstructorPoisoning ?? 'error');
+  const parse = (request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => {
+    if (body.length === 0) done(null, undefined);
+    else json(request, body, done);
+  };
+  for (const type of ['application/json', /^application\/[^\s/;]+\+json(?:;|$)/]) {
+    try {
+      scope.addContentTypeParser(type, { parseAs: 'string' }, parse);
+    } catch (error) {
+      // The app brought its own parser for this type: keep it.
+      if ((error as { code?: string }).code !== 'FST_ERR_CTP_ALREADY_PRESENT') throw error;
+    }
+  }
+}
 
 function mountRoute(app: FastifyInstance, core: HttpCore, route: AnyRouteSpec): void {
   const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
@@ -103,6 +136,7 @@ function mountRoute(app: FastifyInstance, core: HttpCore, route: AnyRouteSpec): 
         ip: request.ip,
         raw: request.raw,
         res: reply.raw,
+        id: request.id,
       });
       // Resolve to nothing once sent: handing `reply` back makes Fastify send it again, which it refuses by building
       // an error (stack trace and all) on every request — a cost that showed in the middleware benchmark.
@@ -116,9 +150,16 @@ function mountRoute(app: FastifyInstance, core: HttpCore, route: AnyRouteSpec): 
 function deliver(core: HttpCore, route: AnyRouteSpec, request: FastifyRequest, reply: FastifyReply, outcome: Outcome): void | Promise<void> {
   request.aetherPrincipal = outcome.principal;
   if (outcome.type === 'sse') {
+    // A hijacked reply skips onResponse: audit the stream when it ends, as every other request is audited.
+    const audit = core.options.audit;
+    if (audit) {
+      reply.raw.once('close', () => {
+        audit.record(auditEntry(request.method, route.path, outcome.principal, reply.raw.statusCode, request.ip, reply.elapsedTime));
+      });
+    }
     reply.hijack();
     return pumpSse(request.raw, reply.raw, outcome.result, core.options.sse).catch((error: unknown) => {
-      core.problem(error, { method: request.method, path: route.path, url: request.url });
+      core.problem(error, { method: request.method, path: route.path, url: request.url, id: request.id });
     });
   }
   reply.code(outcome.status).headers(outcome.headers).type(outcome.contentType);
@@ -137,12 +178,34 @@ function notFound(method: string, url: string): Error {
 /**
  * The AetherLink Fastify plugin: principal, RBAC (401/403), audit, zod validation and problem+json for route specs.
  * @example
- * await app.register(aetherlinkFastify, { service: 'billing', routes: eventRoutes({ bus }), audit, bus });
+ * await app.register(aetherlinkFastify, { service: 'billing', routes: eventRoutes({ bus }), audit, bus, prefix: '/al' });
  */
 export const aetherlinkFastify = fp(plugin, { name: '@aetherlink/fastify', fastify: '5.x' });
 
-export { createHttpCore, toBracePath, toColonPath } from './pipeline.js';
-export type { AccessWhere, HttpCore, NeutralRequest, Outcome } from './pipeline.js';
-export { toProblem, statusForCode } from './problem.js';
+/**
+ * `Fastify()` options under which the framework's own rejections answer problem+json too: bad percent-encoding
+ * (400), path parameters over 1 000 characters (414; Fastify's default limit of 100 is below what route schemas
+ * allow), oversized headers (431) and malformed requests (400). Spread them first: `routerOptions` is replaced.
+ * @example const app = Fastify({ ...aetherlinkServerOptions(), logger: true })
+ */
+export function aetherlinkServerOptions(): Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler' | 'routerOptions'> {
+  return {
+    frameworkErrors: problemFrameworkErrors,
+    clientErrorHandler: problemOnClientError,
+    routerOptions: { maxParamLength: 1000 },
+  };
+}
+
+function problemFrameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // Through the plugin's core when it is registered, so an unexpected one reaches its onError.
+  const core = (request.server as Partial<FastifyInstance>).aetherlink?.core;
+  const where = { method: request.method, path: UNMATCHED_PATH, url: request.url, id: request.id };
+  const p = core ? core.problem(error, where) : toProblem(error, request.url);
+  void reply.code(p.status).headers(p.headers).send(p.body);
+}
+
+export { auditEntry, createHttpCore, toBracePath, toColonPath } from './pipeline.js';
+export type { AccessWhere, HttpCore, NeutralRequest, Outcome, Where } from './pipeline.js';
+export { problemOnClientError, toProblem, statusForCode } from './problem.js';
 export type { Problem, ProblemBody } from './problem.js';
 export { pumpSse, formatSse } from './sse.js';

@@ -8,8 +8,10 @@ import {
   headerPrincipalResolver,
   isHttpResult,
   isSseResult,
+  storedRoles,
   validationError,
   type AnyRouteSpec,
+  type AuditEntry,
   type FieldError,
   type HttpAdapterOptions,
   type Permission,
@@ -35,6 +37,8 @@ export interface NeutralRequest {
   raw: IncomingMessage;
   /** The raw response: a handler's AbortSignal is derived from it only if the handler asks. */
   res: ServerResponse;
+  /** The framework's request id, when it gives one (Fastify does), for the error log. */
+  id?: string;
 }
 
 export type Outcome =
@@ -43,10 +47,15 @@ export type Outcome =
 
 export type Access = { ok: true; principal: Principal | null } | { ok: false; problem: Problem; principal: Principal | null };
 
-interface Where {
+/** Where an error happened: all the error log ever learns of a request (never its headers or body). */
+export interface Where {
   method: string;
+  /** Route template, or `<unmatched>`. */
   path: string;
+  /** The request's own URL, for the problem's `instance` only: it may carry secrets in its query, so it is not logged. */
   url: string;
+  /** The framework's request id, when it gives one. */
+  id?: string | undefined;
 }
 
 /** Who is asking where, for RBAC decisions and violation events. */
@@ -116,9 +125,13 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
       process.emitWarning(`${where.method} ${where.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 'AetherLinkWarning');
     });
 
+  // Only these fields reach the log: the request itself holds the Authorization header and the body.
+  const report = (error: unknown, where: { method: string; path: string; id?: string | undefined }) =>
+    onError(error, where.id === undefined ? { method: where.method, path: where.path } : { method: where.method, path: where.path, request_id: where.id });
+
   const problem = (error: unknown, where: Where): Problem => {
     const p = toProblem(error, where.url);
-    if (p.unexpected) onError(error, where);
+    if (p.unexpected) report(error, where);
     return p;
   };
 
@@ -129,7 +142,9 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
       });
       return { ok: false, principal, problem: problem(err, { ...request, url: request.url ?? request.path }) };
     }
-    const roles = principal.roles;
+    // Roles come from the caller: store (and echo) a bounded list, however many were sent.
+    const roles = storedRoles(principal.roles);
+    const cut = roles.length < principal.roles.length;
     options.bus
       ?.emit(
         'security.rbac.violation',
@@ -138,13 +153,15 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
           path: request.path,
           permission,
           roles: [...roles],
+          ...(roles !== principal.roles ? { roles_count: principal.roles.length } : {}),
           client_ip: request.ip,
           ...(principal.id ? { principal: principal.id } : {}),
         },
         { source: options.service },
       )
-      .catch((error: unknown) => onError(error, request));
-    const err = new AetherError('forbidden', `the roles [${roles.join(', ')}] do not grant "${permission}"`, {
+      .catch((error: unknown) => report(error, request));
+    const listed = `${roles.join(', ')}${cut ? `, … ${principal.roles.length - roles.length} more` : ''}`;
+    const err = new AetherError('forbidden', `the roles [${listed}] do not grant "${permission}"`, {
       details: { required_permission: permission },
     });
     return { ok: false, principal, problem: problem(err, { ...request, url: request.url ?? request.path }) };
@@ -193,10 +210,15 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
   function execute(route: AnyRouteSpec, req: NeutralRequest, principal: Principal | null): Outcome | Promise<Outcome> {
     try {
       let { params, query, body } = req;
-      if (route.body && carriesBody(req.raw.headers) && !isJsonType(req.raw.headers['content-type'])) {
-        throw new AetherError('unsupported_media_type', 'send the body as application/json', {
-          errors: [{ field: 'content-type', message: 'must be application/json', in: 'header' }],
-        });
+      if (route.body) {
+        const sent = carriesBody(req.raw.headers);
+        if (sent && !isJsonType(req.raw.headers['content-type'])) {
+          throw new AetherError('unsupported_media_type', 'send the body as application/json', {
+            errors: [{ field: 'content-type', message: 'must be application/json', in: 'header' }],
+          });
+        }
+        // Express parses an empty JSON body as {}, Fastify as nothing: no body is no body on both.
+        if (!sent) body = undefined;
       }
       if (route.params || route.query || route.body) {
         const errors: FieldError[] = [];
@@ -285,6 +307,25 @@ export function toColonPath(path: string): string {
  */
 export function toBracePath(path: string): string {
   return path.includes(':') ? path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') : path;
+}
+
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
+/**
+ * The audit entry of one answered request, built alike by both adapters; roles are bounded as stored roles are.
+ * @example audit.record(auditEntry('GET', '/ops/services', principal, 200, req.ip, elapsedMs))
+ */
+export function auditEntry(method: string, path: string, principal: Principal | null | undefined, status: number, ip: string, durationMs: number): AuditEntry {
+  const entry: AuditEntry = {
+    method,
+    path,
+    roles: principal ? storedRoles(principal.roles) : NO_ROLES,
+    status,
+    client_ip: ip,
+    duration_ms: Math.round(durationMs * 1000) / 1000,
+  };
+  if (principal?.id) entry.principal = principal.id;
+  return entry;
 }
 
 /**

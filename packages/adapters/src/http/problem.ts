@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { codeForStatus, isAetherError, statusForCode, type FieldError } from '@aetherlink/core';
 
 const TITLES: Record<number, string> = {
@@ -6,10 +8,13 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -123,8 +128,41 @@ function describeFrameworkError(e: FrameworkError, status: number): { code: stri
   if (status === 415) {
     return { code: 'unsupported_media_type', detail: 'send the body as application/json', errors: [{ field: 'content-type', message: 'must be application/json', in: 'header' }] };
   }
+  // Fastify's FST_ERR_BAD_URL and Express's failed param decoding are both URIErrors.
+  if (kind === 'FST_ERR_BAD_URL' || (status === 400 && e instanceof URIError)) {
+    return { code: 'bad_request', detail: 'the URL path is not valid percent-encoding', errors: [{ field: 'path', message: 'is not valid percent-encoding', in: 'path' }] };
+  }
+  if (status === 414 || kind === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return { code: 'uri_too_long', detail: 'a path segment is longer than this server accepts', errors: [{ field: 'path', message: 'is too long', in: 'path' }] };
+  }
   if (kind === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' || kind === 'request.size.invalid') {
     return { code: 'bad_request', detail: 'the Content-Length header does not match the body' };
   }
   return { code: codeForStatus(status) ?? 'bad_request', detail: e.message || TITLES[status] || 'the request was rejected' };
+}
+
+const CLIENT_ERRORS: Record<string, [status: number, code: string, detail: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'request_header_fields_too_large', 'the request headers are larger than this server accepts'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'payload_too_large', 'the chunk extensions are larger than this server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'the request did not arrive in time'],
+};
+
+/**
+ * A `clientError` listener for any Node HTTP server: requests Node's parser refuses before any framework sees them
+ * (oversized headers → 431, bad HTTP → 400, too slow → 408) are answered as problem+json too.
+ * @example server.on('clientError', problemOnClientError) // Fastify: Fastify({ clientErrorHandler: problemOnClientError })
+ */
+export function problemOnClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // Nothing to answer on a reset connection, or once a response on this socket has begun (as Node's own handler).
+  const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (error.code === 'ECONNRESET' || !socket.writable || started) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'bad_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify(make(status, code, detail));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

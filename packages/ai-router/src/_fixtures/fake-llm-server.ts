@@ -15,6 +15,8 @@ export type FakeMode =
   | { kind: 'quota' }
   /** Never answer. */
   | { kind: 'hang' }
+  /** 200 (or `status`) with exactly these bytes, each chunk written and flushed on its own. */
+  | { kind: 'raw'; status?: number; contentType?: string; chunks: (string | Uint8Array)[] }
   /** Drop the connection without answering. */
   | { kind: 'reset' }
   /** 200 with a body that is not JSON (non-streaming) or a chunk that is not (streaming). */
@@ -173,6 +175,15 @@ async function answer(vendor: Vendor, mode: FakeMode, body: Record<string, unkno
   const model = typeof body.model === 'string' ? body.model : 'fake-model';
   switch (mode.kind) {
     case 'hang':
+      return;
+    case 'raw':
+      res.writeHead(mode.status ?? 200, { 'content-type': mode.contentType ?? 'text/event-stream' });
+      for (const chunk of mode.chunks) {
+        if (res.destroyed) return;
+        res.write(chunk);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      res.end();
       return;
     case 'reset':
       req.socket.destroy();

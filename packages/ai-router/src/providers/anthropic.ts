@@ -2,6 +2,7 @@ import { ProviderError } from '../errors.js';
 import type { ChatMessage, ChatRequest, ChatResponse, ChatStreamEvent, Provider, ProviderCallContext, Usage } from '../types.js';
 import { joinUrl, num, parseChunk, postJson, readJson, sseEvents, usageOf } from './http.js';
 import { resolveVendor, type VendorProviderOptions } from './options.js';
+import { redacting } from './redacting.js';
 
 export interface AnthropicProviderOptions extends VendorProviderOptions {
   /** `anthropic-version` header. Default `2023-06-01`. */
@@ -46,18 +47,21 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Provi
     };
   };
 
-  return {
-    vendor: 'anthropic',
-    model,
-    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-    async chat(request, context) {
-      const res = await postJson(url, body(request, false), headers, context, options);
-      return parseMessage(await readJson(res.body, context.signal, options.maxBodyBytes));
+  return redacting(
+    {
+      vendor: 'anthropic',
+      model,
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+      async chat(request, context) {
+        const res = await postJson(url, body(request, false), headers, context, options);
+        return parseMessage(await readJson(res.body, context.signal, options.maxBodyBytes));
+      },
+      stream(request, context) {
+        return streamMessages(url, body(request, true), headers, context, options);
+      },
     },
-    stream(request, context) {
-      return streamMessages(url, body(request, true), headers, context, options);
-    },
-  };
+    [apiKey],
+  );
 }
 
 // The Messages API wants user/assistant turns that alternate and start with the user.

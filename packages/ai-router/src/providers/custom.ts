@@ -1,3 +1,4 @@
+import { redacting } from './redacting.js';
 import type { ChatResponse, ChatStreamEvent, Provider, ProviderCallContext, ProviderFunction, ChatRequest } from '../types.js';
 
 export interface CustomProviderOptions {
@@ -7,6 +8,8 @@ export interface CustomProviderOptions {
   capabilities?: readonly string[];
   /** Streams the answer; without it the router streams the function's answer as one delta. */
   stream?: (request: ChatRequest, context: ProviderCallContext) => AsyncIterable<ChatStreamEvent>;
+  /** Keys the function uses: redacted from its failures' messages, as credential-shaped text always is. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -15,16 +18,19 @@ export interface CustomProviderOptions {
  * @example const echo = customProvider(async (req) => req.messages.at(-1)?.content ?? '', { capabilities: ['chat'] })
  */
 export function customProvider(fn: ProviderFunction, options: CustomProviderOptions = {}): Provider {
-  return {
-    vendor: options.vendor ?? 'custom',
-    ...(options.model ? { model: options.model } : {}),
-    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-    chat(request, context): Promise<ChatResponse> {
-      const answer = fn(request, context);
-      return answer instanceof Promise ? answer.then(normalize) : Promise.resolve(normalize(answer));
+  return redacting(
+    {
+      vendor: options.vendor ?? 'custom',
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+      chat(request, context): Promise<ChatResponse> {
+        const answer = fn(request, context);
+        return answer instanceof Promise ? answer.then(normalize) : Promise.resolve(normalize(answer));
+      },
+      ...(options.stream ? { stream: options.stream } : {}),
     },
-    ...(options.stream ? { stream: options.stream } : {}),
-  };
+    options.secrets ?? [],
+  );
 }
 
 function normalize(answer: ChatResponse | string): ChatResponse {

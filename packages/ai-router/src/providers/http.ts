@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '@aetherlink/core';
+import { createParser } from 'eventsource-parser';
 import { request, type Dispatcher } from 'undici';
 import { asProviderError } from '../_internal/entry.js';
 import { classifyStatus } from '../classify.js';
@@ -133,30 +134,48 @@ export async function* lines(body: BodyReadable, signal: AbortSignal): AsyncGene
 export interface SseEvent {
   event: string | undefined;
   data: string;
+  id: string | undefined;
 }
 
 /**
- * Parses a text/event-stream body into events (comments and `retry:` lines skipped).
+ * Parses a text/event-stream body into events with `eventsource-parser` (LF, CRLF and bare-CR line endings, a
+ * leading BOM, comments, `id` and `retry` fields, per the HTML spec), decoding UTF-8 across chunk boundaries.
+ * An event the stream ends in the middle of is still delivered, as compatible servers often omit the last blank line.
  * @example for await (const e of sseEvents(res.body, ctx.signal)) if (e.data === '[DONE]') break
  */
-export async function* sseEvents(body: BodyReadable, signal: AbortSignal): AsyncGenerator<SseEvent> {
-  let event: string | undefined;
-  let data: string[] = [];
-  for await (const line of lines(body, signal)) {
-    if (line === '') {
-      if (data.length) yield { event, data: data.join('\n') };
-      event = undefined;
-      data = [];
-      continue;
+export async function* sseEvents(body: BodyReadable, signal: AbortSignal, maxEventLength = DEFAULT_MAX_BODY): AsyncGenerator<SseEvent> {
+  const ready: SseEvent[] = [];
+  let failure: ProviderError | undefined;
+  const parser = createParser({
+    onEvent: (e) => void ready.push({ event: e.event, data: e.data, id: e.id }),
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') failure = new ProviderError('invalid_response', `a stream event is larger than ${maxEventLength} characters`);
+    },
+    maxBufferSize: maxEventLength,
+  });
+  // The parser strips the one BOM the spec allows; the decoder must leave it in place.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const chunks = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let step: IteratorResult<Uint8Array>;
+      try {
+        step = await chunks.next();
+      } catch (error) {
+        throw transportError(error, signal);
+      }
+      if (step.done) break;
+      parser.feed(decoder.decode(step.value, { stream: true }));
+      if (failure) throw failure;
+      while (ready.length) yield ready.shift()!;
     }
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
+    // Ends a last line and a last event that the stream left open.
+    parser.feed(`${decoder.decode()}\n\n`);
+    if (failure) throw failure;
+    while (ready.length) yield ready.shift()!;
+  } finally {
+    if (!body.destroyed) body.destroy();
   }
-  if (data.length) yield { event, data: data.join('\n') };
 }
 
 /**

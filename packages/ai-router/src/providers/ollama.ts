@@ -2,6 +2,7 @@ import { ProviderError } from '../errors.js';
 import type { ChatRequest, ChatResponse, ChatStreamEvent, Provider, ProviderCallContext } from '../types.js';
 import { joinUrl, lines, parseChunk, postJson, readJson, usageOf } from './http.js';
 import { resolveVendor, type VendorProviderOptions } from './options.js';
+import { redacting } from './redacting.js';
 
 export interface OllamaProviderOptions extends VendorProviderOptions {
   /** How long Ollama keeps the model loaded after a call (`keep_alive`, e.g. `5m`). */
@@ -39,18 +40,21 @@ export function ollamaProvider(options: OllamaProviderOptions = {}): Provider {
     };
   };
 
-  return {
-    vendor: 'ollama',
-    model,
-    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-    async chat(request, context) {
-      const res = await postJson(url, body(request, false), {}, context, options);
-      return parseFinal(await readJson(res.body, context.signal, options.maxBodyBytes));
+  return redacting(
+    {
+      vendor: 'ollama',
+      model,
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+      async chat(request, context) {
+        const res = await postJson(url, body(request, false), {}, context, options);
+        return parseFinal(await readJson(res.body, context.signal, options.maxBodyBytes));
+      },
+      stream(request, context) {
+        return streamChat(url, body(request, true), context, options);
+      },
     },
-    stream(request, context) {
-      return streamChat(url, body(request, true), context, options);
-    },
-  };
+    [],
+  );
 }
 
 interface OllamaChunk {

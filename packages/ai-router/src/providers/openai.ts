@@ -3,6 +3,7 @@ import { ProviderError } from '../errors.js';
 import type { ChatRequest, ChatResponse, ChatStreamEvent, Provider, ProviderCallContext } from '../types.js';
 import { joinUrl, parseChunk, postJson, readJson, sseEvents, usageOf } from './http.js';
 import { resolveVendor, type VendorProviderOptions } from './options.js';
+import { redacting } from './redacting.js';
 
 export interface OpenAIProviderOptions extends VendorProviderOptions {
   /** Field that carries the token limit: newer OpenAI models want `max_completion_tokens`. Default `max_tokens`. */
@@ -44,18 +45,21 @@ export function openaiProvider(options: OpenAIProviderOptions = {}): Provider {
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   });
 
-  return {
-    vendor: options.vendor ?? 'openai',
-    model,
-    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-    async chat(request, context) {
-      const res = await postJson(url, body(request, false), headers, context, options);
-      return parseCompletion(await readJson(res.body, context.signal, options.maxBodyBytes));
+  return redacting(
+    {
+      vendor: options.vendor ?? 'openai',
+      model,
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+      async chat(request, context) {
+        const res = await postJson(url, body(request, false), headers, context, options);
+        return parseCompletion(await readJson(res.body, context.signal, options.maxBodyBytes));
+      },
+      stream(request, context) {
+        return streamCompletion(url, body(request, true), headers, context, options);
+      },
     },
-    stream(request, context) {
-      return streamCompletion(url, body(request, true), headers, context, options);
-    },
-  };
+    [apiKey],
+  );
 }
 
 function withVersion(baseUrl: string): string {

@@ -17,8 +17,9 @@ export interface EventTypeDefinition {
 export const BUILTIN_EVENT_TYPES: readonly EventTypeDefinition[] = [
   {
     type: 'service.registered',
+    // Readable by every viewer: a service's addresses (url, health_url) stay behind ops:operate.
     description: 'A service joined the registry or updated its registration.',
-    schema: z.looseObject({ name, url: z.string(), version: z.string().optional(), tags: z.array(z.string()).optional() }),
+    schema: z.looseObject({ name, status: healthStatusSchema.optional(), version: z.string().optional(), tags: z.array(z.string()).optional() }),
   },
   {
     type: 'service.unregistered',

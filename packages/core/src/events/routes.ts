@@ -4,6 +4,7 @@ import { AetherError } from '../errors.js';
 import { defineRoute, sse, type AnyRouteSpec } from '../http/route.js';
 import { PERMISSIONS } from '../rbac/policy.js';
 import { decodeCursor, encodeCursor, type EventBus } from './bus.js';
+import { binaryModeEvent, inBinaryModeTerms } from './content-modes.js';
 import { eventInputSchema, parseTime, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
 import type { EventFilter } from './filter.js';
 
@@ -90,14 +91,17 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     path: '/events/publish',
     permission: PERMISSIONS.eventsPublish,
     summary: 'Publish an event (CloudEvents 1.0 shape, or the seed shape with event_type/payload)',
+    description:
+      'CloudEvents structured mode (application/cloudevents+json) and binary mode (attributes in ce-* headers, the data as a JSON body) are accepted too.',
     tags: ['events'],
     // parseEventInput checks the shape (and names bad fields in either shape); no second pass here.
     body: z.unknown(),
     openapi: { requestBody: eventInputSchema },
     response: z.object({ status: z.literal('ok'), event_id: z.string(), duplicate: z.boolean() }),
     bodyLimit: 64 * 1024,
-    handler: async ({ body }) => {
-      const { event, duplicate } = await bus.publish(body);
+    handler: async ({ body, headers }) => {
+      const binary = binaryModeEvent(headers, body);
+      const { event, duplicate } = binary ? await bus.publish(binary).catch((error: unknown) => Promise.reject(inBinaryModeTerms(error))) : await bus.publish(body);
       return { status: 'ok', event_id: event.id, duplicate };
     },
   });

@@ -19,8 +19,11 @@ export interface HttpAdapterOptions {
   bodyLimit?: number;
   /** Bounds for Server-Sent Events streams. */
   sse?: SseLimits;
-  /** Called with unexpected errors (answered as 500); default writes a warning. */
-  onError?: (error: unknown, where: { method: string; path: string }) => void;
+  /**
+   * Called with unexpected errors (answered as 500); default writes a warning. `where` names the method, the route
+   * template and the framework's request id, never the request's headers, query or body (they hold secrets).
+   */
+  onError?: (error: unknown, where: { method: string; path: string; request_id?: string }) => void;
 }
 
 export interface SseLimits {

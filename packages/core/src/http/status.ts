@@ -9,6 +9,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  // An outbound target the caller named that the egress policy refuses (metadata, link-local, a deny-listed host).
+  egress_refused: 400,
   internal: 500,
   config_invalid: 500,
   upstream_failed: 502,

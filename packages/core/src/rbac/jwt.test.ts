@@ -69,6 +69,38 @@ describe('jwtPrincipalResolver (JWKS served on 127.0.0.1)', () => {
     expect(String(err.details?.www_authenticate)).toMatch(/invalid_token/);
   });
 
+  it('rejects a token without exp, which would never expire', async () => {
+    const token = await new SignJWT({ realm_access: { roles: ['admin'] } })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('user-42')
+      .setIssuedAt(nowSec() - 60)
+      .sign(privateKey);
+    const err = await rejection(Promise.resolve(resolver()(bearer(token))));
+    expect(err.code).toBe('unauthorized');
+    expect(err.message).toMatch(/no "exp" claim/);
+    expect(String(err.details?.www_authenticate)).toMatch(/invalid_token/);
+  });
+
+  it('refuses tokens older than maxTokenAgeSeconds, judged by the injected clock', async () => {
+    const aged = jwtPrincipalResolver({ issuer: ISSUER, audience: AUDIENCE, jwksUrl, clock, maxTokenAgeSeconds: 600 });
+    // Issued 60 s ago, expiring in a day: within the age limit.
+    const token = await sign({ roles: ['viewer'] }, { exp: nowSec() + 86_400 });
+    expect(await aged(bearer(token))).toMatchObject({ roles: ['viewer'] });
+    const start = clock.now();
+    clock.advance(700_000);
+    try {
+      const err = await rejection(Promise.resolve(aged(bearer(token))));
+      expect(err.code).toBe('unauthorized');
+      expect(err.message).toMatch(/older than the maximum token age/);
+      // Without the option the same token is still valid: exp is a day away.
+      expect(await resolver()(bearer(token))).toMatchObject({ id: 'user-42' });
+    } finally {
+      clock.set(start);
+    }
+  });
+
   it('rejects the wrong audience', async () => {
     const token = await sign({ realm_access: { roles: ['admin'] } }, { aud: 'someone-else' });
     const err = await rejection(Promise.resolve(resolver()(bearer(token))));

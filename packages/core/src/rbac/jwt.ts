@@ -18,6 +18,11 @@ export interface JwtResolverOptions {
   rolesClaim?: string;
   /** Allowed algorithms. Default: whatever the key supports. */
   algorithms?: string[];
+  /**
+   * Refuse tokens issued (`iat`) longer ago than this, whatever their `exp` says; tokens must then carry `iat`.
+   * Default: no limit beyond `exp`, which every token must carry.
+   */
+  maxTokenAgeSeconds?: number;
   /** Seconds of clock skew tolerated. Default 5. */
   clockToleranceSeconds?: number;
   clock?: Clock;
@@ -26,8 +31,8 @@ export interface JwtResolverOptions {
 }
 
 /**
- * Verifies `Authorization: Bearer <JWT>` with jose. No header → null (401); a bad token → `unauthorized`
- * with the reason; a valid token without the roles claim → a principal with no roles (403 on protected routes).
+ * Verifies `Authorization: Bearer <JWT>` with jose. No header → null (401); a bad token (including one without
+ * `exp`, or older than `maxTokenAgeSeconds`) → `unauthorized` with the reason; a valid token without the roles claim → a principal with no roles (403 on protected routes).
  * @example
  * const resolve = jwtPrincipalResolver({ issuer: 'https://sso/realms/ops', audience: 'aetherlink',
  *   jwksUrl: 'https://sso/realms/ops/protocol/openid-connect/certs', rolesClaim: 'realm_access.roles' });
@@ -40,6 +45,9 @@ export function jwtPrincipalResolver(options: JwtResolverOptions): PrincipalReso
     issuer: options.issuer,
     audience: options.audience,
     clockTolerance: options.clockToleranceSeconds ?? 5,
+    // A token without an expiry would be valid forever once leaked.
+    requiredClaims: options.maxTokenAgeSeconds === undefined ? ['exp'] : ['exp', 'iat'],
+    ...(options.maxTokenAgeSeconds !== undefined ? { maxTokenAge: options.maxTokenAgeSeconds } : {}),
     ...(options.algorithms ? { algorithms: options.algorithms } : {}),
   };
 
@@ -104,8 +112,9 @@ function unauthorized(reason: string, cause?: unknown): AetherError {
 }
 
 function describeJoseError(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'it has expired';
+  if (error instanceof joseErrors.JWTExpired) return error.claim === 'iat' ? 'it is older than the maximum token age' : 'it has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.reason === 'missing') return `it has no "${error.claim}" claim`;
     if (error.claim === 'aud') return 'its audience is not accepted here';
     if (error.claim === 'iss') return 'its issuer is not accepted here';
     if (error.claim === 'nbf') return 'it is not valid yet';

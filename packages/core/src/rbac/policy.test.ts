@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { authorize, createPolicy, DEFAULT_ROLES } from './policy.js';
-import { chainResolvers, headerPrincipalResolver } from './principal.js';
+import { chainResolvers, headerPrincipalResolver, STORED_ROLES_MAX, storedRoles } from './principal.js';
 
 const p = (...roles: string[]) => ({ roles, via: 'test' });
 
@@ -46,8 +46,26 @@ describe('headerPrincipalResolver', () => {
     expect(await resolve({ headers: {} })).toBeNull();
     expect(await resolve({ headers: { 'x-user-roles': ' , ' } })).toBeNull();
   });
+  it('refuses a roles or id header sent twice instead of trusting the first copy', () => {
+    const twice = { headers: { 'x-user-roles': 'admin, viewer' }, rawHeaders: ['X-User-Roles', 'admin', 'x-user-roles', 'viewer'] };
+    expect(() => resolve(twice)).toThrow(expect.objectContaining({ code: 'validation_failed', errors: [{ field: 'x-user-roles', message: expect.stringMatching(/once/), in: 'header' }] }));
+    const ids = { headers: {}, rawHeaders: ['x-user-roles', 'viewer', 'x-user-id', 'a', 'X-USER-ID', 'b'] };
+    expect(() => resolve(ids)).toThrow(expect.objectContaining({ errors: [expect.objectContaining({ field: 'x-user-id' })] }));
+    expect(() => resolve({ headers: { 'x-user-roles': ['admin', 'viewer'] } })).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+    expect(resolve({ headers: {}, rawHeaders: ['x-user-roles', 'viewer', 'x-other', 'y'] })).toEqual({ roles: ['viewer'], via: 'header' });
+  });
   it('chains resolvers', async () => {
     const chained = chainResolvers([() => null, headerPrincipalResolver({ header: 'x-roles' })]);
     expect(await chained({ headers: { 'x-roles': 'admin' } })).toMatchObject({ roles: ['admin'] });
+  });
+});
+
+describe('storedRoles', () => {
+  it('keeps short lists as they are and caps long ones in count and length', () => {
+    const few = ['viewer', 'agent'];
+    expect(storedRoles(few)).toBe(few);
+    const many = Array.from({ length: 2500 }, (_, i) => `r${i}`);
+    expect(storedRoles(many)).toEqual(many.slice(0, STORED_ROLES_MAX));
+    expect(storedRoles(['x'.repeat(500)])[0]).toHaveLength(64);
   });
 });

@@ -1,7 +1,7 @@
 import { AetherError } from '../errors.js';
 import type { Severity } from '../events/envelope.js';
 import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
-import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RuleInput, RuleRecord, ServiceRecord } from './types.js';
+import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RevisionCondition, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
 import { uuidv7 } from '../ids.js';
 import { parseTime } from '../events/envelope.js';
 
@@ -203,35 +203,30 @@ export function decodeDeliveryCursor(cursor: string): { created_at: string; id: 
 }
 
 /**
- * A new rule record from its input.
- * @example const rule = newRule({ name: 'spike', spec: {} }, now)
+ * The record an upsert stores: `registered_at` of the record being replaced kept, the new revision set.
+ * @example const merged = upsertOver(existing, incoming, nextRevision)
  */
-export function newRule(input: RuleInput, now: string): RuleRecord {
-  return {
-    id: input.id ?? uuidv7(Date.parse(now)),
-    name: input.name,
-    enabled: input.enabled ?? true,
-    spec: input.spec,
-    state: null,
-    created_at: now,
-    updated_at: now,
-  };
+export function upsertOver(existing: ServiceRecord | null | undefined, incoming: ServiceInput, revision: number): ServiceRecord {
+  const { revision: _ignored, ...fields } = incoming as ServiceInput & { revision?: number };
+  return { ...fields, ...(existing ? { registered_at: existing.registered_at } : {}), revision };
 }
 
 /**
- * The `conflict` error stores throw for a taken rule name.
- * @example throw ruleNameTaken('spike')
+ * A patched record: the patch's defined fields over the existing ones, never `name`, `registered_at` or the
+ * revision, which becomes `revision`.
+ * @example const next = patchOver(existing, { status: 'ok' }, nextRevision)
  */
-export function ruleNameTaken(name: string): AetherError {
-  return new AetherError('conflict', `a rule named "${name}" already exists`, { errors: [{ field: 'name', message: 'is already taken' }] });
+export function patchOver(existing: ServiceRecord, patch: ServicePatch, revision: number): ServiceRecord {
+  const { name: _n, registered_at: _r, revision: _v, ...rest } = definedOnly(patch as Partial<ServiceRecord>);
+  return { ...existing, ...rest, revision };
 }
 
 /**
- * Keeps `registered_at` of the record being replaced.
- * @example const merged = upsertOver(existing, incoming)
+ * Whether a write's revision condition holds for the record as it is now.
+ * @example if (!revisionMatches(existing, condition)) return null
  */
-export function upsertOver(existing: ServiceRecord | null | undefined, incoming: ServiceRecord): ServiceRecord {
-  return existing ? { ...incoming, registered_at: existing.registered_at } : incoming;
+export function revisionMatches(existing: Pick<ServiceRecord, 'revision'>, condition: RevisionCondition | undefined): boolean {
+  return condition?.ifRevision === undefined || condition.ifRevision === existing.revision;
 }
 
 /**

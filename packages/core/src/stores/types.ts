@@ -78,7 +78,7 @@ export interface ServiceCheck {
   error: string | null;
 }
 
-/** A registered service as the registry keeps it (DESIGN §4 plus leases and meta). */
+/** A registered service as the registry keeps it (DESIGN §4 plus leases, check settings and meta). */
 export interface ServiceRecord {
   name: string;
   url: string;
@@ -86,7 +86,12 @@ export interface ServiceRecord {
   version: string | null;
   roles_required: string[];
   tags: string[];
+  /** The registrant's own keys only. */
   meta: Record<string, string>;
+  /** Lease length in seconds; null when the service does not heartbeat. */
+  ttl_seconds: number | null;
+  /** How the health checker judges this service: a JSON document the store keeps as written; null for the defaults. */
+  check: Record<string, unknown> | null;
   status: HealthStatus;
   /** When `status` last changed. */
   status_since: string;
@@ -95,6 +100,22 @@ export interface ServiceRecord {
   /** Null when the service does not heartbeat (registered without a lease). */
   lease_expires_at: string | null;
   last_check: ServiceCheck | null;
+  /**
+   * Set by the store on every write of the record, to a number greater than any revision the name had before
+   * (also across a removal and a new registration), so an equal revision means "unchanged since read".
+   */
+  revision: number;
+}
+
+/** A service as written with `upsert`: the store assigns the revision. */
+export type ServiceInput = Omit<ServiceRecord, 'revision'>;
+
+/** The fields `patch` may change. */
+export type ServicePatch = Partial<Omit<ServiceRecord, 'name' | 'registered_at' | 'revision'>>;
+
+/** Makes a write conditional: it happens only while the record's revision is still this one. */
+export interface RevisionCondition {
+  ifRevision?: number;
 }
 
 export interface RegistryFilter {
@@ -103,55 +124,89 @@ export interface RegistryFilter {
 }
 
 /**
- * Services by name. Every mutation moves `version()` forward, which backs the registry's change feed.
+ * Services by name. Every mutation moves `version()` forward, which backs the registry's change feed, and gives
+ * the record a new `revision`, which makes read-decide-write sequences safe across instances: a write with
+ * `{ ifRevision }` is refused (null / false, never an exception) once anyone else wrote the record in between.
  */
 export interface RegistryStore {
   /** Inserts or replaces by name, atomically; `registered_at` of an existing record is kept. */
-  upsert(record: ServiceRecord): Promise<{ record: ServiceRecord; created: boolean }>;
+  upsert(record: ServiceInput): Promise<{ record: ServiceRecord; created: boolean }>;
   get(name: string): Promise<ServiceRecord | null>;
   /** Sorted by name. */
   list(filter?: RegistryFilter): Promise<ServiceRecord[]>;
-  /** Changes some fields of one record; null when it does not exist. `name` and `registered_at` never change. */
-  patch(name: string, patch: Partial<Omit<ServiceRecord, 'name' | 'registered_at'>>): Promise<ServiceRecord | null>;
-  remove(name: string): Promise<boolean>;
+  /**
+   * Changes some fields of one record. Null when it does not exist or, with `ifRevision`, when its revision is no
+   * longer that one (read it again to tell which). `name`, `registered_at` and `revision` are never patched.
+   */
+  patch(name: string, patch: ServicePatch, condition?: RevisionCondition): Promise<ServiceRecord | null>;
+  /** False when it does not exist or, with `ifRevision`, when its revision is no longer that one. */
+  remove(name: string, condition?: RevisionCondition): Promise<boolean>;
   /** A number that grows with every change to any record. */
   version(): Promise<number>;
   close?(): Promise<void>;
 }
 
-// ---------------------------------------------------------------- alert rules
+// ---------------------------------------------------------------- documents (small mutable state)
 
-/** An alert rule as stored: the store keeps `spec` and `state` as documents and knows nothing of their meaning. */
-export interface RuleRecord {
+/** A value a document keeps a key of: what `list` filters on and what a unique field compares. */
+export type IndexValue = string | number | boolean | null;
+
+/**
+ * What a store needs to know of a collection. A collection needs no setup: the first write creates it, and a
+ * store keeps keys for exactly the fields declared here (changing them rebuilds the collection's keys once).
+ */
+export interface CollectionSpec {
+  /** Letters, digits and `_ . : -`, at most 128. */
+  readonly name: string;
+  /** Top-level fields `list` may filter on; their values must be scalars (a missing field counts as null). */
+  readonly indexes?: readonly string[];
+  /** Top-level fields no two documents may share a value of (null excepted); also filterable. */
+  readonly unique?: readonly string[];
+}
+
+/** A document as stored. `version` grows with every write of it and is never reused, even after a remove. */
+export interface StoredDocument<T = Record<string, unknown>> {
   id: string;
-  /** Unique among rules. */
-  name: string;
-  enabled: boolean;
-  /** What the rule matches and when it fires (event_type, severity, window_seconds, threshold, for, …). */
-  spec: Record<string, unknown>;
-  /** The evaluator's memory (pending/firing since, last notification); null until it first runs. */
-  state: Record<string, unknown> | null;
+  version: number;
+  data: T;
   created_at: string;
   updated_at: string;
 }
 
-export interface RuleInput {
-  id?: string;
-  name: string;
-  enabled?: boolean;
-  spec: Record<string, unknown>;
+/** A write's condition. */
+export interface DocumentWriteOptions {
+  /**
+   * The version the document must have now, where an absent one has version 0 (so `0` means "create only").
+   * Left out, the write is unconditional. A mismatch throws `conflict`; nothing is written.
+   */
+  ifVersion?: number;
 }
 
-export interface RuleStore {
-  /** Throws `conflict` when the name or id is taken. */
-  create(input: RuleInput, now: string): Promise<RuleRecord>;
-  get(id: string): Promise<RuleRecord | null>;
-  /** Oldest first. */
-  list(filter?: { enabled?: boolean }): Promise<RuleRecord[]>;
-  /** Throws `conflict` when renaming onto another rule's name; null when the rule does not exist. */
-  update(id: string, patch: { name?: string; enabled?: boolean; spec?: Record<string, unknown> }, now: string): Promise<RuleRecord | null>;
-  setState(id: string, state: Record<string, unknown> | null): Promise<boolean>;
-  remove(id: string): Promise<boolean>;
+/** A page of a collection, sorted by id. */
+export interface DocumentListQuery {
+  /** Equality on declared (indexed or unique) fields, all of which must match. */
+  where?: Readonly<Record<string, IndexValue>>;
+  /** Default: every match. */
+  limit?: number;
+  /** An id: only documents after it (exclusive), for paging. */
+  after?: string;
+}
+
+/**
+ * Collections of JSON documents keyed by id, with compare-and-set writes. A conflict (`ifVersion` not met, a
+ * unique field's value taken) is `AetherError('conflict')` and never a silent overwrite. Collections are
+ * plain names: a new kind of state needs no change in any adapter.
+ */
+export interface DocumentStore {
+  get(collection: CollectionSpec | string, id: string): Promise<StoredDocument | null>;
+  /** Creates or replaces `data` (a JSON object) under `id`; returns the stored document with its new version. */
+  put(collection: CollectionSpec, doc: { id: string; data: Record<string, unknown> }, options?: DocumentWriteOptions): Promise<StoredDocument>;
+  /** False when there was nothing to remove (and `ifVersion`, if given, was 0). */
+  remove(collection: CollectionSpec | string, id: string, options?: DocumentWriteOptions): Promise<boolean>;
+  /** Sorted by id (code point order); throws `validation_failed` for a `where` field the collection does not declare. */
+  list(collection: CollectionSpec, query?: DocumentListQuery): Promise<StoredDocument[]>;
+  /** A number that grows with every change: of one collection, or (without one) of the whole store. Reads and refused writes leave it alone. */
+  version(collection?: CollectionSpec | string): Promise<number>;
   close?(): Promise<void>;
 }
 
@@ -314,7 +369,8 @@ export interface Stores {
   events: EventStore;
   audit: AuditStore;
   registry: RegistryStore;
-  rules: RuleStore;
+  /** Small mutable state: alert rules and their states, silences, endpoints, auto-heal state, … */
+  documents: DocumentStore;
   deliveries: DeliveryStore;
   heal: HealHistoryStore;
   /** Closes connections and flushes pending writes. */

@@ -3,8 +3,19 @@ import type { CloudEvent, Severity } from '../events/envelope.js';
 import type { EventStore } from '../stores/types.js';
 import { withStore } from './helpers.js';
 
-/** Builds a fresh, empty store for each test; `cleanup` runs after it. */
-export type StoreFactory<S> = () => Promise<{ store: S; cleanup?: () => Promise<void> }> | { store: S; cleanup?: () => Promise<void> };
+/**
+ * Builds a fresh, empty store for each test; `cleanup` runs after it. `peer`, when given, is a second handle on
+ * the same data through connections of its own (another pool, another SQLite connection), so races between
+ * processes are tested too.
+ */
+export type StoreFactory<S> = () => Promise<StoreHandle<S>> | StoreHandle<S>;
+
+/** What a `StoreFactory` makes. */
+export interface StoreHandle<S> {
+  store: S;
+  cleanup?: () => Promise<void>;
+  peer?: S;
+}
 
 let counter = 0;
 /**

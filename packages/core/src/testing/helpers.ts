@@ -1,31 +1,41 @@
 import { afterEach, beforeEach } from 'vitest';
-import { isAetherError } from '../errors.js';
+import { isAetherError, type AetherError } from '../errors.js';
 import type { StoreFactory } from './event-store-contract.js';
 
-/** Runs a test body against a fresh store from the factory, cleaning up after. */
-export function withStore<S>(factory: StoreFactory<S>): { get(): S } {
+/** Runs a test body against a fresh store from the factory, cleaning up after; `peer()` is the second handle (or the store). */
+export function withStore<S>(factory: StoreFactory<S>): { get(): S; peer(): S } {
   let store: S;
+  let peer: S | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   beforeEach(async () => {
     const made = await factory();
     store = made.store;
+    peer = made.peer;
     cleanup = made.cleanup;
   });
   afterEach(async () => {
     await cleanup?.();
   });
-  return { get: () => store };
+  return { get: () => store, peer: () => peer ?? store };
 }
 
 /**
  * The code of an AetherError a promise rejects with.
- * @example expect(await errorCode(store.create(dup))).toBe('conflict')
+ * @example expect(await errorCode(store.put(c, dup, { ifVersion: 0 }))).toBe('conflict')
  */
 export async function errorCode(promise: Promise<unknown>): Promise<string> {
+  return (await rejection(promise)).code;
+}
+
+/**
+ * The AetherError a promise rejects with (its code, details and field errors), for asserting on all of them.
+ * @example expect((await rejection(store.put(c, doc, { ifVersion: 0 }))).details).toMatchObject({ actual: 1 })
+ */
+export async function rejection(promise: Promise<unknown>): Promise<AetherError> {
   try {
     await promise;
   } catch (error) {
-    if (isAetherError(error)) return error.code;
+    if (isAetherError(error)) return error;
     throw error;
   }
   throw new Error('expected the promise to reject');

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
@@ -9,6 +10,10 @@ import { eventRoutes } from '../events/routes.js';
 import type { HttpAdapterOptions } from '../http/adapter.js';
 import { defineRoute, reply, type AnyRouteSpec } from '../http/route.js';
 import type { Permission } from '../rbac/policy.js';
+import { describeHttpEdgeContract } from './http-adapter-contract-edge.js';
+import { describeCloudEventsContract } from './http-adapter-contract-cloudevents.js';
+import { describeJwtContract } from './http-adapter-contract-jwt.js';
+import { openStream } from './sse-client.js';
 
 /** What the contract suite asks an adapter to serve. */
 export interface HttpContractServerOptions extends HttpAdapterOptions {
@@ -35,6 +40,9 @@ interface Problem {
 const OPERATOR = { 'x-user-roles': 'operator' };
 const VIEWER = { 'x-user-roles': 'viewer' };
 
+/** A handler that waits until the test lets it go, and says when it has started waiting. */
+const gate = () => ({ entered: Promise.withResolvers<void>(), release: Promise.withResolvers<void>() });
+
 /**
  * The HTTP adapter contract (DESIGN §3–4): every adapter starts one real server with these options and must
  * behave identically: 401 vs 403, violation events, audit, validation naming fields, problem+json, SSE.
@@ -47,6 +55,8 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
     let audit: AuditLog;
     const sink = memoryAuditSink({ max: 10_000 });
     const unexpected: unknown[] = [];
+    const logged: { error: unknown; where: unknown }[] = [];
+    let slow = gate();
 
     beforeAll(async () => {
       bus = createEventBus({ source: 'contract' });
@@ -88,6 +98,25 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
           },
         }),
         defineRoute({ method: 'GET', path: '/t/text', permission: 'public', handler: () => reply(200, 'plain words', {}, 'text/plain; charset=utf-8') }),
+        defineRoute({
+          method: 'POST',
+          path: '/t/boom',
+          permission: 'public',
+          body: z.unknown(),
+          handler: () => {
+            throw new Error('boom: the handler failed');
+          },
+        }),
+        defineRoute({
+          method: 'GET',
+          path: '/t/slow',
+          permission: 'public',
+          handler: async () => {
+            slow.entered.resolve();
+            await slow.release.promise;
+            return { ok: true };
+          },
+        }),
       ];
       server = await start({
         service: 'contract',
@@ -95,7 +124,10 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
         audit,
         bus,
         guarded: { path: '/t/plain', permission: 'ops:operate' },
-        onError: (error) => unexpected.push(error),
+        onError: (error, where) => {
+          unexpected.push(error);
+          logged.push({ error, where });
+        },
         sse: { heartbeatMs: 60_000 },
       });
     });
@@ -206,6 +238,24 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
       expect(unexpected.length).toBe(before + 1);
     });
 
+    it('hands the error log the method, route template and request id only: never a token, the query or the body', async () => {
+      const before = logged.length;
+      const res = await call('/t/boom?api_key=query-secret-789', {
+        method: 'POST',
+        headers: { authorization: 'Bearer token-secret-123', 'content-type': 'application/json', 'x-user-roles': 'admin' },
+        body: JSON.stringify({ password: 'body-secret-456' }),
+      });
+      expectProblem(res, 500, 'internal');
+      expect(logged.length).toBe(before + 1);
+      const { error, where } = logged.at(-1)!;
+      expect(where).toMatchObject({ method: 'POST', path: '/t/boom' });
+      expect(Object.keys(where as object).every((k) => ['method', 'path', 'request_id'].includes(k))).toBe(true);
+      // What a logger would write for `{ err, ...where }`, however deep it looks.
+      const line = inspect({ err: error, ...(where as object) }, { depth: 20, getters: true });
+      expect(line).toContain('boom: the handler failed');
+      for (const secret of ['token-secret-123', 'body-secret-456', 'query-secret-789']) expect(line).not.toContain(secret);
+    });
+
     it('guards a plain framework route with the same 401/403 rules', async () => {
       expectProblem(await call('/t/plain'), 401, 'unauthorized');
       expectProblem(await call('/t/plain', { headers: VIEWER }), 403, 'forbidden');
@@ -233,6 +283,37 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
       const stats = (await call('/audit/stats', { headers: OPERATOR })).body as Record<string, number>;
       expect(stats.denied_401_unauthorized).toBeGreaterThan(0);
       expect(stats.denied_403_forbidden).toBeGreaterThan(0);
+    });
+
+    it('measures duration_ms over the whole request: a request outlasts every request served while it waited', async () => {
+      slow = gate();
+      const pending = call('/t/slow');
+      await slow.entered.promise;
+      // One at a time, each recorded before the next starts, so their durations lie apart inside the slow one's.
+      for (let i = 1; i <= 3; i++) {
+        await call(`/t/items/${i}`, { headers: VIEWER });
+        await expect.poll(() => sink.records().filter((r) => r.path === '/t/items/{id}').length).toBe(i);
+      }
+      slow.release.resolve();
+      expect((await pending).status).toBe(200);
+      await expect.poll(() => sink.records().filter((r) => r.path === '/t/slow').length).toBe(1);
+      const inner = sink.records().filter((r) => r.path === '/t/items/{id}').map((r) => r.duration_ms);
+      const outer = sink.records().find((r) => r.path === '/t/slow')!.duration_ms;
+      for (const d of inner) expect(d).toBeGreaterThan(0);
+      expect(outer).toBeGreaterThan(inner.reduce((a, b) => a + b, 0));
+    });
+
+    it('audits an SSE stream exactly once, with its status and principal, when it ends', async () => {
+      const mine = (r: { principal?: string }) => r.principal === 'sse-auditor';
+      const stream = await openStream(`${server.url}/events/stream?event_type=audited.*`, { ...VIEWER, 'x-user-id': 'sse-auditor' });
+      await post('/events/publish', { type: 'audited.one', source: 's' });
+      await stream.next();
+      stream.close();
+      await expect.poll(() => sink.records().filter(mine).length).toBeGreaterThan(0);
+      // A later request recorded after it: a second record of the stream would have come by now.
+      await call('/t/items/1', { headers: { ...VIEWER, 'x-user-id': 'after-sse' } });
+      await expect.poll(() => sink.records().some((r) => r.principal === 'after-sse')).toBe(true);
+      expect(sink.records().filter(mine).map((r) => [r.method, r.path, r.status, r.roles.join(',')])).toEqual([['GET', '/events/stream', 200, 'viewer']]);
     });
 
     describe('event routes', () => {
@@ -314,63 +395,7 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
       });
     });
   });
-}
-
-export interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
-}
-
-/**
- * Opens an SSE stream with fetch and reads its messages one by one (comments skipped).
- * @example const s = await openStream(url, { 'x-user-roles': 'viewer' }); const msg = await s.next(); s.close()
- */
-export interface OpenStream {
-  headers: Headers;
-  /** The next message with data; rejects after `timeoutMs` (default 5 s) or when the stream ends. */
-  next(timeoutMs?: number): Promise<SseEvent>;
-  close(): void;
-}
-
-export async function openStream(url: string, headers: Record<string, string> = {}): Promise<OpenStream> {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
-  if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}: ${await res.text()}`);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const next = async (timeoutMs = 5000): Promise<SseEvent> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let idx: number;
-      while ((idx = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, idx);
-        buffer = buffer.slice(idx + 2);
-        const message: SseEvent = { data: '' };
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('data: ')) data.push(line.slice(6));
-          else if (line.startsWith('id: ')) message.id = line.slice(4);
-          else if (line.startsWith('event: ')) message.event = line.slice(7);
-        }
-        if (data.length) return { ...message, data: data.join('\n') };
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('no SSE message arrived in time');
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('no SSE message arrived in time')), left);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (chunk.done) throw new Error('the stream ended');
-      buffer += chunk.value;
-    }
-  };
-  return {
-    headers: res.headers,
-    next,
-    close: () => controller.abort(),
-  };
+  describeCloudEventsContract(name, start);
+  describeHttpEdgeContract(name, start);
+  describeJwtContract(name, start);
 }

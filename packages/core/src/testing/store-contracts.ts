@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../audit/audit-log.js';
-import type { AuditStore, HealHistoryStore, HealRecord, RegistryStore, RuleStore, ServiceRecord, Stores } from '../stores/types.js';
+import type { AuditStore, HealHistoryStore, HealRecord, Stores } from '../stores/types.js';
+import { describeDocumentStoreContract } from './document-store-contract.js';
 import { describeDeliveryStoreContract } from './delivery-store-contract.js';
 import { describeEventStoreContract, type StoreFactory } from './event-store-contract.js';
 import { errorCode, withStore } from './helpers.js';
+import { describeRegistryStoreContract } from './registry-store-contract.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (offsetMs = 0) => new Date(T0 + offsetMs).toISOString();
@@ -66,163 +68,6 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
   });
 }
 
-// ---------------------------------------------------------------- registry
-
-/**
- * A registered service for store tests.
- * @example makeService({ name: 'billing', tags: ['pay'] })
- */
-export function makeService(overrides: Partial<ServiceRecord> = {}): ServiceRecord {
-  const name = overrides.name ?? 'svc';
-  return {
-    name,
-    url: `http://${name}:8080`,
-    health_url: `http://${name}:8080/ping`,
-    version: '1.0.0',
-    roles_required: ['operator'],
-    tags: ['core'],
-    meta: { team: 'ops' },
-    status: 'down',
-    status_since: iso(),
-    registered_at: iso(),
-    last_seen: iso(),
-    lease_expires_at: iso(90_000),
-    last_check: null,
-    ...overrides,
-  };
-}
-
-/**
- * The RegistryStore contract.
- * @example describeRegistryStoreContract('memory', () => ({ store: memoryRegistryStore() }))
- */
-export function describeRegistryStoreContract(name: string, factory: StoreFactory<RegistryStore>): void {
-  describe(`RegistryStore contract: ${name}`, () => {
-    const s = withStore(factory);
-
-    it('upserts by name, keeping registered_at and replacing the rest', async () => {
-      const first = await s.get().upsert(makeService({ name: 'api', registered_at: iso(0) }));
-      expect(first.created).toBe(true);
-      const again = await s.get().upsert(makeService({ name: 'api', url: 'http://api:9090', tags: ['x', 'y'], registered_at: iso(5000), version: null }));
-      expect(again.created).toBe(false);
-      expect(again.record).toMatchObject({ url: 'http://api:9090', tags: ['x', 'y'], registered_at: iso(0), version: null });
-      expect(await s.get().get('api')).toEqual(again.record);
-      expect(await s.get().get('nope')).toBeNull();
-    });
-
-    it('round-trips every field', async () => {
-      const record = makeService({ name: 'full', meta: { a: '1', 'b.c': 'ü' }, last_check: { checked_at: iso(1), latency_ms: 12.5, error: null }, lease_expires_at: null });
-      await s.get().upsert(record);
-      expect(await s.get().get('full')).toEqual(record);
-    });
-
-    it('lists sorted by name, filtered by tag and status', async () => {
-      await s.get().upsert(makeService({ name: 'c', tags: ['edge'], status: 'ok' }));
-      await s.get().upsert(makeService({ name: 'a', tags: ['core', 'edge'], status: 'down' }));
-      await s.get().upsert(makeService({ name: 'b', tags: ['core'], status: 'ok' }));
-      expect((await s.get().list()).map((r) => r.name)).toEqual(['a', 'b', 'c']);
-      expect((await s.get().list({ tag: 'edge' })).map((r) => r.name)).toEqual(['a', 'c']);
-      expect((await s.get().list({ status: 'ok' })).map((r) => r.name)).toEqual(['b', 'c']);
-      expect((await s.get().list({ tag: 'core', status: 'ok' })).map((r) => r.name)).toEqual(['b']);
-      expect(await s.get().list({ tag: 'edg' })).toEqual([]);
-    });
-
-    it('patches some fields and never the name or registered_at', async () => {
-      await s.get().upsert(makeService({ name: 'api', registered_at: iso(0) }));
-      const patched = await s.get().patch('api', { status: 'ok', status_since: iso(7), last_check: { checked_at: iso(7), latency_ms: 3, error: null } });
-      expect(patched).toMatchObject({ name: 'api', status: 'ok', status_since: iso(7), registered_at: iso(0), last_check: { latency_ms: 3 } });
-      expect(await s.get().get('api')).toEqual(patched);
-      expect(await s.get().patch('ghost', { status: 'ok' })).toBeNull();
-    });
-
-    it('reads an undefined member of a patch as "no change"', async () => {
-      await s.get().upsert(makeService({ name: 'api', version: '1.0.0', tags: ['a'] }));
-      const patched = await s.get().patch('api', { version: undefined, tags: undefined, status: 'degraded' });
-      expect(patched).toMatchObject({ version: '1.0.0', tags: ['a'], status: 'degraded' });
-      expect((await s.get().list({ tag: 'a' })).map((r) => r.name)).toEqual(['api']);
-    });
-
-    it('removes, and moves the version on every change but not on reads', async () => {
-      const v0 = await s.get().version();
-      await s.get().upsert(makeService({ name: 'api' }));
-      const v1 = await s.get().version();
-      await s.get().list();
-      await s.get().get('api');
-      expect(await s.get().version()).toBe(v1);
-      await s.get().patch('api', { status: 'ok' });
-      const v2 = await s.get().version();
-      expect(await s.get().remove('api')).toBe(true);
-      expect(await s.get().remove('api')).toBe(false);
-      const v3 = await s.get().version();
-      expect(v1).toBeGreaterThan(v0);
-      expect(v2).toBeGreaterThan(v1);
-      expect(v3).toBeGreaterThan(v2);
-      expect(await s.get().get('api')).toBeNull();
-    });
-
-    it('keeps one entry when the same name is upserted concurrently', async () => {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.get().upsert(makeService({ name: 'race', url: `http://race:${8000 + i}` }))));
-      expect(results.filter((r) => r.created)).toHaveLength(1);
-      expect(await s.get().list()).toHaveLength(1);
-    });
-  });
-}
-
-// ---------------------------------------------------------------- rules
-
-/**
- * The RuleStore contract.
- * @example describeRuleStoreContract('memory', () => ({ store: memoryRuleStore() }))
- */
-export function describeRuleStoreContract(name: string, factory: StoreFactory<RuleStore>): void {
-  describe(`RuleStore contract: ${name}`, () => {
-    const s = withStore(factory);
-    const spec = { event_type: 'autoheal.failed', window_seconds: 300, threshold: 3, severity: null, nested: { group_by: ['service'] } };
-
-    it('creates with an id, enabled by default, no state yet; round-trips the spec', async () => {
-      const rule = await s.get().create({ name: 'spike', spec }, iso(0));
-      expect(rule).toMatchObject({ name: 'spike', enabled: true, spec, state: null, created_at: iso(0), updated_at: iso(0) });
-      expect(rule.id).toBeTruthy();
-      expect(await s.get().get(rule.id)).toEqual(rule);
-      const own = await s.get().create({ id: 'r-own', name: 'mine', enabled: false, spec: {} }, iso(1));
-      expect(own).toMatchObject({ id: 'r-own', enabled: false });
-      expect(await s.get().get('missing')).toBeNull();
-    });
-
-    it('refuses a taken name or id with conflict', async () => {
-      await s.get().create({ id: 'r1', name: 'spike', spec }, iso(0));
-      expect(await errorCode(s.get().create({ name: 'spike', spec }, iso(1)))).toBe('conflict');
-      expect(await errorCode(s.get().create({ id: 'r1', name: 'other', spec }, iso(1)))).toBe('conflict');
-    });
-
-    it('lists oldest first and filters by enabled', async () => {
-      await s.get().create({ name: 'a', spec }, iso(0));
-      await s.get().create({ name: 'b', enabled: false, spec }, iso(1000));
-      await s.get().create({ name: 'c', spec }, iso(2000));
-      expect((await s.get().list()).map((r) => r.name)).toEqual(['a', 'b', 'c']);
-      expect((await s.get().list({ enabled: true })).map((r) => r.name)).toEqual(['a', 'c']);
-      expect((await s.get().list({ enabled: false })).map((r) => r.name)).toEqual(['b']);
-    });
-
-    it('updates, keeps state apart, and removes', async () => {
-      const a = await s.get().create({ name: 'a', spec }, iso(0));
-      await s.get().create({ name: 'b', spec }, iso(0));
-      expect(await errorCode(s.get().update(a.id, { name: 'b' }, iso(5)))).toBe('conflict');
-      const updated = await s.get().update(a.id, { enabled: false, spec: { threshold: 9 } }, iso(5));
-      expect(updated).toMatchObject({ name: 'a', enabled: false, spec: { threshold: 9 }, updated_at: iso(5), created_at: iso(0) });
-      expect(await s.get().update('ghost', { enabled: true }, iso(6))).toBeNull();
-      const unchanged = await s.get().update(a.id, { name: undefined, enabled: undefined, spec: undefined }, iso(6));
-      expect(unchanged).toMatchObject({ name: 'a', enabled: false, spec: { threshold: 9 } });
-      expect(await s.get().setState(a.id, { firing_since: iso(7), count: 4 })).toBe(true);
-      expect((await s.get().get(a.id))!.state).toEqual({ firing_since: iso(7), count: 4 });
-      expect(await s.get().setState('ghost', {})).toBe(false);
-      expect(await s.get().remove(a.id)).toBe(true);
-      expect(await s.get().remove(a.id)).toBe(false);
-      expect(await s.get().get(a.id)).toBeNull();
-    });
-  });
-}
-
 // ---------------------------------------------------------------- heal history
 
 /**
@@ -267,18 +112,18 @@ export function describeHealHistoryStoreContract(name: string, factory: StoreFac
 // ---------------------------------------------------------------- all together
 
 /**
- * Every store contract against one backend's `Stores` bundle (a fresh bundle per test).
+ * Every store contract against one backend's `Stores` bundle (a fresh bundle per test, and its `peer` when given).
  * @example describeStoresContract('sqlite', async () => { const stores = sqliteStores({ path }); return { store: stores, cleanup: () => stores.close() } })
  */
 export function describeStoresContract(name: string, factory: StoreFactory<Stores>): void {
   const part = <K extends keyof Stores>(key: K): StoreFactory<Stores[K]> => async () => {
     const made = await factory();
-    return { store: made.store[key], cleanup: made.cleanup ?? (() => made.store.close()) };
+    return { store: made.store[key], cleanup: made.cleanup ?? (() => made.store.close()), ...(made.peer ? { peer: made.peer[key] } : {}) };
   };
   describeEventStoreContract(name, part('events'));
   describeAuditStoreContract(name, part('audit'));
   describeRegistryStoreContract(name, part('registry'));
-  describeRuleStoreContract(name, part('rules'));
+  describeDocumentStoreContract(name, part('documents'));
   describeDeliveryStoreContract(name, part('deliveries'));
   describeHealHistoryStoreContract(name, part('heal'));
 }

@@ -7,7 +7,8 @@ export interface KeyedLock {
 
 /**
  * A per-key mutex. Read-modify-write sequences on one service (register, heartbeat, a probe's result, lease
- * expiry) must not interleave inside one process, because the store only offers whole-record upserts and patches.
+ * expiry) run one at a time inside one process, so they do not lose conditional-write races to each other;
+ * across processes the store's revisions keep them safe.
  * @example await lock.run('billing', () => store.patch('billing', { status: 'ok' }))
  */
 export function createKeyedLock(): KeyedLock {

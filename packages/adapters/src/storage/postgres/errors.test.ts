@@ -128,7 +128,7 @@ describe('error mapping', () => {
     const schema = uniqueSchema('err');
     const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema });
     await stores.close();
-    expect((await rejection(stores.rules.list())).code).toBe('unavailable');
+    expect((await rejection(stores.documents.list({ name: 'alert_rules' }))).code).toBe('unavailable');
     await dropSchema(schema);
   });
 });

@@ -1,3 +1,5 @@
+import { alertRulesCollection, collection } from '@aetherlink/core';
+import { rejection } from '@aetherlink/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate, type Migration } from './migrations.js';
@@ -30,8 +32,8 @@ describe('postgres migrations', () => {
     opened.push(...all);
     expect(await applied()).toEqual(MIGRATIONS.map((m) => m.version));
     // Every instance works on the same tables.
-    await all[0]!.rules.create({ name: 'shared', spec: {} }, '2026-01-01T00:00:00.000Z');
-    expect((await all[5]!.rules.list()).map((r) => r.name)).toEqual(['shared']);
+    await all[0]!.documents.put({ name: 'shared' }, { id: 'one', data: { n: 1 } });
+    expect((await all[5]!.documents.list({ name: 'shared' })).map((d) => d.data)).toEqual([{ n: 1 }]);
   });
 
   it('is idempotent: opening or migrating again changes nothing', async () => {
@@ -64,6 +66,33 @@ describe('postgres migrations', () => {
     expect(await sql(`SELECT to_regclass('"${schema}".half') AS t`)).toEqual([{ t: null }]);
   });
 
+  it('moves existing rules into the alert_rules collection, keeping ids, times and unique names, and drops the old table', async () => {
+    schema = uniqueSchema('mig');
+    // The schema as the release before documents left it, with rules in the old table.
+    await migrate(newPool(), schema, MIGRATIONS.filter((m) => m.version < 7));
+    const insert = `INSERT INTO "${schema}".rules (id, name, enabled, spec, state, created_at, updated_at) VALUES ($1, $2, $3, $4::json, $5::json, $6, $7)`;
+    const spec = { event_type: 'autoheal.failed', threshold: 3, nested: { group_by: ['service'] }, note: 'ü 🚀' };
+    await sql(insert, ['r-1', 'spike', true, JSON.stringify(spec), null, '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
+    await sql(insert, ['r-2', 'quiet', false, '{}', JSON.stringify({ firing_since: '2026-01-03T00:00:00.000Z' }), '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:01.000Z']);
+    const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema });
+    opened.push(stores);
+    expect(await applied()).toEqual(MIGRATIONS.map((m) => m.version));
+    const rules = collection(stores.documents, alertRulesCollection);
+    expect(await rules.get('r-1')).toEqual({
+      id: 'r-1',
+      version: 1,
+      data: { name: 'spike', enabled: true, spec, state: null },
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-02T00:00:00.000Z',
+    });
+    expect((await rules.get('r-2'))!.data).toEqual({ name: 'quiet', enabled: false, spec: {}, state: { firing_since: '2026-01-03T00:00:00.000Z' } });
+    expect((await rules.list({ where: { enabled: false } })).map((r) => r.data.name)).toEqual(['quiet']);
+    expect((await rules.list()).map((r) => r.id)).toEqual(['r-1', 'r-2']);
+    expect((await rejection(rules.create({ data: { name: 'spike', enabled: true, spec: {}, state: null } }))).details).toMatchObject({ conflict: 'unique', existing_id: 'r-1' });
+    expect((await rules.update('r-2', (r) => ({ ...r, name: 'renamed' })))!.version).toBeGreaterThan(2);
+    expect(await sql(`SELECT to_regclass('"${schema}".rules') AS t`)).toEqual([{ t: null }]);
+  });
+
   it('creates an index for every filter the stores offer', async () => {
     schema = uniqueSchema('mig');
     await migrate(newPool(), schema);
@@ -85,8 +114,42 @@ describe('postgres migrations', () => {
       'audit_log USING btree (status, seq)',
       'audit_log USING btree (ts)',
       'services USING gin (tags)',
+      'document_keys USING btree (collection, field, value, id)',
+      'document_keys USING btree (collection, field, value) WHERE uniq',
     ]) {
       expect(defs.some((d) => d.includes(wanted)), wanted).toBe(true);
     }
+  });
+
+  it('moves the registry settings an older version kept in meta into columns, giving each record a revision', async () => {
+    schema = uniqueSchema('mig');
+    const settings = MIGRATIONS.find((m) => m.name === 'registry settings as columns, record revisions')!.version;
+    await migrate(newPool(), schema, MIGRATIONS.filter((m) => m.version < settings));
+    const check = { status: '200-399', body_path: 'status', body_ok: ['ok'] };
+    const old = async (name: string, meta: Record<string, string>) =>
+      sql(
+        `INSERT INTO "${schema}".services (name, url, health_url, version, roles_required, tags, meta, status, status_since, registered_at, last_seen, lease_expires_at, last_check)
+         VALUES ($1, 'http://x:1', 'http://x:1/ping', '1.0.0', '["operator"]', '["pay"]', $2::jsonb, 'ok', $3, $3, $3, $3, NULL)`,
+        [name, JSON.stringify(meta), '2026-01-01T00:00:00.000Z'],
+      );
+    await old('billing', { team: 'ops', 'aetherlink.ttl_seconds': '30', 'aetherlink.check': JSON.stringify(check) });
+    await old('legacy', {});
+    // Edited by hand: values the registry never wrote read as absent, as they did before.
+    await old('edited', { 'aetherlink.ttl_seconds': '1.5', 'aetherlink.check': '{not json' });
+    await old('listed', { 'aetherlink.ttl_seconds': '-3', 'aetherlink.check': '["a"]' });
+
+    expect(await migrate(newPool(), schema)).toEqual(MIGRATIONS.filter((m) => m.version >= settings).map((m) => m.version));
+    const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema });
+    opened.push(stores);
+    const billing = await stores.registry.get('billing');
+    expect(billing).toMatchObject({ meta: { team: 'ops' }, ttl_seconds: 30, check, tags: ['pay'], status: 'ok' });
+    expect(await stores.registry.get('legacy')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    expect(await stores.registry.get('edited')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    expect(await stores.registry.get('listed')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    const revisions = (await stores.registry.list()).map((r) => r.revision);
+    expect(new Set(revisions).size).toBe(4);
+    // Conditional writes work on migrated rows, and the next write moves past every migrated revision.
+    const next = await stores.registry.patch('billing', { status: 'degraded' }, { ifRevision: billing!.revision });
+    expect(next!.revision).toBeGreaterThan(Math.max(...revisions));
   });
 });

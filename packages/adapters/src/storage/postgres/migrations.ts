@@ -194,6 +194,71 @@ export const MIGRATIONS: readonly Migration[] = [
         failed bigint NOT NULL
       );`,
   },
+  {
+    // The lease length and check settings used to ride in meta under reserved keys; they become columns. Each
+    // record gets a revision from a sequence, so a name never sees a revision twice. Values the registry never
+    // wrote (edited by hand) become null, as they read before; the temporary function parses without failing.
+    version: 7,
+    name: 'registry settings as columns, record revisions',
+    sql: (t) => `
+      CREATE SEQUENCE ${t('service_revisions')};
+      ALTER TABLE ${t('services')}
+        ADD COLUMN ttl_seconds integer,
+        ADD COLUMN "check" json,
+        ADD COLUMN revision bigint NOT NULL DEFAULT nextval('${t('service_revisions')}');
+      ALTER SEQUENCE ${t('service_revisions')} OWNED BY ${t('services')}.revision;
+      CREATE FUNCTION pg_temp.aetherlink_json_object(value text) RETURNS json LANGUAGE plpgsql AS $$
+        BEGIN
+          RETURN CASE WHEN json_typeof(value::json) = 'object' THEN value::json END;
+        EXCEPTION WHEN others THEN
+          RETURN NULL;
+        END $$;
+      UPDATE ${t('services')} SET
+        ttl_seconds = CASE WHEN meta->>'aetherlink.ttl_seconds' ~ '^[1-9][0-9]{0,8}$' THEN (meta->>'aetherlink.ttl_seconds')::integer END,
+        "check" = pg_temp.aetherlink_json_object(meta->>'aetherlink.check'),
+        meta = meta - 'aetherlink.ttl_seconds' - 'aetherlink.check';
+      DROP FUNCTION pg_temp.aetherlink_json_object(text);`,
+  },
+  {
+    version: 8,
+    name: 'documents (alert rules move into them)',
+    // One generic schema for every collection: a new kind of state needs no migration. The old rules table is
+    // copied into the alert_rules collection (ids kept, versions 1..n in creation order) and dropped; its
+    // declaration is recorded as unknown ('') so the first use rebuilds the keys from the declaration in code.
+    sql: (t) => `
+      CREATE TABLE ${t('document_collections')} (
+        name text COLLATE "C" PRIMARY KEY,
+        version bigint NOT NULL,
+        spec text NOT NULL
+      );
+      CREATE TABLE ${t('documents')} (
+        collection text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        version bigint NOT NULL,
+        data json NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        CONSTRAINT documents_pkey PRIMARY KEY (collection, id)
+      );
+      CREATE TABLE ${t('document_keys')} (
+        collection text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        field text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        uniq boolean NOT NULL,
+        CONSTRAINT document_keys_pkey PRIMARY KEY (collection, id, field),
+        FOREIGN KEY (collection, id) REFERENCES ${t('documents')} (collection, id) ON DELETE CASCADE
+      );
+      CREATE INDEX document_keys_value_idx ON ${t('document_keys')} (collection, field, value, id);
+      CREATE UNIQUE INDEX document_keys_unique_idx ON ${t('document_keys')} (collection, field, value) WHERE uniq;
+
+      INSERT INTO ${t('documents')} (collection, id, version, data, created_at, updated_at)
+        SELECT 'alert_rules', id, row_number() OVER (ORDER BY seq),
+          json_build_object('name', name, 'enabled', enabled, 'spec', spec, 'state', state), created_at, updated_at
+        FROM ${t('rules')};
+      INSERT INTO ${t('document_collections')} (name, version, spec) SELECT 'alert_rules', count(*), '' FROM ${t('rules')} HAVING count(*) > 0;
+      DROP TABLE ${t('rules')};`,
+  },
 ];
 
 /**

@@ -21,7 +21,7 @@ export interface PostgresConnectionOptions {
   statementTimeoutMs?: number;
   /** Longest wait for a connection (a new one, or a free one from the pool). Default 5 000. */
   connectTimeoutMs?: number;
-  /** Timers for reconnects and polls. Default: the system clock. */
+  /** Timers for reconnects and polls, and documents' `created_at`/`updated_at`. Default: the system clock. */
   clock?: Clock;
 }
 

@@ -1,13 +1,13 @@
-import type { AuditStore, DeliveryStore, HealHistoryStore, LeaderElection, RegistryStore, RuleStore, Stores } from '@aetherlink/core';
+import type { AuditStore, DeliveryStore, DocumentStore, HealHistoryStore, LeaderElection, RegistryStore, Stores } from '@aetherlink/core';
 import type { Pool } from 'pg';
 import { postgresAuditStore } from './audit.js';
 import { postgresDeliveryStore } from './deliveries.js';
+import { postgresDocumentStore } from './documents.js';
 import { postgresEventStore, type EventBatchInfo, type PostgresEventStore } from './events.js';
 import { postgresHealHistoryStore } from './heal.js';
 import { postgresLeaderElection } from './leader.js';
 import { openDatabase, type PostgresConnectionOptions } from './pool.js';
 import { postgresRegistryStore } from './registry.js';
-import { postgresRuleStore } from './rules.js';
 
 /** Options of `postgresStores` and `openPostgresStores`. */
 export interface PostgresStoresOptions extends PostgresConnectionOptions {
@@ -27,7 +27,7 @@ export interface PostgresStores extends Stores {
   events: PostgresEventStore;
   audit: AuditStore;
   registry: RegistryStore;
-  rules: RuleStore;
+  documents: DocumentStore;
   deliveries: DeliveryStore;
   heal: HealHistoryStore;
   readonly schema: string;
@@ -52,7 +52,7 @@ export function postgresStores(options: PostgresStoresOptions): PostgresStores {
     events,
     audit: postgresAuditStore(db),
     registry: postgresRegistryStore(db),
-    rules: postgresRuleStore(db),
+    documents: postgresDocumentStore(db),
     deliveries: postgresDeliveryStore(db),
     heal: postgresHealHistoryStore(db),
     schema: db.schema,

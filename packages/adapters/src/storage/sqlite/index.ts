@@ -1,13 +1,16 @@
-import type { Stores } from '@aetherlink/core';
+import type { Clock, Stores } from '@aetherlink/core';
 import { sqliteAuditStore } from './audit.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
 import { sqliteDeliveryStore } from './deliveries.js';
 import { sqliteEventStore, type SqliteEventStore } from './events.js';
 import { sqliteHealHistoryStore } from './heal.js';
 import { sqliteRegistryStore } from './registry.js';
-import { sqliteRuleStore } from './rules.js';
+import { sqliteDocumentStore } from './documents.js';
 
-export type SqliteStoresOptions = OpenOptions;
+export interface SqliteStoresOptions extends OpenOptions {
+  /** Stamps documents' `created_at`/`updated_at`. Default: the system clock. */
+  clock?: Clock;
+}
 
 export interface SqliteStores extends Stores {
   readonly kind: 'sqlite';
@@ -30,7 +33,7 @@ export function sqliteStores(options: SqliteStoresOptions): SqliteStores {
     events,
     audit: sqliteAuditStore(db),
     registry: sqliteRegistryStore(db),
-    rules: sqliteRuleStore(db),
+    documents: sqliteDocumentStore(db, options.clock ? { clock: options.clock } : {}),
     deliveries: sqliteDeliveryStore(db),
     heal: sqliteHealHistoryStore(db),
     async close() {
@@ -46,7 +49,7 @@ export { sqliteEventStore } from './events.js';
 export type { SqliteEventStore } from './events.js';
 export { sqliteAuditStore } from './audit.js';
 export { sqliteRegistryStore } from './registry.js';
-export { sqliteRuleStore } from './rules.js';
+export { sqliteDocumentStore } from './documents.js';
 export { sqliteDeliveryStore } from './deliveries.js';
 export { sqliteHealHistoryStore } from './heal.js';
 export { MIGRATIONS } from './migrations.js';

@@ -1,3 +1,6 @@
+const TTL = `json_extract(record, '$.meta."aetherlink.ttl_seconds"')`;
+const CHECK = `json_extract(record, '$.meta."aetherlink.check"')`;
+
 /** Versioned schema changes, applied in order at open; never edit one that shipped, add another. */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
@@ -116,6 +119,66 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         attempt INTEGER
       );
       CREATE INDEX heal_service ON heal_history (service, seq);
+    `,
+  },
+  {
+    // The lease length and check settings used to ride in meta under reserved keys; they become fields of the
+    // record, and every record gets a revision (the registry version now, so later writes all go above it).
+    // Values nobody could have written through the registry (edited by hand) become null, as they read before.
+    version: 2,
+    name: 'registry settings as fields, record revisions',
+    sql: `
+      UPDATE services SET record = json_set(
+        json_remove(record, '$.meta."aetherlink.ttl_seconds"', '$.meta."aetherlink.check"'),
+        '$.ttl_seconds',
+        CASE WHEN ${TTL} GLOB '[1-9]*' AND ${TTL} NOT GLOB '*[^0-9]*' AND length(${TTL}) <= 9 THEN CAST(${TTL} AS INTEGER) END,
+        '$.check',
+        json(CASE WHEN json_valid(${CHECK}) THEN (CASE WHEN json_type(${CHECK}) = 'object' THEN ${CHECK} END) END),
+        '$.revision',
+        (SELECT coalesce(max(n), 0) FROM counters WHERE name = 'registry_version')
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'documents (alert rules move into them)',
+    // One generic schema for every collection: a new kind of state needs no migration. The old rules table is
+    // copied into the alert_rules collection (ids kept, versions 1..n in creation order) and dropped; its
+    // declaration is recorded as unknown ('') so the first use rebuilds the keys from the declaration in code.
+    sql: `
+      CREATE TABLE document_collections (
+        name TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        spec TEXT NOT NULL
+      );
+      CREATE TABLE documents (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (collection, id)
+      ) WITHOUT ROWID;
+      CREATE TABLE document_keys (
+        collection TEXT NOT NULL,
+        id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        uniq INTEGER NOT NULL,
+        PRIMARY KEY (collection, id, field),
+        FOREIGN KEY (collection, id) REFERENCES documents (collection, id) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+      CREATE INDEX document_keys_value ON document_keys (collection, field, value, id);
+      CREATE UNIQUE INDEX document_keys_unique ON document_keys (collection, field, value) WHERE uniq = 1;
+
+      INSERT INTO documents (collection, id, version, data, created_at, updated_at)
+        SELECT 'alert_rules', id, row_number() OVER (ORDER BY ord),
+          json_object('name', name, 'enabled', json(CASE WHEN enabled THEN 'true' ELSE 'false' END), 'spec', json(spec), 'state', json(coalesce(state, 'null'))),
+          created_at, updated_at
+        FROM rules;
+      INSERT INTO document_collections (name, version, spec) SELECT 'alert_rules', count(*), '' FROM rules HAVING count(*) > 0;
+      DROP TABLE rules;
     `,
   },
 ];

@@ -6,7 +6,7 @@ import { isAetherError } from '@aetherlink/core';
 import { makeDeliveryInput, makeEvent, makeService } from '@aetherlink/core/testing';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sqliteStores, type SqliteStores } from './index.js';
+import { MIGRATIONS, sqliteStores, type SqliteStores } from './index.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'aetherlink-sqlite-'));
 const RECEIVED = '2026-01-01T00:00:00.000Z';
@@ -70,7 +70,7 @@ describe('sqlite files', () => {
     expect((await again.audit.stats()).denied_401_unauthorized).toBe(1);
     expect((await again.registry.get('billing'))?.name).toBe('billing');
     expect((await again.deliveries.get(d.id))?.status).toBe('pending');
-    expect(again.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(again.db.prepare('SELECT version FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
   it('refuses a file that is not a database, saying so', () => {
@@ -104,5 +104,39 @@ describe('sqlite files', () => {
     s.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01')").run();
     await opened.pop()!.close();
     expect(openError(path).message).toMatch(/newer AetherLink/);
+  });
+
+  it('moves the registry settings an older version kept in meta into their fields, giving each record a revision', async () => {
+    const path = join(dir(), 'old.db');
+    // A file as version 1 left it: lease length and check settings packed into meta under reserved keys.
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    old.exec(MIGRATIONS.find((m) => m.version === 1)!.sql);
+    old.prepare("INSERT INTO schema_migrations VALUES (1, 'initial schema', '2026-01-01')").run();
+    old.prepare("INSERT INTO counters (name, n) VALUES ('registry_version', 7)").run();
+    const { ttl_seconds: _t, check: _c, ...v1 } = makeService({ name: 'billing', tags: ['pay'] });
+    const check = { status: '200-399', body_path: 'status', body_ok: ['ok'] };
+    const rows = {
+      billing: { ...v1, meta: { team: 'ops', 'aetherlink.ttl_seconds': '30', 'aetherlink.check': JSON.stringify(check) } },
+      legacy: { ...v1, name: 'legacy', meta: {} },
+      // Edited by hand: values the registry never wrote read as absent, as they did before.
+      edited: { ...v1, name: 'edited', meta: { 'aetherlink.ttl_seconds': '1.5', 'aetherlink.check': '{not json' } },
+      listed: { ...v1, name: 'listed', meta: { 'aetherlink.ttl_seconds': '-3', 'aetherlink.check': '["a"]' } },
+    };
+    for (const row of Object.values(rows)) {
+      old.prepare('INSERT INTO services (name, status, record) VALUES (?, ?, ?)').run(row.name, row.status, JSON.stringify(row));
+      old.prepare('INSERT INTO service_tags (name, tag) VALUES (?, ?)').run(row.name, 'pay');
+    }
+    old.close();
+
+    const stores = open(path);
+    expect(stores.db.prepare('SELECT version FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
+    expect(await stores.registry.get('billing')).toEqual({ ...v1, meta: { team: 'ops' }, ttl_seconds: 30, check, revision: 7 });
+    expect(await stores.registry.get('legacy')).toMatchObject({ meta: {}, ttl_seconds: null, check: null, revision: 7 });
+    expect(await stores.registry.get('edited')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    expect(await stores.registry.get('listed')).toMatchObject({ meta: {}, ttl_seconds: null, check: null });
+    expect((await stores.registry.list({ tag: 'pay' })).map((r) => r.name)).toEqual(['billing', 'edited', 'legacy', 'listed']);
+    // The next write moves past every migrated revision.
+    expect((await stores.registry.patch('billing', { status: 'ok' }, { ifRevision: 7 }))!.revision).toBeGreaterThan(7);
   });
 });

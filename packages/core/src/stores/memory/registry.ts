@@ -1,8 +1,9 @@
-import { cloneRecord, definedOnly, upsertOver } from '../shared.js';
+import { cloneRecord, patchOver, revisionMatches, upsertOver } from '../shared.js';
 import type { RegistryFilter, RegistryStore, ServiceRecord } from '../types.js';
 
 /**
- * Services in memory.
+ * Services in memory. A record's revision is the store's version after its write, so a name never sees a
+ * revision again, even after a removal.
  * @example const registry = createRegistry({ store: memoryRegistryStore(), bus })
  */
 export function memoryRegistryStore(): RegistryStore {
@@ -12,9 +13,8 @@ export function memoryRegistryStore(): RegistryStore {
   return {
     async upsert(record) {
       const existing = services.get(record.name);
-      const merged = upsertOver(existing, copy(record));
+      const merged = upsertOver(existing, cloneRecord(record), ++version);
       services.set(record.name, merged);
-      version++;
       return { record: copy(merged), created: !existing };
     },
     async get(name) {
@@ -27,19 +27,19 @@ export function memoryRegistryStore(): RegistryStore {
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .map(copy);
     },
-    async patch(name, patch) {
+    async patch(name, patch, condition) {
       const r = services.get(name);
-      if (!r) return null;
-      const { name: _n, registered_at: _r, ...rest } = definedOnly(patch as Partial<ServiceRecord>);
-      const next = { ...r, ...cloneRecord(rest) };
+      if (!r || !revisionMatches(r, condition)) return null;
+      const next = patchOver(r, cloneRecord(patch), ++version);
       services.set(name, next);
-      version++;
       return copy(next);
     },
-    async remove(name) {
-      const removed = services.delete(name);
-      if (removed) version++;
-      return removed;
+    async remove(name, condition) {
+      const r = services.get(name);
+      if (!r || !revisionMatches(r, condition)) return false;
+      services.delete(name);
+      version++;
+      return true;
     },
     async version() {
       return version;
