@@ -6,7 +6,7 @@ const SOURCE = '@aetherlink/source';
 // Time limits sized for a busy two-core machine, and consistent with the waits inside the tests: `eventually()`
 // (@aetherlink/core/testing) and `expect.poll` both give a real-world condition 10 s, so a test or hook that
 // waits once still has room to set up and clean up before vitest gives up on it. Suites whose work differs say
-// so at their top with `vi.setConfig` (the reference server started as its own process: 60 s), and a single test
+// so at their top with `vi.setConfig` (the reference server started as its own process: 90 s), and a single test
 // that waits longer carries its own limit.
 const WAIT_MS = 10_000;
 
@@ -19,5 +19,7 @@ export default defineConfig({
     testTimeout: 3 * WAIT_MS,
     hookTimeout: 3 * WAIT_MS,
     expect: { poll: { timeout: WAIT_MS, interval: 50 } },
+    // The global teardown stops the run's PostgreSQL, which `pg_ctl stop` allows 30 s.
+    teardownTimeout: 40_000,
   },
 });
