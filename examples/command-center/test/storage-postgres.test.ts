@@ -8,8 +8,8 @@ import { startPostgres } from '../../../test/postgres-server.js';
 import { publishBurstThenCrash, runUntilExit, startServer, type RunningServer } from './helpers.js';
 
 // Each test starts the reference server as its own process, some twice, and waits on PostgreSQL going away and
-// coming back: up to 20 s to start and 5 s to stop on a busy machine, each time.
-vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 });
+// coming back: up to 60 s to start (helpers.ts) and 5 s to stop on a busy machine, each time.
+vi.setConfig({ testTimeout: 180_000 });
 
 const AGENT = { 'x-user-roles': 'agent', 'content-type': 'application/json' };
 const OPERATOR = { 'x-user-roles': 'operator' };

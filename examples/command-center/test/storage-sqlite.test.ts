@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishBurstThenCrash, runUntilExit, startServer, tempDbPath, type RunningServer } from './helpers.js';
 
-// Each test starts the reference server as its own process, most of them twice: up to 20 s to start and 5 s to
-// stop on a busy machine, each time.
-vi.setConfig({ testTimeout: 90_000, hookTimeout: 60_000 });
+// Each test starts the reference server as its own process, most of them twice: up to 60 s to start (helpers.ts)
+// and 5 s to stop on a busy machine, each time.
+vi.setConfig({ testTimeout: 180_000 });
 
 const AGENT = { 'x-user-roles': 'agent', 'content-type': 'application/json' };
 const OPERATOR = { 'x-user-roles': 'operator' };
