@@ -106,12 +106,13 @@ describe('the reference server on SQLite', () => {
 });
 
 describe('the reference server on SQLite when the disk fills up', () => {
-  // A filesystem of its own, small enough to fill in a few hundred publishes (the test runs as root, like the
+  // A filesystem of its own, small enough to fill with a handful of publishes (the test runs as root, like the
   // chattr test above; without root it fails here, saying why, rather than skipping).
-  const dir = mkdtempSync(join(tmpdir(), 'aetherlink-full-'));
   const servers: RunningServer[] = [];
+  let dir: string | undefined;
   let mounted = false;
   beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aetherlink-full-'));
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k,mode=0700', 'tmpfs', dir], { encoding: 'utf8' });
     if (mount.status !== 0) throw new Error(`cannot mount a 512 KiB tmpfs on ${dir} (this test needs root): ${mount.stderr || mount.error}`);
     mounted = true;
@@ -119,14 +120,14 @@ describe('the reference server on SQLite when the disk fills up', () => {
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
     if (mounted) {
-      const umount = spawnSync('umount', [dir], { encoding: 'utf8' });
+      const umount = spawnSync('umount', [dir!], { encoding: 'utf8' });
       if (umount.status !== 0) throw new Error(`could not unmount ${dir}: ${umount.stderr}`);
     }
-    rmdirSync(dir);
+    if (dir) rmdirSync(dir);
   });
 
   it('answers 503 problem+json while the disk is full, recovers when space returns, and loses no acknowledged event', async () => {
-    const db = join(dir, 'aetherlink.db');
+    const db = join(dir!, 'aetherlink.db');
     const server = await startServer({ AETHERLINK_DB: db });
     servers.push(server);
     const acked: string[] = [];
@@ -158,7 +159,7 @@ describe('the reference server on SQLite when the disk fills up', () => {
     expect((await fetch(`${server.url}/events/recent?source=full&limit=1`, { headers: OPERATOR })).status).toBe(200);
     expect(server.proc.exitCode).toBeNull();
 
-    const grow = spawnSync('mount', ['-o', 'remount,size=8m', dir], { encoding: 'utf8' });
+    const grow = spawnSync('mount', ['-o', 'remount,size=8m', dir!], { encoding: 'utf8' });
     expect(grow.status, `remount failed: ${grow.stderr}`).toBe(0);
     await expect.poll(() => publish()).toBe(200);
     for (let i = 0; i < 5; i++) expect(await publish()).toBe(200);

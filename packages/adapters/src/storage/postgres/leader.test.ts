@@ -48,7 +48,10 @@ const sessionPid = async (instance: string, role: string) => {
   return rows[0]?.pid;
 };
 /** Kills a backend and returns once it is gone, with its advisory locks (the timeout form, PostgreSQL 14+). */
-const terminate = (pid: number) => sql('SELECT pg_terminate_backend($1, 10000)', [pid]);
+const terminate = async (pid: number) => {
+  const [row] = await sql<{ gone: boolean }>('SELECT pg_terminate_backend($1, 10000) AS gone', [pid]);
+  expect(row?.gone, `backend ${pid} still there 10 s after pg_terminate_backend`).toBe(true);
+};
 
 /** Two candidates for one role, after each has made its first bid; returns [leader, follower]. */
 const pair = async (names: [string, string], role: string): Promise<[Candidate, Candidate]> => {
