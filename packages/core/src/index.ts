@@ -20,7 +20,13 @@ export {
   fromSeedShape,
   parseEventInput,
   parseTime,
+  checkTime,
   isStorableText,
+  nestsDeeperThan,
+  checkStorableEvent,
+  serializeData,
+  TIME_RANGE,
+  MAX_DATA_DEPTH,
   normalizeEvent,
   toPublicEvent,
 } from './events/envelope.js';
@@ -29,7 +35,7 @@ export { BUILTIN_EVENT_TYPES } from './events/builtin-types.js';
 export type { EventTypeDefinition } from './events/builtin-types.js';
 export { createSchemaRegistry } from './events/schema-registry.js';
 export type { SchemaRegistry, SchemaRegistryOptions, EventTypeDescription } from './events/schema-registry.js';
-export { compileFilter, splitTypes } from './events/filter.js';
+export { compileFilter, splitTypes, filterValues, parseSince, MAX_FILTER_VALUES } from './events/filter.js';
 export type { EventFilter, EventPredicate } from './events/filter.js';
 export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
 export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';

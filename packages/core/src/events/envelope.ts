@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AetherError, fieldErrorsFromZod, validationError } from '../errors.js';
+import { fieldErrorsFromZod, validationError } from '../errors.js';
 
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 export const severitySchema = z.enum(SEVERITIES);
@@ -30,7 +30,26 @@ const text = (min: number, max: number, minMessage?: string) =>
     .max(max)
     .refine(isStorableText, 'must be valid Unicode text without NUL characters');
 
-const timeSchema = z.iso.datetime({ offset: true, local: true, error: 'must be an ISO 8601 date-time' });
+/**
+ * The instants every store keeps, epoch ms: years 0001 to 9999 in UTC. PostgreSQL has no year 0, and a year past
+ * 9999 needs the signed six-digit ISO form, which PostgreSQL does not read.
+ * @example TIME_RANGE.min // Date.parse('0001-01-01T00:00:00.000Z')
+ */
+export const TIME_RANGE = { min: Date.parse('0001-01-01T00:00:00.000Z'), max: Date.parse('9999-12-31T23:59:59.999Z') } as const;
+const TIME_RANGE_MESSAGE = 'must be between 0001-01-01 and 9999-12-31 (UTC)';
+
+/**
+ * How deep `data` may nest (objects and arrays): JSON.parse reads 5,000 levels that JSON.stringify cannot write.
+ * @example nestsDeeperThan(data, MAX_DATA_DEPTH)
+ */
+export const MAX_DATA_DEPTH = 64;
+const TOO_DEEP_MESSAGE = `must not nest deeper than ${MAX_DATA_DEPTH} levels`;
+
+const timeFormat = z.iso.datetime({ offset: true, local: true, error: 'must be an ISO 8601 date-time' });
+const dateFormat = z.iso.date();
+// A malformed time is refused by the format check alone: only well-formed times are held to the range.
+const timeSchema = timeFormat.refine((v) => Number.isNaN(parseTime(v)) || inTimeRange(parseTime(v)), TIME_RANGE_MESSAGE);
+const dataSchema = z.unknown().refine((v) => !nestsDeeperThan(v, MAX_DATA_DEPTH), TOO_DEEP_MESSAGE);
 
 /** What a publisher sends in the CloudEvents 1.0 shape; everything but `type` and `source` has a default. */
 export const eventInputSchema = z.strictObject({
@@ -41,7 +60,7 @@ export const eventInputSchema = z.strictObject({
   time: timeSchema.optional(),
   datacontenttype: text(0, 100).optional(),
   dataschema: text(0, 500).optional(),
-  data: z.unknown().optional(),
+  data: dataSchema.optional(),
   severity: severitySchema.optional(),
   tenantid: text(1, 200).optional(),
   subject: text(0, 500).optional(),
@@ -53,7 +72,7 @@ export type EventInput = z.input<typeof eventInputSchema>;
 export const seedEventInputSchema = z.strictObject({
   event_type: eventTypeSchema,
   source: text(1, 300, 'must not be empty'),
-  payload: z.unknown().optional(),
+  payload: dataSchema.optional(),
   severity: severitySchema.optional(),
   tenant_id: text(1, 200).optional(),
   timestamp: timeSchema.optional(),
@@ -178,7 +197,10 @@ const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
 function quickCheck(record: Record<string, unknown>): z.output<typeof eventInputSchema> | undefined {
   for (const key in record) {
     const value = record[key];
-    if (key === 'data') continue;
+    if (key === 'data') {
+      if (nestsDeeperThan(value, MAX_DATA_DEPTH)) return undefined;
+      continue;
+    }
     if (key === 'severity') {
       if (typeof value !== 'string' || !SEVERITY_SET.has(value)) return undefined;
       continue;
@@ -201,12 +223,75 @@ function renameToSeed(path: string): string {
 }
 
 /**
- * Parses an ISO 8601 time; a time without an offset is taken as UTC. Returns epoch ms or NaN.
+ * Parses an ISO 8601 date-time (as event `time` takes it) or calendar date; a time without an offset is taken as
+ * UTC. Returns epoch ms, or NaN for anything else — `Date.parse` leniencies such as `1`, `2024` or RFC 2822 dates
+ * included.
  * @example parseTime('2025-11-04T15:14:23.000000') // 1762269263000
  */
 export function parseTime(value: string): number {
-  const hasOffset = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(value);
+  if (typeof value !== 'string') return Number.NaN;
+  if (dateFormat.safeParse(value).success) return Date.parse(`${value}T00:00:00Z`);
+  if (!timeFormat.safeParse(value).success) return Number.NaN;
+  const hasOffset = /(?:Z|[+-]\d{2}:\d{2})$/.test(value);
   return Date.parse(hasOffset ? value : `${value}Z`);
+}
+
+/** True for epoch ms inside `TIME_RANGE`. */
+const inTimeRange = (ms: number) => ms >= TIME_RANGE.min && ms <= TIME_RANGE.max;
+
+/**
+ * A time as epoch ms when it is ISO 8601 and inside `TIME_RANGE`, else `validation_failed` naming the field.
+ * @example checkTime(q.since, 'since', 'query') // 1767225600000
+ */
+export function checkTime(value: string, field: string, where?: string): number {
+  const ms = parseTime(value);
+  const message = !Number.isFinite(ms) ? 'must be an ISO 8601 date-time' : !inTimeRange(ms) ? TIME_RANGE_MESSAGE : undefined;
+  if (message === undefined) return ms;
+  throw validationError([{ field, message, ...(where ? { in: where } : {}) }], 'the time is invalid');
+}
+
+/**
+ * True when `value` nests objects or arrays more than `limit` levels deep. It stops at `limit + 1` levels, so
+ * it cannot overflow the stack on the data it exists to refuse.
+ * @example nestsDeeperThan({ a: { b: [1] } }, 2) // true
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestsDeeperThan(item, limit - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && nestsDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * What every store checks before an event joins a commit batch, so memory, SQLite and PostgreSQL refuse the same
+ * events and one bad event never fails another's append: `time` ISO 8601 inside `TIME_RANGE` and `data` no
+ * deeper than `MAX_DATA_DEPTH`. Returns `time` as epoch ms; throws `validation_failed` naming `time` or `data`.
+ * @example const timeMs = checkStorableEvent(event)
+ */
+export function checkStorableEvent(event: Pick<CloudEvent, 'time' | 'data'>): number {
+  const ms = checkTime(event.time, 'time');
+  if (nestsDeeperThan(event.data, MAX_DATA_DEPTH)) throw validationError([{ field: 'data', message: TOO_DEEP_MESSAGE }], 'the event is invalid');
+  return ms;
+}
+
+/**
+ * `data` as JSON text, serialized once before the event joins a batch; values JSON cannot hold (cycles, BigInt)
+ * are `validation_failed` naming `data` rather than a failed batch.
+ * @example insert.run(..., serializeData(event.data))
+ */
+export function serializeData(data: unknown): string {
+  try {
+    return JSON.stringify(data ?? null);
+  } catch (error) {
+    const reason = error instanceof RangeError ? TOO_DEEP_MESSAGE : 'must be JSON-serializable';
+    throw validationError([{ field: 'data', message: reason }], 'the event is invalid');
+  }
 }
 
 /**
@@ -217,12 +302,7 @@ export function normalizeEvent(
   input: z.output<typeof eventInputSchema>,
   options: { now: number; newId: () => string },
 ): CloudEvent {
-  const time = input.time ? parseTime(input.time) : options.now;
-  if (!Number.isFinite(time)) {
-    throw new AetherError('validation_failed', `time: "${input.time}" is not a valid date-time`, {
-      errors: [{ field: 'time', message: 'is not a valid date-time' }],
-    });
-  }
+  const time = input.time ? checkTime(input.time, 'time') : options.now;
   const event: CloudEvent = {
     specversion: '1.0',
     id: input.id ?? options.newId(),
