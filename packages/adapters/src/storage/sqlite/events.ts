@@ -55,6 +55,8 @@ export interface SqliteEventStore extends EventStore {
   commits(): number;
   /** Writes whatever waits now (close() does too). */
   flush(): void;
+  /** Prepared query shapes held now; never more than the statement cache's bound. */
+  statements(): number;
 }
 
 /**
@@ -213,6 +215,7 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
       }),
     commits: () => commits,
     flush,
+    statements: () => stmt.size(),
     async close() {
       flush();
     },
