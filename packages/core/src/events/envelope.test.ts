@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAetherError } from '../errors.js';
-import { checkTime, eventInputSchema, MAX_DATA_DEPTH, normalizeEvent, parseEventInput, parseTime, serializeData } from './envelope.js';
+import { checkStorableEvent, checkTime, eventInputSchema, MAX_DATA_DEPTH, normalizeEvent, parseEventInput, parseTime, serializeData } from './envelope.js';
 
 const fieldsOf = (fn: () => unknown) => {
   try {
@@ -90,6 +90,15 @@ describe('what every store can keep', () => {
     } catch (error) {
       expect(isAetherError(error) && error.errors).toEqual([{ field: 'since', message: 'must be between 0001-01-01 and 9999-12-31 (UTC)', in: 'query' }]);
     }
+  });
+
+  it('checks an event for the stores: a date-time inside the range, data not too deep', () => {
+    expect(() => checkStorableEvent({ time: '2026-01-01T00:00:00.000Z', data: nested(MAX_DATA_DEPTH) })).not.toThrow();
+    expect(() => checkStorableEvent({ time: '0001-01-01T00:30:00+00:30', data: null })).not.toThrow();
+    for (const time of ['2026-01-01', '2024', '0000-12-31T23:59:59.999Z', '0001-01-01T00:30:00+01:00', '9999-12-31T23:30:00-01:00']) {
+      expect(fieldsOf(() => checkStorableEvent({ time, data: null })), time).toEqual(['time']);
+    }
+    expect(fieldsOf(() => checkStorableEvent({ time: '2026-01-01T00:00:00Z', data: [nested(MAX_DATA_DEPTH)] }))).toEqual(['data']);
   });
 
   it('serializes data once, refusing what JSON cannot hold as data', () => {

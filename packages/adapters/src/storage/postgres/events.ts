@@ -5,6 +5,7 @@ import {
   emptySeverityCounts,
   filterValues,
   isAetherError,
+  parseTime,
   prefixRange,
   serializeData,
   splitTypes,
@@ -231,7 +232,8 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
           throw new AetherError('validation_failed', `${field}: must not contain a NUL character`, { errors: [{ field, message: 'must not contain a NUL character' }] });
         }
       }
-      const time = new Date(checkStorableEvent(event)).toISOString();
+      checkStorableEvent(event);
+      const time = new Date(parseTime(event.time)).toISOString();
       const json = serializeData(event.data);
       return writer.push({ event: { ...event, time }, receivedAt: timeParam(receivedAt, 'received_at'), json });
     },

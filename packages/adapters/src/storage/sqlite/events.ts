@@ -1,4 +1,4 @@
-import { checkStorableEvent, emptySeverityCounts, filterValues, isAetherError, prefixRange, serializeData, splitTypes, timeParam, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
+import { checkStorableEvent, emptySeverityCounts, filterValues, isAetherError, parseTime, prefixRange, serializeData, splitTypes, timeParam, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
 import { guarded, translateError, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
@@ -148,7 +148,9 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
         let timeMs: number;
         let json: string;
         try {
-          timeMs = checkStorableEvent(event);
+          checkStorableEvent(event);
+          // parseTime, not Date.parse: a time without an offset is UTC here, not the server's local time.
+          timeMs = parseTime(event.time);
           json = serializeData(event.data);
         } catch (error) {
           reject(error);
