@@ -19,17 +19,11 @@ export {
   seedEventInputSchema,
   fromSeedShape,
   parseEventInput,
-  parseTime,
-  checkTime,
   isStorableText,
-  nestsDeeperThan,
-  checkStorableEvent,
-  serializeData,
-  TIME_RANGE,
-  MAX_DATA_DEPTH,
   normalizeEvent,
   toPublicEvent,
 } from './events/envelope.js';
+export { parseTime, checkTime, nestsDeeperThan, checkStorableEvent, serializeData, TIME_RANGE, MAX_DATA_DEPTH } from './events/limits.js';
 export type { Severity, EventInput, SeedEventInput, CloudEvent, StoredEvent, PublicEvent, ParsedEventInput } from './events/envelope.js';
 export { BUILTIN_EVENT_TYPES } from './events/builtin-types.js';
 export type { EventTypeDefinition } from './events/builtin-types.js';

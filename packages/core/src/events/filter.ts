@@ -1,6 +1,7 @@
 import { validationError } from '../errors.js';
 import { timeParam } from '../stores/shared.js';
-import { checkTime, parseTime, TIME_RANGE, type Severity, type StoredEvent } from './envelope.js';
+import type { Severity, StoredEvent } from './envelope.js';
+import { checkTime, parseTime, TIME_RANGE } from './limits.js';
 
 /** Which events a query or a subscription wants. Every field narrows; none means all. */
 export interface EventFilter {

@@ -3,7 +3,7 @@ import type { Severity } from '../events/envelope.js';
 import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
 import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RuleInput, RuleRecord, ServiceRecord } from './types.js';
 import { uuidv7 } from '../ids.js';
-import { checkTime } from '../events/envelope.js';
+import { checkTime } from '../events/limits.js';
 
 // Pure helpers every store implementation shares, so memory, SQLite and PostgreSQL agree to the letter.
 

@@ -1,4 +1,5 @@
-import { checkStorableEvent, type CloudEvent, type StoredEvent } from '../../events/envelope.js';
+import type { CloudEvent, StoredEvent } from '../../events/envelope.js';
+import { checkStorableEvent } from '../../events/limits.js';
 import { compileFilter } from '../../events/filter.js';
 import { cloneRecord } from '../shared.js';
 import type { AppendResult, EventQuery, EventStats, EventStore } from '../types.js';
