@@ -136,7 +136,7 @@ export function median(values: number[]): number {
 export interface Ratio {
   label: string;
   value: number;
-  /** Pass when value >= min (or <= max). */
+  /** A target: met when value >= min (and <= max, when both are set). */
   min?: number;
   max?: number;
 }
@@ -144,13 +144,32 @@ export interface Ratio {
 export interface BenchReport {
   name: string;
   description: string;
-  /** One row per measured variant. */
+  /** One row per measured variant; every variant of one report is measured in the same run as the others. */
   rows: Record<string, string | number>[];
+  /** Ratios and figures with a target: each one missed fails `pnpm bench`. */
   ratios: Ratio[];
+  /** Figures reported for context, without a target: printed as information, never as a pass. */
+  info?: { label: string; value: number }[];
   details?: unknown;
 }
 
+/** Whether a ratio meets its target (`min` and/or `max`). */
 export const passed = (r: Ratio) => (r.min === undefined || r.value >= r.min) && (r.max === undefined || r.value <= r.max);
+
+/**
+ * Why a ratio's target could never be missed (none at all, or only `min <= 0` on figures that are never
+ * negative), or undefined when it can: such a figure belongs under `info`, not among the targets.
+ * @example vacuousTarget({ label: 'x', value: 3, min: 0 }) // 'its only target is >= 0, which no figure here can miss'
+ */
+export function vacuousTarget(r: Ratio): string | undefined {
+  if (r.min === undefined && r.max === undefined) return 'it has no target';
+  if (r.max === undefined && r.min !== undefined && r.min <= 0) return `its only target is >= ${r.min}, which no figure here can miss`;
+  return undefined;
+}
+
+/** The target of a ratio in words, for tables. */
+export const targetOf = (r: Ratio) =>
+  r.min !== undefined && r.max !== undefined ? `${r.min} … ${r.max}` : r.min !== undefined ? `>= ${r.min}` : `<= ${r.max}`;
 
 /**
  * Writes `bench/results/<name>.json` with the machine it ran on.
@@ -166,6 +185,7 @@ export function writeReport(report: BenchReport): string {
       {
         ...report,
         ratios: report.ratios.map((r) => ({ ...r, pass: passed(r) })),
+        info: report.info ?? [],
         ran_at: new Date().toISOString(),
         node: process.version,
         cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,

@@ -26,6 +26,17 @@ async function viaBus(store) {
   return performance.now() - t;
 }
 
+function bareMemory() {
+  // The baseline for the memory store: the same records kept as one copy each in an array, in one loop.
+  const kept = [];
+  const now = new Date().toISOString();
+  const t = performance.now();
+  for (let i = 0; i < count; i++) kept.push({ ...event(i), received_at: now, seq: i + 1 });
+  const ms = performance.now() - t;
+  if (kept.length !== count) throw new Error('bare-memory kept the wrong number of records');
+  return ms;
+}
+
 function bareSqlite() {
   // The baseline: the same row shape inserted by one prepared statement in one transaction, as fast as SQLite goes.
   const stores = sqliteStores({ path: join(dir, 'bare.db') });
@@ -70,6 +81,7 @@ async function barePostgres() {
 
 let ms;
 if (variant === 'memory') ms = await viaBus(memoryEventStore({ maxEvents: count + 10 }));
+else if (variant === 'bare-memory') ms = bareMemory();
 else if (variant === 'sqlite') {
   const stores = sqliteStores({ path: join(dir, 'bus.db') });
   ms = await viaBus(stores.events);

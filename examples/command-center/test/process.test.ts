@@ -1,7 +1,10 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runUntilExit, startServer, type RunningServer } from './helpers.js';
+
+// Tests here start the reference server as its own process: up to 60 s to start (helpers.ts), 5 s to stop.
+vi.setConfig({ testTimeout: 90_000 });
 
 describe('the reference server as a process', () => {
   let server: RunningServer;

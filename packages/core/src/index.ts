@@ -19,17 +19,17 @@ export {
   seedEventInputSchema,
   fromSeedShape,
   parseEventInput,
-  parseTime,
   isStorableText,
   normalizeEvent,
   toPublicEvent,
 } from './events/envelope.js';
+export { parseTime, checkTime, nestsDeeperThan, checkStorableEvent, serializeData, TIME_RANGE, MAX_DATA_DEPTH } from './events/limits.js';
 export type { Severity, EventInput, SeedEventInput, CloudEvent, StoredEvent, PublicEvent, ParsedEventInput } from './events/envelope.js';
 export { BUILTIN_EVENT_TYPES } from './events/builtin-types.js';
 export type { EventTypeDefinition } from './events/builtin-types.js';
 export { createSchemaRegistry } from './events/schema-registry.js';
 export type { SchemaRegistry, SchemaRegistryOptions, EventTypeDescription } from './events/schema-registry.js';
-export { compileFilter, splitTypes } from './events/filter.js';
+export { compileFilter, splitTypes, filterValues, parseSince, MAX_FILTER_VALUES } from './events/filter.js';
 export type { EventFilter, EventPredicate } from './events/filter.js';
 export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
 export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';

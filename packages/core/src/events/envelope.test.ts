@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAetherError } from '../errors.js';
-import { eventInputSchema, normalizeEvent, parseEventInput, parseTime } from './envelope.js';
+import { checkStorableEvent, checkTime, eventInputSchema, MAX_DATA_DEPTH, normalizeEvent, parseEventInput, parseTime, serializeData } from './envelope.js';
 
 const fieldsOf = (fn: () => unknown) => {
   try {
@@ -45,6 +45,73 @@ describe('parseEventInput', () => {
   });
 });
 
+/** Data nested `levels` deep (objects in objects). */
+const nested = (levels: number) => {
+  let data: unknown = 1;
+  for (let i = 0; i < levels; i++) data = { a: data };
+  return data;
+};
+
+describe('what every store can keep', () => {
+  it('refuses data nested deeper than MAX_DATA_DEPTH, naming data or payload, without overflowing the stack', () => {
+    // 5,000 levels is a 30 KB body that JSON.parse reads and JSON.stringify cannot write.
+    const deep = JSON.parse(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`) as unknown;
+    expect(fieldsOf(() => parseEventInput({ type: 'a.b', source: 'x', data: deep }))).toEqual(['data']);
+    expect(fieldsOf(() => parseEventInput({ type: 'a.b', source: 'x', data: nested(MAX_DATA_DEPTH + 1) }))).toEqual(['data']);
+    expect(fieldsOf(() => parseEventInput({ event_type: 'a.b', source: 'x', payload: nested(MAX_DATA_DEPTH + 1) }))).toEqual(['payload']);
+    expect(parseEventInput({ type: 'a.b', source: 'x', data: nested(MAX_DATA_DEPTH) }).input.data).toEqual(nested(MAX_DATA_DEPTH));
+  });
+
+  it('refuses times outside 0001–9999 UTC, naming time or timestamp', () => {
+    for (const time of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-01:00']) {
+      expect(fieldsOf(() => parseEventInput({ type: 'a.b', source: 'x', time })), time).toEqual(['time']);
+      expect(fieldsOf(() => parseEventInput({ event_type: 'a.b', source: 'x', timestamp: time })), time).toEqual(['timestamp']);
+    }
+    expect(fieldsOf(() => normalizeEvent({ type: 'a.b', source: 'x', time: '0000-06-01T00:00:00Z' }, { now: 0, newId: () => 'x' }))).toEqual(['time']);
+    const edge = normalizeEvent({ type: 'a.b', source: 'x', time: '0001-01-01T00:00:00Z' }, { now: 0, newId: () => 'x' });
+    expect(edge.time).toBe('0001-01-01T00:00:00.000Z');
+    expect(parseEventInput({ type: 'a.b', source: 'x', time: '9999-12-31T23:59:59.999Z' }).input.time).toBe('9999-12-31T23:59:59.999Z');
+  });
+
+  it('reads ISO 8601 only, not what Date.parse also takes', () => {
+    for (const loose of ['1', '2024', 'Tue, 1 Nov 2022 10:00:00 +0100', 'May 5 2024', '2024-02-30T00:00:00Z', '2026-01-01T00:00:00z', '']) {
+      expect(parseTime(loose), loose).toBeNaN();
+    }
+    expect(parseTime('2026-01-02')).toBe(Date.parse('2026-01-02T00:00:00Z'));
+    expect(parseTime('2026-01-02T03:04')).toBe(Date.parse('2026-01-02T03:04:00Z'));
+    expect(parseTime('2026-01-02T03:04:05+02:00')).toBe(Date.parse('2026-01-02T01:04:05Z'));
+  });
+
+  it('names the field and where it was when a time is refused', () => {
+    expect(checkTime('2026-01-02T00:00:00Z', 'since', 'query')).toBe(Date.parse('2026-01-02T00:00:00Z'));
+    try {
+      checkTime('0000-01-01', 'since', 'query');
+      expect.unreachable();
+    } catch (error) {
+      expect(isAetherError(error) && error.errors).toEqual([{ field: 'since', message: 'must be between 0001-01-01 and 9999-12-31 (UTC)', in: 'query' }]);
+    }
+  });
+
+  it('checks an event for the stores: a date-time inside the range, data not too deep', () => {
+    expect(() => checkStorableEvent({ time: '2026-01-01T00:00:00.000Z', data: nested(MAX_DATA_DEPTH) })).not.toThrow();
+    expect(() => checkStorableEvent({ time: '0001-01-01T00:30:00+00:30', data: null })).not.toThrow();
+    for (const time of ['2026-01-01', '2024', '0000-12-31T23:59:59.999Z', '0001-01-01T00:30:00+01:00', '9999-12-31T23:30:00-01:00']) {
+      expect(fieldsOf(() => checkStorableEvent({ time, data: null })), time).toEqual(['time']);
+    }
+    expect(fieldsOf(() => checkStorableEvent({ time: '2026-01-01T00:00:00Z', data: [nested(MAX_DATA_DEPTH)] }))).toEqual(['data']);
+  });
+
+  it('serializes data once, refusing what JSON cannot hold as data', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(serializeData({ a: [1, 'b'] })).toBe('{"a":[1,"b"]}');
+    expect(serializeData(undefined)).toBe('null');
+    expect(fieldsOf(() => serializeData(cyclic))).toEqual(['data']);
+    expect(fieldsOf(() => serializeData({ n: 1n }))).toEqual(['data']);
+    expect(fieldsOf(() => serializeData(nested(5000)))).toEqual(['data']);
+  });
+});
+
 describe('normalizeEvent', () => {
   const now = Date.parse('2026-03-01T10:00:00.000Z');
   it('fills id, time, severity, datacontenttype and null data', () => {
@@ -82,6 +149,10 @@ describe('parseEventInput fast path', () => {
     { type: 'a.b', source: 'lone \ud800 surrogate' },
     { type: 'a.b', source: 's', id: 'nul\u0000inside' },
     { type: 'a.b', source: 's', subject: 'emoji 🚀 fine' },
+    { type: 'a.b', source: 's', data: nested(MAX_DATA_DEPTH) },
+    { type: 'a.b', source: 's', data: nested(MAX_DATA_DEPTH + 1) },
+    { type: 'a.b', source: 's', data: [[[[nested(MAX_DATA_DEPTH - 3)]]]] },
+    { type: 'a.b', source: 's', time: '0000-01-01T00:00:00Z' },
   ];
   it('accepts and rejects exactly what the schema does', () => {
     for (const input of inputs) {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { AetherError, fieldErrorsFromZod, validationError } from '../errors.js';
+import { fieldErrorsFromZod, validationError } from '../errors.js';
+import { checkTime, inTimeRange, MAX_DATA_DEPTH, nestsDeeperThan, parseTime, TIME_FORMAT_MESSAGE, TIME_RANGE_MESSAGE, TOO_DEEP_MESSAGE } from './limits.js';
+
+export { checkStorableEvent, checkTime, MAX_DATA_DEPTH, nestsDeeperThan, parseTime, serializeData, TIME_RANGE } from './limits.js';
 
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 export const severitySchema = z.enum(SEVERITIES);
@@ -30,7 +33,10 @@ const text = (min: number, max: number, minMessage?: string) =>
     .max(max)
     .refine(isStorableText, 'must be valid Unicode text without NUL characters');
 
-const timeSchema = z.iso.datetime({ offset: true, local: true, error: 'must be an ISO 8601 date-time' });
+const timeFormat = z.iso.datetime({ offset: true, local: true, error: TIME_FORMAT_MESSAGE });
+// A malformed time is refused by the format check alone: only well-formed times are held to the range.
+const timeSchema = timeFormat.refine((v) => Number.isNaN(parseTime(v)) || inTimeRange(parseTime(v)), TIME_RANGE_MESSAGE);
+const dataSchema = z.unknown().refine((v) => !nestsDeeperThan(v, MAX_DATA_DEPTH), TOO_DEEP_MESSAGE);
 
 /** What a publisher sends in the CloudEvents 1.0 shape; everything but `type` and `source` has a default. */
 export const eventInputSchema = z.strictObject({
@@ -41,7 +47,7 @@ export const eventInputSchema = z.strictObject({
   time: timeSchema.optional(),
   datacontenttype: text(0, 100).optional(),
   dataschema: text(0, 500).optional(),
-  data: z.unknown().optional(),
+  data: dataSchema.optional(),
   severity: severitySchema.optional(),
   tenantid: text(1, 200).optional(),
   subject: text(0, 500).optional(),
@@ -53,7 +59,7 @@ export type EventInput = z.input<typeof eventInputSchema>;
 export const seedEventInputSchema = z.strictObject({
   event_type: eventTypeSchema,
   source: text(1, 300, 'must not be empty'),
-  payload: z.unknown().optional(),
+  payload: dataSchema.optional(),
   severity: severitySchema.optional(),
   tenant_id: text(1, 200).optional(),
   timestamp: timeSchema.optional(),
@@ -178,7 +184,10 @@ const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
 function quickCheck(record: Record<string, unknown>): z.output<typeof eventInputSchema> | undefined {
   for (const key in record) {
     const value = record[key];
-    if (key === 'data') continue;
+    if (key === 'data') {
+      if (nestsDeeperThan(value, MAX_DATA_DEPTH)) return undefined;
+      continue;
+    }
     if (key === 'severity') {
       if (typeof value !== 'string' || !SEVERITY_SET.has(value)) return undefined;
       continue;
@@ -201,15 +210,6 @@ function renameToSeed(path: string): string {
 }
 
 /**
- * Parses an ISO 8601 time; a time without an offset is taken as UTC. Returns epoch ms or NaN.
- * @example parseTime('2025-11-04T15:14:23.000000') // 1762269263000
- */
-export function parseTime(value: string): number {
-  const hasOffset = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(value);
-  return Date.parse(hasOffset ? value : `${value}Z`);
-}
-
-/**
  * Fills ids and times: a missing `id` gets `newId()`, `time` becomes UTC ISO, `severity` defaults to info.
  * @example normalizeEvent(input, { now: Date.now(), newId: randomUUID })
  */
@@ -217,12 +217,7 @@ export function normalizeEvent(
   input: z.output<typeof eventInputSchema>,
   options: { now: number; newId: () => string },
 ): CloudEvent {
-  const time = input.time ? parseTime(input.time) : options.now;
-  if (!Number.isFinite(time)) {
-    throw new AetherError('validation_failed', `time: "${input.time}" is not a valid date-time`, {
-      errors: [{ field: 'time', message: 'is not a valid date-time' }],
-    });
-  }
+  const time = input.time ? checkTime(input.time, 'time') : options.now;
   const event: CloudEvent = {
     specversion: '1.0',
     id: input.id ?? options.newId(),

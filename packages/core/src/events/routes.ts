@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.js';
-import { AetherError } from '../errors.js';
+import { AetherError, isAetherError } from '../errors.js';
 import { defineRoute, sse, type AnyRouteSpec } from '../http/route.js';
 import { PERMISSIONS } from '../rbac/policy.js';
 import { decodeCursor, encodeCursor, type EventBus } from './bus.js';
 import { binaryModeEvent, inBinaryModeTerms } from './content-modes.js';
-import { eventInputSchema, parseTime, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
-import type { EventFilter } from './filter.js';
+import { eventInputSchema, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
+import { MAX_FILTER_VALUES, parseSince, type EventFilter } from './filter.js';
 
 export interface EventRoutesOptions {
   bus: EventBus;
@@ -17,11 +17,12 @@ export interface EventRoutesOptions {
   signal?: AbortSignal;
 }
 
-const RELATIVE = /^(\d{1,6})(s|m|h|d)$/;
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const TYPE_OR_PREFIX = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.\*)?$|^\*$/i;
 
-const commaList = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+/** A comma-separated query value as its distinct, non-empty members. */
+const commaList = (value: string) => [...new Set(value.split(',').map((v) => v.trim()).filter(Boolean))];
+const AT_MOST = { message: `must list at most ${MAX_FILTER_VALUES} distinct values` };
+const fewEnough = (v: string | undefined) => v === undefined || commaList(v).length <= MAX_FILTER_VALUES;
 
 /** The filters `GET /events/recent` and `GET /events/stream` share, with the seed's names. */
 function filterShape(clock: Clock) {
@@ -33,7 +34,8 @@ function filterShape(clock: Clock) {
       .refine((v) => v === undefined || commaList(v).every((t) => TYPE_OR_PREFIX.test(t)), {
         message: 'must be event types, comma-separated; a type may end in ".*"',
       })
-      .describe('Event type, a comma-separated list, or a prefix such as "autoheal.*"'),
+      .refine(fewEnough, AT_MOST)
+      .describe(`Event type, a comma-separated list (at most ${MAX_FILTER_VALUES}), or a prefix such as "autoheal.*"`),
     source: z.string().max(300).optional(),
     severity: z
       .string()
@@ -48,15 +50,14 @@ function filterShape(clock: Clock) {
       .optional()
       .transform((v, ctx) => {
         if (v === undefined) return undefined;
-        const rel = RELATIVE.exec(v);
-        const ms = rel ? clock.now() - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS] : parseTime(v);
-        if (!Number.isFinite(ms)) {
-          ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time or a duration such as 15m, 1h, 7d' });
+        try {
+          return new Date(parseSince(v, clock.now())).toISOString();
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (isAetherError(error) && error.errors?.[0]?.message) || 'is not a time' });
           return z.NEVER;
         }
-        return new Date(ms).toISOString();
       })
-      .describe('ISO 8601 date-time, or a window back from now: 15m, 1h, 24h, 7d'),
+      .describe('ISO 8601 date-time, or a window back from now: 15m, 1h, 24h, 7d (at most 36500d)'),
   };
 }
 

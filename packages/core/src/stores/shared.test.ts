@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cloneRecord } from './shared.js';
+import { isAetherError } from '../errors.js';
+import { cloneRecord, timeParam } from './shared.js';
 
 describe('cloneRecord', () => {
   it('copies plain objects and arrays deeply, sharing nothing with the original', () => {
@@ -44,5 +45,21 @@ describe('cloneRecord', () => {
 
   it('throws as structuredClone does for functions', () => {
     expect(() => cloneRecord({ run: () => 1 })).toThrow(/could not be cloned/);
+  });
+});
+
+describe('timeParam', () => {
+  it('gives canonical UTC ISO for ISO 8601 inside 0001–9999, and names the field for anything else', () => {
+    expect(timeParam('2026-01-02T03:04:05+02:00', 'since')).toBe('2026-01-02T01:04:05.000Z');
+    expect(timeParam('2026-01-02', 'since')).toBe('2026-01-02T00:00:00.000Z');
+    for (const value of ['1', '2024', 'Tue, 1 Nov 2022 10:00:00 +0100', '0000-01-01T00:00:00Z', '-000712-05-01T00:00:00.000Z', '+010000-01-01T00:00:00.000Z']) {
+      let fields: string[] | undefined;
+      try {
+        timeParam(value, 'since');
+      } catch (error) {
+        if (isAetherError(error)) fields = error.errors?.map((e) => e.field);
+      }
+      expect(fields, value).toEqual(['since']);
+    }
   });
 });

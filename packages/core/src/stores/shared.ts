@@ -3,23 +3,18 @@ import type { Severity } from '../events/envelope.js';
 import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
 import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RevisionCondition, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
 import { uuidv7 } from '../ids.js';
-import { parseTime } from '../events/envelope.js';
+import { checkTime } from '../events/limits.js';
 
 // Pure helpers every store implementation shares, so memory, SQLite and PostgreSQL agree to the letter.
 
 /**
- * A time given to a store as canonical UTC ISO, or `validation_failed` naming the field. A time without an
+ * A time given to a store as canonical UTC ISO, or `validation_failed` naming the field: ISO 8601 only (no
+ * `Date.parse` leniencies) and inside `TIME_RANGE`, so every store accepts the same times. A time without an
  * offset is UTC, as everywhere in AetherLink.
  * @example timeParam(q.since, 'since') // '2026-01-01T00:00:00.000Z'
  */
 export function timeParam(value: string, field: string): string {
-  const ms = typeof value === 'string' ? parseTime(value) : Number.NaN;
-  if (!Number.isFinite(ms)) {
-    throw new AetherError('validation_failed', `${field}: "${String(value)}" is not a valid date-time`, {
-      errors: [{ field, message: 'is not a valid date-time' }],
-    });
-  }
-  return new Date(ms).toISOString();
+  return new Date(checkTime(value, field)).toISOString();
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CloudEvent, Severity } from '../events/envelope.js';
+import { isAetherError } from '../errors.js';
+import { MAX_DATA_DEPTH, type CloudEvent, type Severity } from '../events/envelope.js';
+import { MAX_FILTER_VALUES } from '../events/filter.js';
 import type { EventStore } from '../stores/types.js';
 import { withStore } from './helpers.js';
 
@@ -160,5 +162,72 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
       expect(results.filter((r) => r.inserted)).toHaveLength(1);
       expect(new Set(results.map((r) => r.event.seq)).size).toBe(1);
     });
+
+    it('refuses an event it cannot keep alone, naming data or time, and keeps the others appended with it', async () => {
+      let deep: unknown = 'bottom';
+      for (let i = 0; i < 5000; i++) deep = { a: deep };
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      const appends = [
+        makeEvent({ id: 'ok-1' }),
+        makeEvent({ id: 'deep', data: deep }),
+        makeEvent({ id: 'year-0', time: '0000-01-01T00:00:00Z' }),
+        makeEvent({ id: 'year-10000', time: '9999-12-31T23:59:59-01:00' }),
+        makeEvent({ id: 'loose', time: '2024' }),
+        makeEvent({ id: 'cycle', data: cyclic }),
+        makeEvent({ id: 'ok-2' }),
+      ].map((e) => s.get().append(e, RECEIVED));
+      const settled = await Promise.allSettled(appends);
+      const fields = settled.map((r) => (r.status === 'fulfilled' ? 'stored' : fieldOf(r.reason)));
+      expect(fields).toEqual(['stored', 'data', 'time', 'time', 'time', 'data', 'stored']);
+      expect((await s.get().query({ limit: 10 })).map((e) => e.id)).toEqual(['ok-2', 'ok-1']);
+      expect((await s.get().stats(Date.parse(RECEIVED))).total).toBe(2);
+    });
+
+    it('keeps data nested as deep as the envelope allows', async () => {
+      let data: unknown = 1;
+      for (let i = 0; i < MAX_DATA_DEPTH; i++) data = [data];
+      await s.get().append(makeEvent({ data, time: '0001-01-01T00:00:00.000Z' }), RECEIVED);
+      const [got] = await s.get().query({ limit: 1 });
+      expect(got!.data).toEqual(data);
+      expect(got!.time).toBe('0001-01-01T00:00:00.000Z');
+    });
+
+    it('dedupes list filters and refuses more than MAX_FILTER_VALUES distinct values, naming the field', async () => {
+      await s.get().append(makeEvent({ type: 'a.one', severity: 'error' }), RECEIVED);
+      await s.get().append(makeEvent({ type: 'a.two' }), RECEIVED);
+      const repeated = Array.from({ length: 2000 }, () => 'error' as const);
+      expect((await s.get().query({ limit: 10, severity: repeated })).map((e) => e.type)).toEqual(['a.one']);
+      // MAX_FILTER_VALUES distinct types, each given twice, are fine; one more distinct type is not.
+      const types = [...Array.from({ length: MAX_FILTER_VALUES - 1 }, (_, i) => `a.t${i}`), 'a.two'];
+      expect((await s.get().query({ limit: 10, type: [...types, ...types] })).map((e) => e.type)).toEqual(['a.two']);
+      expect(fieldOf(await rejection(s.get().query({ limit: 10, type: [...types, 'a.*'] })))).toBe('type');
+    });
+
+    it('reads since as ISO 8601 within the time range only', async () => {
+      await s.get().append(makeEvent({ id: 'old', time: '2026-01-01T00:00:00.000Z' }), RECEIVED);
+      await s.get().append(makeEvent({ id: 'new', time: '2026-01-03T00:00:00.000Z' }), RECEIVED);
+      expect((await s.get().query({ limit: 10, since: '2026-01-02' })).map((e) => e.id)).toEqual(['new']);
+      expect(await s.get().query({ limit: 10, since: '0001-01-01T00:00:00Z' })).toHaveLength(2);
+      for (const since of ['1', '2024', 'Tue, 1 Nov 2022 10:00:00 +0100', '0000-12-31T00:00:00Z', '2026-02-30T00:00:00Z', '-000712-05-01T00:00:00.000Z']) {
+        expect(fieldOf(await rejection(s.get().query({ limit: 10, since }))), since).toBe('since');
+      }
+    });
   });
+}
+
+/** The rejection of a promise that must reject. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+/** The one field a `validation_failed` error names. */
+function fieldOf(error: unknown): string {
+  if (!isAetherError(error) || error.code !== 'validation_failed') throw error;
+  return error.errors?.map((e) => e.field).join(',') ?? '(no field)';
 }

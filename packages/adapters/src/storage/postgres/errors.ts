@@ -125,6 +125,24 @@ export function toStoreError(error: unknown, target: Target): unknown {
   return error;
 }
 
+// Class 22 SQLSTATEs by the kind of value they refuse.
+const DATETIME_STATES = new Set(['22007', '22008', '22009']);
+const isJsonState = (state: string) => state === '22P02' || state === '22P05' || state.startsWith('2203');
+
+/**
+ * Names the field behind a value the server refused (`validation_failed` from `toStoreError`) when the SQLSTATE
+ * tells which kind of value it was: a date/time (`fields.time`) or JSON (`fields.json`). Use it where one row was
+ * written, so the field is certain. Anything else is returned unchanged.
+ * @example catch (e) { throw nameRefusedValue(e, { time: 'time', json: 'data' }) }
+ */
+export function nameRefusedValue(error: unknown, fields: { time?: string; json?: string }): unknown {
+  if (!isAetherError(error) || error.code !== 'validation_failed' || error.errors?.length) return error;
+  const state = sqlState(error.cause);
+  const field = state === undefined ? undefined : DATETIME_STATES.has(state) ? fields.time : isJsonState(state) ? fields.json : undefined;
+  if (field === undefined) return error;
+  return new AetherError('validation_failed', error.message, { cause: error.cause, errors: [{ field, message: 'was refused by the database' }] });
+}
+
 /**
  * Maps an error met while opening: a clear message naming host:port and the database, never the password.
  * @example catch (e) { throw toOpenError(e, target) }

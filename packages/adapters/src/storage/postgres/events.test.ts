@@ -26,6 +26,19 @@ afterEach(async () => {
   schemas = [];
 });
 
+/** Data nested `levels` deep: JSON.parse reads it from a 30 KB body, JSON.stringify overflows the stack on it. */
+const nested = (levels: number) => {
+  let data: unknown = 1;
+  for (let i = 0; i < levels; i++) data = { a: data };
+  return data;
+};
+
+/** What became of each append: its id once stored, else the field its validation error names (or the message). */
+const outcomes = async (appends: Promise<{ event: { id: string } }>[]) =>
+  (await Promise.allSettled(appends)).map((r) =>
+    r.status === 'fulfilled' ? r.value.event.id : isAetherError(r.reason) && r.reason.errors ? `refused:${r.reason.errors.map((e) => e.field).join(',')}` : `failed:${String(r.reason)}`,
+  );
+
 const settled = <T>(promise: Promise<T>) => {
   const state = { done: false };
   void promise.then(
@@ -89,11 +102,18 @@ describe('postgres event store: group commit', () => {
       await locker.query('SELECT pg_advisory_lock(4242)');
       const pending = stores.events.append(makeEvent({ id: 'held-back' }), RECEIVED);
       const state = settled(pending);
+      // The positive signal: the store's session is inside COMMIT, blocked on the lock. Its INSERT has answered
+      // by then, so an append resolved before commit would have settled already.
       await eventually(
-        async () => (await sql(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted`)).length === 1,
+        async () =>
+          (
+            await sql<{ query: string }>(
+              `SELECT a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+               WHERE l.locktype = 'advisory' AND l.objid = 4242 AND NOT l.granted`,
+            )
+          ).some((r) => r.query === 'COMMIT'),
         'the COMMIT to wait for the lock',
       );
-      await new Promise((r) => setTimeout(r, 200));
       expect(state.done).toBe(false);
       expect(await sql(`SELECT 1 FROM ${s}.events WHERE id = 'held-back'`)).toHaveLength(0);
       await locker.query('SELECT pg_advisory_unlock(4242)');
@@ -145,6 +165,46 @@ describe('postgres event store: group commit', () => {
     expect(got!.data).toEqual({ text: 'nul \u0000 inside data is fine' });
   });
 
+  it('refuses a poisoned event alone; the valid events of its batch commit together', async () => {
+    const batches: EventBatchInfo[] = [];
+    const stores = await open(uniqueSchema('gc'), { onEventBatch: (b) => batches.push(b) });
+    const append = (overrides: Parameters<typeof makeEvent>[0]) => stores.events.append(makeEvent(overrides), RECEIVED);
+    const got = await outcomes([
+      append({ id: 'v1' }),
+      append({ id: 'v2' }),
+      append({ id: 'v3' }),
+      append({ id: 'deep', data: nested(5000) }),
+      append({ id: 'year-0', time: '0000-01-01T00:00:00Z' }),
+      append({ id: 'v4' }),
+      append({ id: 'v5' }),
+      append({ id: 'v6' }),
+    ]);
+    expect(got).toEqual(['v1', 'v2', 'v3', 'refused:data', 'refused:time', 'v4', 'v5', 'v6']);
+    // The bad events never joined the batch: the six valid ones went in one transaction.
+    expect(batches).toEqual([expect.objectContaining({ size: 6, inserted: 6 })]);
+    expect((await stores.events.query({ limit: 10, order: 'asc' })).map((e) => e.id)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+  });
+
+  it('writes each event of a failed batch alone, so only the one at fault is refused, naming its field', async () => {
+    const batches: EventBatchInfo[] = [];
+    const stores = await open(uniqueSchema('gc'), { onEventBatch: (b) => batches.push(b) });
+    const s = `"${stores.schema}"`;
+    // Values that pass every check but that the server refuses inside the transaction, as a date/time or a JSON
+    // error would be.
+    await sql(`CREATE FUNCTION ${s}.poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                 IF NEW.id = 'poison-time' THEN RAISE EXCEPTION 'date/time field value out of range' USING ERRCODE = '22008'; END IF;
+                 IF NEW.id = 'poison-data' THEN RAISE EXCEPTION 'invalid input syntax for type json' USING ERRCODE = '22P02'; END IF;
+                 RETURN NEW; END $$`);
+    await sql(`CREATE TRIGGER poison BEFORE INSERT ON ${s}.events FOR EACH ROW EXECUTE FUNCTION ${s}.poison()`);
+    const ids = ['v1', 'v2', 'v3', 'poison-time', 'v4', 'poison-data', 'v5', 'v6'];
+    const got = await outcomes(ids.map((id) => stores.events.append(makeEvent({ id }), RECEIVED)));
+    expect(got).toEqual(['v1', 'v2', 'v3', 'refused:time', 'v4', 'refused:data', 'v5', 'v6']);
+    // One failed batch of eight, then each alone; seqs still follow the order of arrival.
+    expect(batches.map((b) => b.size)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect((await stores.events.query({ limit: 10, order: 'asc' })).map((e) => e.id)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+    expect((await stores.events.stats(Date.now())).total).toBe(6);
+  });
+
   it('writes what was accepted before close', async () => {
     const schema = uniqueSchema('gc');
     const stores = await open(schema);
@@ -182,12 +242,15 @@ describe('postgres event store: watch (LISTEN/NOTIFY)', () => {
     await eventually(() => atB.seen.length >= 3, 'B receives the three events');
     expect(atB.seen).toEqual(appended.map((r) => r.event));
 
-    // B's own append reaches A, which shows A's watcher works and only skipped its own events.
+    // B's own append reaches A, which shows A's watcher works. Notices arrive and are handled in commit order, so
+    // by then A has handled (and skipped) the notices of its own three events.
     const fromB = await b.events.append(makeEvent({ type: 'y.back' }), RECEIVED);
     await eventually(() => atA.seen.length >= 1, 'A receives the event B appended');
-    await new Promise((r) => setTimeout(r, 200));
     expect(atA.seen).toEqual([fromB.event]);
-    expect(atB.seen).toHaveLength(3);
+    // Likewise a marker A appends after B's event: once B has it, B has handled (and skipped) its own notice.
+    const marker = await a.events.append(makeEvent({ type: 'z.marker' }), RECEIVED);
+    await eventually(() => atB.seen.some((e) => e.seq === marker.event.seq), 'B receives the marker A appended after y.back');
+    expect(atB.seen).toEqual([...appended.map((r) => r.event), marker.event]);
   });
 
   it('announces large batches in several notifications, each under the payload limit', async () => {
@@ -199,7 +262,7 @@ describe('postgres event store: watch (LISTEN/NOTIFY)', () => {
     const results = await Promise.all(Array.from({ length: 1200 }, (_, i) => a.events.append(makeEvent({ data: { i } }), RECEIVED)));
     await eventually(() => atB.seen.length >= 1200, 'B receives all 1200 events', 20_000);
     expect(atB.seen.map((e) => e.seq)).toEqual(results.map((r) => r.event.seq).sort((x, y) => x - y));
-  });
+  }, 30_000); // the wait above is 20 s, past vitest's default of 5 s per test
 
   it('re-LISTENs after its connection is killed and catches up on what it missed', async () => {
     const schema = uniqueSchema('watch');

@@ -1,8 +1,13 @@
 import {
   AetherError,
+  checkStorableEvent,
   cloneRecord,
   emptySeverityCounts,
+  filterValues,
+  isAetherError,
+  parseTime,
   prefixRange,
+  serializeData,
   splitTypes,
   type AppendResult,
   type CloudEvent,
@@ -15,9 +20,10 @@ import {
 import type { PoolClient } from 'pg';
 import { createEventWatcher, noticePayloads } from './event-watcher.js';
 import { groupCommit } from './group-commit.js';
+import { nameRefusedValue } from './errors.js';
 import { eventChannel } from './names.js';
 import type { Database } from './pool.js';
-import { int, isoOf, json, timeParam } from './rows.js';
+import { int, isoOf, timeParam } from './rows.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Rows per INSERT; one batch is one transaction. */
@@ -85,7 +91,16 @@ function eventOf(row: EventRow): StoredEvent {
 const TEXT_FIELDS = ['id', 'source', 'type', 'severity', 'datacontenttype', 'tenantid', 'subject', 'traceparent', 'dataschema'] as const;
 
 const keyOf = (e: { source: string; id: string }) => `${e.source}\u0000${e.id}`;
-const asList = <T>(v: T | readonly T[] | undefined): readonly T[] => (v === undefined ? [] : Array.isArray(v) ? (v as readonly T[]) : [v as T]);
+
+/** One append waiting for its batch: the event checked, its time canonical and its data serialized already. */
+interface Item {
+  event: CloudEvent;
+  receivedAt: string;
+  json: string;
+}
+
+// A lost connection or a timeout is no one event's fault: writing each event alone would only fail again.
+const mayBeOneEvents = (error: unknown) => !(isAetherError(error) && (error.code === 'unavailable' || error.code === 'timeout'));
 
 /**
  * Events in PostgreSQL: appends group-committed, `source`+`id` unique, counts kept in the same transaction,
@@ -120,13 +135,13 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
     )
     SELECT * FROM ins`;
 
-  const writeBatch = async (batch: { event: CloudEvent; receivedAt: string }[]): Promise<AppendResult[]> => {
+  const writeBatch = async (batch: Item[]): Promise<AppendResult[]> => {
     const started = performance.now();
     // The first append of a key in the batch inserts; later ones in the same batch are its duplicates.
-    const firsts = new Map<string, { event: CloudEvent; receivedAt: string }>();
+    const firsts = new Map<string, Item>();
     for (const item of batch) if (!firsts.has(keyOf(item.event))) firsts.set(keyOf(item.event), item);
     const unique = [...firsts.values()];
-    const col = <T>(pick: (item: { event: CloudEvent; receivedAt: string }) => T) => unique.map(pick);
+    const col = <T>(pick: (item: Item) => T) => unique.map(pick);
 
     const { inserted, existing } = await db.transaction(async (client: PoolClient) => {
       const ins = await client.query<EventRow>(insertSql, [
@@ -141,7 +156,7 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
         col((x) => x.event.dataschema ?? null),
         col((x) => x.event.specversion ?? '1.0'),
         col((x) => x.event.datacontenttype),
-        col((x) => json(x.event.data ?? null)),
+        col((x) => x.json),
         col((x) => x.receivedAt),
         db.instanceId,
       ]);
@@ -182,7 +197,10 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
     });
   };
 
-  const writer = groupCommit(writeBatch, { maxBatch: MAX_BATCH });
+  // An event written alone that the server refuses is named: `time` for a date/time error, `data` for a JSON one.
+  const write = (batch: Item[]) =>
+    batch.length > 1 ? writeBatch(batch) : writeBatch(batch).catch((error: unknown) => Promise.reject(nameRefusedValue(error, { time: 'time', json: 'data' })));
+  const writer = groupCommit(write, { maxBatch: MAX_BATCH, retryAlone: mayBeOneEvents });
 
   const watcher = createEventWatcher(db, {
     channel,
@@ -207,15 +225,17 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
     kind: 'postgres',
     async append(event, receivedAt) {
       if (db.closed) await db.ready(); // rejects with `unavailable`
-      // Checked here so one bad event cannot fail the other appends of its batch.
+      // Checked and serialized here, before the event joins a batch, so one bad event cannot fail the others.
       for (const field of TEXT_FIELDS) {
         const value = event[field];
         if (typeof value === 'string' && value.includes('\u0000')) {
           throw new AetherError('validation_failed', `${field}: must not contain a NUL character`, { errors: [{ field, message: 'must not contain a NUL character' }] });
         }
       }
-      const normalized = { ...event, time: timeParam(event.time, 'time') };
-      return writer.push({ event: normalized, receivedAt: timeParam(receivedAt, 'received_at') });
+      checkStorableEvent(event);
+      const time = new Date(parseTime(event.time)).toISOString();
+      const json = serializeData(event.data);
+      return writer.push({ event: { ...event, time }, receivedAt: timeParam(receivedAt, 'received_at'), json });
     },
     async query(q: EventQuery) {
       const values: unknown[] = [];
@@ -236,7 +256,7 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
         where.push(`(${any.join(' OR ')})`);
       }
       if (q.source !== undefined) where.push(`source = ${p(q.source)}`);
-      const severities = asList(q.severity);
+      const severities = filterValues(q.severity, 'severity');
       if (severities.length > 0) where.push(`severity = ANY(${p(severities)}::text[])`);
       if (q.tenantid !== undefined) where.push(`tenantid = ${p(q.tenantid)}`);
       if (q.since !== undefined) where.push(`time >= ${p(timeParam(q.since, 'since'))}::timestamptz`);

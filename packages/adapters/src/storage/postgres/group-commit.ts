@@ -1,5 +1,6 @@
 // Group commit: calls that arrive while a batch is being written (or in the same tick) are written together, in
-// one transaction, and each call settles only when that transaction has committed (or failed).
+// one transaction, and each call settles only when that transaction has committed (or failed). A batch that fails
+// for a reason that may be one member's is written again member by member, so only that member fails.
 
 export interface GroupCommit<I, O> {
   /** Queues one item; resolves with its result once its batch committed. */
@@ -14,11 +15,21 @@ interface Waiting<I, O> {
   reject: (reason: unknown) => void;
 }
 
+export interface GroupCommitOptions {
+  /** Most items one `write` receives. */
+  maxBatch: number;
+  /**
+   * Whether a failed batch of several is written again one item at a time (in order). Say no for failures that
+   * are nobody's item's fault, such as a lost connection: every item would only fail again. Default: never.
+   */
+  retryAlone?: (error: unknown) => boolean;
+}
+
 /**
  * A writer that batches: `write` receives up to `maxBatch` items and returns one result per item, in order.
- * @example const appends = groupCommit((batch) => insertAll(batch), { maxBatch: 500 })
+ * @example const appends = groupCommit((batch) => insertAll(batch), { maxBatch: 500, retryAlone: (e) => !isLost(e) })
  */
-export function groupCommit<I, O>(write: (batch: I[]) => Promise<O[]>, options: { maxBatch: number }): GroupCommit<I, O> {
+export function groupCommit<I, O>(write: (batch: I[]) => Promise<O[]>, options: GroupCommitOptions): GroupCommit<I, O> {
   const queue: Waiting<I, O>[] = [];
   let active: Promise<void> | undefined;
 
@@ -30,7 +41,19 @@ export function groupCommit<I, O>(write: (batch: I[]) => Promise<O[]>, options: 
         const results = await write(batch.map((w) => w.item));
         batch.forEach((w, i) => w.resolve(results[i] as O));
       } catch (error) {
-        for (const w of batch) w.reject(error);
+        if (batch.length > 1 && options.retryAlone?.(error)) await writeAlone(batch);
+        else for (const w of batch) w.reject(error);
+      }
+    }
+  };
+
+  const writeAlone = async (batch: Waiting<I, O>[]) => {
+    for (const w of batch) {
+      try {
+        const [result] = await write([w.item]);
+        w.resolve(result as O);
+      } catch (error) {
+        w.reject(error);
       }
     }
   };

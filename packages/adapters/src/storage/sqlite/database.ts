@@ -84,16 +84,23 @@ export function describeOpenError(error: unknown, path: string): AetherError {
 }
 
 /**
- * Maps a SQLite error met while serving to an AetherError: a full or failing disk is `unavailable` (503).
+ * Maps a SQLite error met while serving to an AetherError: a full or failing disk, a lock held too long or a file
+ * turned read-only is `unavailable` (503): nothing was written, the caller may retry once an operator has made
+ * room. Every SQLite store goes through here (`guarded`, and the event store's group commit).
  * @example try { stmt.run() } catch (e) { throw translateError(e) }
  */
 export function translateError(error: unknown): unknown {
   if (error instanceof AetherError) return error;
   const code = (error as { code?: string }).code ?? '';
-  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_BUSY' || code.startsWith('SQLITE_READONLY')) {
-    return new AetherError('unavailable', `the SQLite database cannot be written right now (${code})`, { cause: error });
-  }
-  return error;
+  const reason =
+    code === 'SQLITE_FULL' ? 'the disk is full'
+    // Every extended I/O code (WRITE, FSYNC, SHMSIZE, TRUNCATE, …) is the file system refusing a read or write.
+    : code.startsWith('SQLITE_IOERR') ? 'the disk refused a read or write'
+    : code === 'SQLITE_BUSY' ? 'another connection holds the lock'
+    : code.startsWith('SQLITE_READONLY') ? 'its file has become read-only'
+    : undefined;
+  if (reason === undefined) return error;
+  return new AetherError('unavailable', `the SQLite database cannot be written right now: ${reason} (${code})`, { cause: error });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { emptySeverityCounts, prefixRange, splitTypes, timeParam, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
+import { checkStorableEvent, emptySeverityCounts, filterValues, isAetherError, parseTime, prefixRange, serializeData, splitTypes, timeParam, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
 import { guarded, translateError, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
@@ -43,6 +43,9 @@ function toEvent(r: EventRow): StoredEvent {
 interface Pending {
   event: CloudEvent;
   receivedAt: string;
+  /** `time` as epoch ms and `data` as JSON, both checked before the event joined a batch. */
+  timeMs: number;
+  json: string;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -52,6 +55,8 @@ export interface SqliteEventStore extends EventStore {
   commits(): number;
   /** Writes whatever waits now (close() does too). */
   flush(): void;
+  /** Prepared query shapes held now; never more than the statement cache's bound. */
+  statements(): number;
 }
 
 /**
@@ -75,20 +80,20 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
   const commit = db.transaction((batch: Pending[]) => {
     const results: AppendResult[] = [];
     const counts = new Map<Severity, number>();
-    for (const { event: e, receivedAt } of batch) {
+    for (const { event: e, receivedAt, timeMs, json } of batch) {
       const info = insert.run(
         e.id,
         e.source,
         e.type,
         e.time,
-        Date.parse(e.time),
+        timeMs,
         e.severity,
         e.tenantid ?? null,
         e.subject ?? null,
         e.traceparent ?? null,
         e.dataschema ?? null,
         e.datacontenttype,
-        JSON.stringify(e.data ?? null),
+        json,
         receivedAt,
       );
       if (info.changes === 1) {
@@ -102,6 +107,8 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
     return results;
   });
 
+  // One transaction per batch; if it fails for a reason of one event's (not the disk's), each member is written
+  // alone, so only the event at fault is refused.
   const flush = () => {
     scheduled = false;
     if (queue.length === 0) return;
@@ -113,17 +120,43 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
       commits++;
     } catch (error) {
       const err = translateError(error);
-      for (const p of batch) p.reject(err);
+      if (batch.length === 1 || (isAetherError(err) && err.code === 'unavailable')) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      for (const p of batch) writeAlone(p);
       return;
     }
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+  };
+
+  const writeAlone = (p: Pending) => {
+    try {
+      const [result] = commit.immediate([p]);
+      commits++;
+      p.resolve(result!);
+    } catch (error) {
+      p.reject(translateError(error));
+    }
   };
 
   return {
     kind: 'sqlite',
     append(event, receivedAt) {
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ event, receivedAt, resolve, reject });
+        // Checked and serialized before joining a batch: one bad event must not fail the others' commit.
+        let timeMs: number;
+        let json: string;
+        try {
+          checkStorableEvent(event);
+          // parseTime, not Date.parse: a time without an offset is UTC here, not the server's local time.
+          timeMs = parseTime(event.time);
+          json = serializeData(event.data);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        queue.push({ event, receivedAt, timeMs, json, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -150,7 +183,7 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
         where.push('source = ?');
         params.push(q.source);
       }
-      const severities = q.severity === undefined ? [] : typeof q.severity === 'string' ? [q.severity] : [...q.severity];
+      const severities = filterValues(q.severity, 'severity');
       if (severities.length) {
         where.push(`severity IN (${severities.map(() => '?').join(', ')})`);
         params.push(...severities);
@@ -184,6 +217,7 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
       }),
     commits: () => commits,
     flush,
+    statements: () => stmt.size(),
     async close() {
       flush();
     },

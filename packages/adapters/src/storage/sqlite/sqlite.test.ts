@@ -7,6 +7,7 @@ import { makeDeliveryInput, makeEvent, makeService } from '@aetherlink/core/test
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, sqliteStores, type SqliteStores } from './index.js';
+import { STATEMENT_CACHE_SIZE } from './statements.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'aetherlink-sqlite-'));
 const RECEIVED = '2026-01-01T00:00:00.000Z';
@@ -52,6 +53,87 @@ describe('sqlite group commit', () => {
     expect(b.event.seq).toBe(a.event.seq);
     expect(b.event.data).toEqual(e.data);
     expect((await stores.events.stats(Date.parse(RECEIVED))).total).toBe(1);
+  });
+});
+
+/** Data nested `levels` deep: JSON.parse reads it from a 30 KB body, JSON.stringify overflows the stack on it. */
+const nested = (levels: number) => {
+  let data: unknown = 1;
+  for (let i = 0; i < levels; i++) data = { a: data };
+  return data;
+};
+
+/** What became of each append: its id once stored, else the field its validation error names (or the message). */
+const outcomes = async (appends: Promise<{ event: { id: string } }>[]) =>
+  (await Promise.allSettled(appends)).map((r) =>
+    r.status === 'fulfilled' ? r.value.event.id : isAetherError(r.reason) && r.reason.errors ? `refused:${r.reason.errors.map((e) => e.field).join(',')}` : `failed:${String(r.reason)}`,
+  );
+
+describe('sqlite group commit: one bad event', () => {
+  it('refuses a poisoned event alone; the valid events of its batch commit together', async () => {
+    const stores = open(join(dir(), 'a.db'));
+    const before = stores.events.commits();
+    const append = (overrides: Parameters<typeof makeEvent>[0]) => stores.events.append(makeEvent(overrides), RECEIVED);
+    const got = await outcomes([
+      append({ id: 'v1' }),
+      append({ id: 'v2' }),
+      append({ id: 'v3' }),
+      append({ id: 'deep', data: nested(5000) }),
+      append({ id: 'year-0', time: '0000-01-01T00:00:00Z' }),
+      append({ id: 'v4' }),
+      append({ id: 'v5' }),
+      append({ id: 'v6' }),
+    ]);
+    expect(got).toEqual(['v1', 'v2', 'v3', 'refused:data', 'refused:time', 'v4', 'v5', 'v6']);
+    // The bad events never joined the batch: the six valid ones went in one transaction.
+    expect(stores.events.commits() - before).toBe(1);
+    expect((await stores.events.query({ limit: 10, order: 'asc' })).map((e) => e.id)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+    expect((await stores.events.stats(Date.parse(RECEIVED))).total).toBe(6);
+  });
+
+  it('writes each event of a failed batch alone, so only the one at fault is refused', async () => {
+    const stores = open(join(dir(), 'a.db'));
+    // A value that passes every check but that the database refuses inside the transaction.
+    stores.db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`);
+    const ids = ['v1', 'v2', 'v3', 'poison', 'v4', 'v5', 'v6'];
+    const got = await outcomes(ids.map((id) => stores.events.append(makeEvent({ id }), RECEIVED)));
+    expect(got.filter((o) => !o.startsWith('v'))).toEqual([expect.stringMatching(/^failed:.*poisoned/)]);
+    expect(got.filter((o) => o.startsWith('v'))).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+    // Written alone in arrival order, so seqs still follow it.
+    expect((await stores.events.query({ limit: 10, order: 'asc' })).map((e) => e.id)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
+    expect((await stores.events.stats(Date.parse(RECEIVED))).total).toBe(6);
+  });
+});
+
+describe('sqlite event queries', () => {
+  it('keeps its prepared statements bounded however many query shapes readers ask for', async () => {
+    const stores = open(join(dir(), 'a.db'));
+    await stores.events.append(makeEvent({ type: 'a.t0' }), RECEIVED);
+    const types = Array.from({ length: 16 }, (_, i) => `a.t${i}`);
+    const prefixes = Array.from({ length: 16 }, (_, i) => `p${i}.*`);
+    let queries = 0;
+    for (let exact = 1; exact <= 16; exact++) {
+      for (let prefix = 0; prefix <= 16 - exact; prefix++) {
+        for (const order of ['asc', 'desc'] as const) {
+          const found = await stores.events.query({ limit: 5, order, type: [...types.slice(0, exact), ...prefixes.slice(0, prefix)] });
+          expect(found.map((e) => e.type)).toEqual(['a.t0']);
+          expect(stores.events.statements()).toBeLessThanOrEqual(STATEMENT_CACHE_SIZE);
+          queries++;
+        }
+      }
+    }
+    expect(queries).toBeGreaterThan(STATEMENT_CACHE_SIZE);
+    expect(stores.events.statements()).toBe(STATEMENT_CACHE_SIZE);
+  });
+
+  it('prepares one statement for a list filter however often a value repeats', async () => {
+    const stores = open(join(dir(), 'a.db'));
+    await stores.events.append(makeEvent({ severity: 'error' }), RECEIVED);
+    const before = stores.events.statements();
+    for (let n = 1; n <= 300; n++) {
+      expect(await stores.events.query({ limit: 1, severity: Array.from({ length: n }, () => 'error' as const) })).toHaveLength(1);
+    }
+    expect(stores.events.statements() - before).toBe(1);
   });
 });
 

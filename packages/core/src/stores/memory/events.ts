@@ -1,4 +1,5 @@
 import type { CloudEvent, StoredEvent } from '../../events/envelope.js';
+import { checkStorableEvent } from '../../events/limits.js';
 import { compileFilter } from '../../events/filter.js';
 import { cloneRecord } from '../shared.js';
 import type { AppendResult, EventQuery, EventStats, EventStore } from '../types.js';
@@ -32,6 +33,8 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
   return {
     kind: 'memory',
     async append(event: CloudEvent, receivedAt: string): Promise<AppendResult> {
+      // The same check as the persistent stores, so every store refuses the same events.
+      checkStorableEvent(event);
       const k = key(event.source, event.id);
       const existing = byKey.get(k);
       if (existing) return { event: cloneRecord(existing), inserted: false };
