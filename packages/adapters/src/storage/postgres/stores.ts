@@ -94,6 +94,7 @@ export async function openPostgresStores(
     ...(options.leaderPollMs !== undefined ? { pollMs: options.leaderPollMs } : {}),
     ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const close = stores.close;
   return Object.assign(stores, {
