@@ -1,5 +1,6 @@
 import { loggerFor, systemClock, type Clock, type DeliveryStore, type Logger, type Module } from '@aetherlink/core';
 import type { RetryPolicy } from './delivery/schedule.js';
+import { ALERT_EVENT_TYPES } from './events.js';
 import { jsonWebhookSender } from './delivery/sender.js';
 import { createDeliveryWorker, type DeliveryWorkerOptions } from './delivery/worker.js';
 
@@ -40,7 +41,7 @@ export function alertsModule(options: AlertsModuleOptions): Module {
       { name: 'deliveries', intervalMs: options.pollMs ?? 1000, runOn: 'every', run: (signal) => worker.runOnce(signal) },
       { name: 'lease-expiry', intervalMs: 5000, run: () => options.deliveries.releaseExpired(clock.now()) },
     ],
-    eventTypes: [],
+    eventTypes: ALERT_EVENT_TYPES,
     close: () => undefined,
   };
 }

@@ -176,3 +176,4 @@ export { parseEgressRule, compileEgressRules, decideHost, decideAddress, normali
 export type { EgressRule, EgressRules, EgressRulesOptions, EgressRefusal, EgressRefusalKind, HostDecision } from './net/egress-rules.js';
 export { createEgressPolicy, egressRefusedError } from './net/egress.js';
 export type { EgressPolicy, EgressPolicyOptions, EgressDecision, ResolvedAddress } from './net/egress.js';
+export { storesReadiness } from './stores/readiness.js';

@@ -78,17 +78,20 @@ export function registryModule(options: RegistryModuleOptions): RegistryModule {
           }),
       );
     },
+    // Ends long-polling change-feed waits, which would otherwise hold the server's close up.
+    drain: () => registry.close(),
     async close() {
-      // Ends long-polling change-feed waits, which would otherwise hold the server's close up.
       registry.close();
       await checker.close();
     },
   };
 }
 
-export interface SelfRegistrationModuleOptions extends Omit<SelfRegistrationOptions, 'controlPlaneUrl'> {
+export interface SelfRegistrationModuleOptions extends Omit<SelfRegistrationOptions, 'controlPlaneUrl' | 'service'> {
   /** The control plane's URL, read when the app starts serving (it may be this app's own listening address). */
   controlPlaneUrl: string | (() => string);
+  /** What to register, read when the app starts serving (its URL may be the listening address). */
+  service: SelfRegistrationOptions['service'] | (() => SelfRegistrationOptions['service']);
 }
 
 /**
@@ -105,8 +108,9 @@ export function selfRegistrationModule(options: SelfRegistrationModuleOptions): 
     eventTypes: [],
     registration: () => self,
     start() {
-      const url = typeof options.controlPlaneUrl === 'function' ? options.controlPlaneUrl() : options.controlPlaneUrl;
-      self = registerSelf({ ...options, controlPlaneUrl: url });
+      const controlPlaneUrl = typeof options.controlPlaneUrl === 'function' ? options.controlPlaneUrl() : options.controlPlaneUrl;
+      const service = typeof options.service === 'function' ? options.service() : options.service;
+      self = registerSelf({ ...options, controlPlaneUrl, service });
     },
     drain: async () => {
       await self?.stop();

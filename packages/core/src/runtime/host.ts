@@ -63,7 +63,7 @@ export function createModuleHost(options: ModuleHostOptions): ModuleHost {
   }
 
   for (const m of modules) {
-    for (const type of m.eventTypes) options.schemas?.register(type, { replace: true });
+    for (const type of m.eventTypes) options.schemas?.register(type, { replace: true, builtin: true });
     if (options.metrics) m.metrics?.(options.metrics);
   }
 

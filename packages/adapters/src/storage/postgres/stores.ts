@@ -59,6 +59,9 @@ export function postgresStores(options: PostgresStoresOptions): PostgresStores {
     instanceId: db.instanceId,
     pool: db.pool,
     ready: () => db.ready(),
+    async ping() {
+      await db.query('SELECT 1');
+    },
     close() {
       // Appends already accepted are written before the pool goes away.
       closing ??= (async () => {
