@@ -25,7 +25,7 @@ export {
 } from './events/envelope.js';
 export { parseTime, checkTime, nestsDeeperThan, checkStorableEvent, serializeData, TIME_RANGE, MAX_DATA_DEPTH } from './events/limits.js';
 export type { Severity, EventInput, SeedEventInput, CloudEvent, StoredEvent, PublicEvent, ParsedEventInput } from './events/envelope.js';
-export { BUILTIN_EVENT_TYPES } from './events/builtin-types.js';
+export { BUILTIN_EVENT_TYPES, severityOf } from './events/builtin-types.js';
 export type { EventTypeDefinition } from './events/builtin-types.js';
 export { createSchemaRegistry } from './events/schema-registry.js';
 export type { SchemaRegistry, SchemaRegistryOptions, EventTypeDescription } from './events/schema-registry.js';

@@ -28,3 +28,12 @@ export const BUILTIN_EVENT_TYPES: readonly EventTypeDefinition[] = [
     defaultSeverity: 'warning',
   },
 ];
+
+/**
+ * The default severity of `type` among a package's own definitions, so it emits with the severity it defined even
+ * when the app's registry does not hold its types.
+ * @example bus.emit(type, data, { severity: severityOf(AI_EVENT_TYPES, type) })
+ */
+export function severityOf(types: readonly EventTypeDefinition[], type: string): 'info' | 'warning' | 'error' | 'critical' {
+  return types.find((t) => t.type === type)?.defaultSeverity ?? 'info';
+}

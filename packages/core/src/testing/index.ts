@@ -19,3 +19,4 @@ export { rawHttp } from './raw-http.js';
 export type { RawRequest, RawResponse } from './raw-http.js';
 export { memoryLogger } from './logger.js';
 export type { LogLine } from './logger.js';
+export { JOB_FAILED } from './event-types.js';
