@@ -82,6 +82,12 @@ export const envSchema = z
     REGISTRY_PROBE_ALLOW: egressList().describe('CIDRs and host names probes may reach even when private addresses are refused'),
     REGISTRY_PROBE_DENY: egressList().describe('CIDRs and host names probes never reach (wins over the allow list)'),
     REGISTRY_CRITICAL_FOR_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(604_800).default(300),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(600_000).default(10_000)
+      .describe('How long a graceful shutdown may take before the process exits anyway'),
+    SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(120_000).default(0)
+      .describe('After SIGTERM, how long /health.json answers 503 before the server stops accepting connections'),
+    METRICS_PERMISSION: z.enum(['public', 'ops:read', 'ops:operate'], { error: 'must be public, ops:read or ops:operate' }).default('public')
+      .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),

@@ -1,7 +1,6 @@
 import { isAetherError } from '@aetherlink/core';
-import { instanceServiceName, registerSelf, type SelfRegistration } from '@aetherlink/registry';
 import { ConfigError, loadConfig } from './config.js';
-import { createCommandCenter } from './server.js';
+import { createCommandCenter, type CommandCenter } from './server.js';
 
 let config;
 try {
@@ -14,9 +13,10 @@ try {
   throw error;
 }
 
-let cc: Awaited<ReturnType<typeof createCommandCenter>>;
+let cc: CommandCenter;
+let failedToStart = false;
 try {
-  cc = await createCommandCenter(config);
+  cc = await createCommandCenter(config, { exit: (code) => process.exit(failedToStart ? 1 : code) });
 } catch (error) {
   // A database that cannot be opened or reached is the operator's to fix: say what and where, no stack trace.
   if (isAetherError(error)) {
@@ -29,42 +29,14 @@ try {
 process.on('unhandledRejection', (reason) => {
   cc.app.log.error({ err: reason }, 'an unhandled promise rejection was caught; the server keeps running');
 });
-
-let self: SelfRegistration | undefined;
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    cc.app.log.info(`${signal} received; shutting down`);
-    // Deregister while the server can still answer its own DELETE, then close.
-    Promise.resolve(self?.stop())
-      .catch(() => undefined)
-      .then(() => cc.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          cc.app.log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  });
-}
+// SIGTERM: readiness fails, the server deregisters and finishes its requests, loops stop, stores close — within
+// SHUTDOWN_TIMEOUT_MS. A second signal exits at once, saying what was still open.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => cc.shutdown.onSignal(signal));
 
 try {
-  const address = await cc.app.listen({ port: config.PORT, host: config.HOST });
+  const address = await cc.listen();
   cc.app.log.info(`AetherLink command center ${cc.version} (${cc.instance}) listening on ${address}`);
   process.stdout.write(`listening on ${address}\n`);
-  if (config.SELF_REGISTER !== false) {
-    // Instances sharing one database each register under their own name.
-    const name = config.DATABASE_URL ? instanceServiceName(config.SERVICE_NAME, cc.instance) : config.SERVICE_NAME;
-    self = registerSelf({
-      controlPlaneUrl: address.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
-      service: { name, url: config.PUBLIC_URL ?? address, version: cc.version, tags: ['control-plane'] },
-      auth: config.AUTH_MODE === 'jwt' ? { bearer: config.SELF_REGISTER_TOKEN! } : { roles: ['operator'] },
-      logger: cc.app.log,
-    });
-  }
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =
@@ -73,6 +45,7 @@ try {
     : code === 'EADDRNOTAVAIL' ? `HOST ${config.HOST} is not an address of this machine`
     : (error as Error).message;
   process.stderr.write(`AetherLink command center cannot start: ${reason}\n`);
+  failedToStart = true;
   await cc.close().catch(() => undefined);
   process.exit(1);
 }

@@ -1,42 +1,44 @@
 import { createRequire } from 'node:module';
 import {
-  auditRoutes,
-  buildOpenApi,
+  auditModule,
   createAuditLog,
-  createDeliveryWorker,
   createEgressPolicy,
   createEventBus,
-  createLoop,
+  createMetricsRegistry,
+  createModuleHost,
   createSchemaRegistry,
-  defineRoute,
-  eventRoutes,
+  createShutdown,
+  eventsModule,
   headerPrincipalResolver,
   instanceId,
   jwtPrincipalResolver,
+  opsRoutes,
   pinoAuditSink,
-  soleLeader,
+  storesReadiness,
   type AnyRouteSpec,
   type AuditLog,
   type AuditSink,
   type EventBus,
-  type Loop,
+  type MetricsRegistry,
+  type ModuleHost,
   type PrincipalResolver,
+  type Shutdown,
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
-import { aiRoutes, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
-import { createHealthChecker, createRegistry, DEFAULT_PROBE_EGRESS, registryRoutes, type HealthChecker, type Registry } from '@aetherlink/registry';
+import { alertsModule } from '@aetherlink/alerts';
+import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
+import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistrationModule, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { Config } from './config.js';
-import { dashboardRoutes } from './dashboard.js';
+import { consoleModule } from './console-module.js';
 import { openStores, type OpenedStores } from './stores.js';
-import { jsonWebhookSender } from './webhooks.js';
 
 const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export interface CommandCenter {
   app: FastifyInstance;
+  host: ModuleHost;
   bus: EventBus;
   audit: AuditLog;
   registry: Registry;
@@ -44,11 +46,17 @@ export interface CommandCenter {
   ai: Router;
   routes: AnyRouteSpec[];
   stores: Stores;
+  metrics: MetricsRegistry;
   config: Config;
   version: string;
   /** This process among its peers. */
   instance: string;
-  loops: Loop[];
+  shutdown: Shutdown;
+  /** Listens, then starts the modules (loops, self-registration); resolves with the address. */
+  listen(): Promise<string>;
+  /** Starts the modules without listening (tests that use `app.inject`). */
+  start(): Promise<void>;
+  /** The graceful shutdown, without exiting the process. */
   close(): Promise<void>;
 }
 
@@ -63,11 +71,14 @@ export interface CommandCenterOverrides {
   env?: Record<string, string | undefined>;
   /** Where the server's log lines go (tests read them). Default: stdout. */
   logStream?: { write(line: string): void };
+  /** What a finished shutdown calls (main passes process.exit). Default: nothing. */
+  exit?: (code: number) => void;
 }
 
 /**
- * Assembles the reference server: event pipeline, RBAC, audit and the seed's HTTP API on Fastify.
- * @example const cc = await createCommandCenter(loadConfig(process.env)); await cc.app.listen({ port: 8010 })
+ * The reference server: shared services (stores, bus, audit, leader election, logger, metrics) and a list of
+ * modules, on Fastify.
+ * @example const cc = await createCommandCenter(loadConfig(process.env)); await cc.listen()
  */
 export async function createCommandCenter(config: Config, overrides: CommandCenterOverrides = {}): Promise<CommandCenter> {
   const app = Fastify({
@@ -78,12 +89,11 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
         ? false
         : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'], ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     bodyLimit: 64 * 1024,
-    forceCloseConnections: true,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
   // Provider variables were checked by loadConfig (or here, for `env`) before any database is touched.
   const aiConfig = overrides.env ? parseRouterEnv(overrides.env) : config.ai;
-  const opened = overrides.stores ?? (await openStores(config, instance));
+  const opened = overrides.stores ?? (await openStores(config, instance, app.log.child({ component: 'stores' })));
   try {
     return await assemble(config, overrides, app, instance, aiConfig, opened);
   } catch (error) {
@@ -102,89 +112,84 @@ async function assemble(
   aiConfig: RouterConfig,
   { stores, leader, where }: OpenedStores,
 ): Promise<CommandCenter> {
+  const log = (component: string) => app.log.child({ component });
+  const metrics = createMetricsRegistry();
   const bus = createEventBus({
     source: config.SERVICE_NAME,
     store: stores.events,
     registry: createSchemaRegistry({ strict: config.EVENTS_STRICT ?? false }),
+    logger: log('bus'),
   });
   const sinks: AuditSink[] = [...(overrides.auditSinks ?? [])];
   if (config.AUDIT_LOG !== 'off') sinks.push(pinoAuditSink({ destination: config.AUDIT_LOG === 'stdout' ? 1 : config.AUDIT_LOG }));
-  const audit = createAuditLog({ service: config.SERVICE_NAME, sinks, store: stores.audit });
+  const audit = createAuditLog({ service: config.SERVICE_NAME, sinks, store: stores.audit, logger: log('audit') });
 
-  // Every instance works the delivery queue (each lease goes to one of them); once-per-fleet loops need the lead.
-  const worker = createDeliveryWorker({ store: stores.deliveries, send: jsonWebhookSender(), owner: instance });
-  const onLoopError = (name: string) => (error: unknown) => app.log.error({ err: error, loop: name }, `background loop ${name} failed`);
-  const ai = overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: app.log }));
-  const registry = createRegistry({ store: stores.registry, bus, source: config.SERVICE_NAME, criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000, logger: app.log.child({ component: 'registry' }) });
   const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
-  const egress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
-  const checker = createHealthChecker({
-    registry,
-    egress,
-    logger: app.log.child({ component: 'registry.checker' }),
-    concurrency: config.REGISTRY_PROBE_CONCURRENCY,
-    timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS,
+  const registry = registryModule({
+    store: stores.registry,
+    bus,
+    source: config.SERVICE_NAME,
+    criticalForMs: config.REGISTRY_CRITICAL_FOR_SECONDS * 1000,
+    logger: log('registry'),
+    probe: {
+      intervalMs: config.REGISTRY_PROBE_INTERVAL_SECONDS * 1000,
+      concurrency: config.REGISTRY_PROBE_CONCURRENCY,
+      timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS,
+      egress: createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY }),
+    },
   });
-  const loops: Loop[] = [
-    createLoop({ name: 'deliveries', intervalMs: config.DELIVERY_POLL_MS, leader: soleLeader(), run: (signal) => worker.runOnce(signal), onError: onLoopError('deliveries') }),
-    createLoop({ name: 'lease-expiry', intervalMs: 5000, leader, run: () => stores.deliveries.releaseExpired(Date.now()), onError: onLoopError('lease-expiry') }),
-    createLoop({ name: 'registry-probe', intervalMs: config.REGISTRY_PROBE_INTERVAL_SECONDS * 1000, leader, run: (signal) => checker.checkAll({ signal }), onError: onLoopError('registry-probe') }),
-    createLoop({ name: 'registry-leases', intervalMs: 5000, leader, run: () => registry.expireLeases(), onError: onLoopError('registry-leases') }),
-  ];
-
-  const ping = (path: string, extra: () => Record<string, unknown> = () => ({})) =>
-    defineRoute({
-      method: 'GET',
-      path,
-      permission: 'public',
-      summary: 'Liveness: the service name and version',
-      tags: ['ops'],
-      response: z.object({ status: z.literal('ok'), service: z.string(), version: z.string(), providers: z.array(z.string()).optional() }),
-      handler: () => ({ status: 'ok', service: config.SERVICE_NAME, version: VERSION, ...extra() }),
-    });
-
-  const instanceRoute = defineRoute({
-    method: 'GET',
-    path: '/ops/instance',
-    // Where the data lives (a file path, a database host) is for operators, not every viewer.
-    permission: 'ops:operate',
-    summary: 'This instance: its id, where its data lives, and which background loops it runs',
-    tags: ['ops'],
-    handler: () => ({
-      instance,
-      version: VERSION,
-      store: where,
-      loops: loops.map((l) => ({ name: l.name, active: l.active(), last_run: l.lastRun() === null ? null : new Date(l.lastRun()!).toISOString() })),
-    }),
+  const ai = aiRouterModule({
+    router: overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: log('ai-router') })),
+    logger: log('ai-router'),
   });
-  const routes: AnyRouteSpec[] = [
-    ping('/ops/ping'),
-    // The seed's AI orchestrator answered /ping with its provider order.
-    ping('/ping', () => ({ providers: ai.providerNames() })),
-    instanceRoute,
-    ...registryRoutes({ registry, checker }),
-    ...eventRoutes({ bus }),
-    ...auditRoutes({ audit }),
-    ...aiRoutes({ router: ai }),
-    ...dashboardRoutes(),
-  ];
-  let openapi: Record<string, unknown> | undefined;
-  routes.push(
-    defineRoute({
-      method: 'GET',
-      path: '/openapi.json',
-      permission: 'public',
-      summary: 'This API, as OpenAPI 3.1, generated from the route specs',
-      tags: ['docs'],
-      handler: () => (openapi ??= buildOpenApi(routes, { title: 'AetherLink command center', version: VERSION })),
-    }),
-  );
+  const alerts = alertsModule({ deliveries: stores.deliveries, owner: instance, pollMs: config.DELIVERY_POLL_MS, logger: log('alerts') });
+
+  let address: string | undefined;
+  const selfRegistration =
+    config.SELF_REGISTER === false
+      ? []
+      : [
+          selfRegistrationModule({
+            controlPlaneUrl: () => address!.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
+            // Instances sharing one database each register under their own name.
+            service: () => ({
+              name: config.DATABASE_URL ? instanceServiceName(config.SERVICE_NAME, instance) : config.SERVICE_NAME,
+              url: config.PUBLIC_URL ?? address!,
+              version: VERSION,
+              tags: ['control-plane'],
+            }),
+            auth: config.AUTH_MODE === 'jwt' ? { bearer: config.SELF_REGISTER_TOKEN! } : { roles: ['operator'] },
+            logger: log('self-registration'),
+          }),
+        ];
+
+  const routes: AnyRouteSpec[] = [];
+  const host: ModuleHost = createModuleHost({
+    modules: [
+      eventsModule({ bus }),
+      auditModule({ audit }),
+      registry,
+      ai,
+      alerts,
+      consoleModule({ service: config.SERVICE_NAME, version: VERSION, instance, where, loops: () => host.loops, routes: () => routes, providers: () => ai.router.providerNames() }),
+      ...selfRegistration,
+    ],
+    schemas: bus.registry,
+    leader,
+    metrics,
+    readiness: [storesReadiness(stores)],
+    logger: log('host'),
+    version: VERSION,
+    serviceId: instance,
+  });
+  routes.push(...host.routes(), ...opsRoutes({ host, metrics, metricsPermission: config.METRICS_PERMISSION }));
 
   await app.register(aetherlinkFastify, {
     service: config.SERVICE_NAME,
     routes,
     audit,
     bus,
+    metrics,
     principal: principalFor(config),
     // Every 4xx of the whole app, not only the route specs', answers problem+json.
     problemHandlers: true,
@@ -192,33 +197,44 @@ async function assemble(
     onError: (error, where) => app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id }, 'request failed unexpectedly'),
   });
 
-  for (const loop of loops) loop.start();
+  const shutdown = createShutdown({
+    host,
+    // Waits for requests in flight; idle keep-alive connections close at once, and streams end as modules drain.
+    server: { name: 'http server', close: () => app.close() },
+    resources: [
+      { name: 'audit log', close: () => audit.close() },
+      { name: 'event bus', close: () => bus.close() },
+      { name: 'leader election', close: () => leader.close?.() },
+      { name: 'stores', close: () => stores.close() },
+    ],
+    deadlineMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+    logger: log('shutdown'),
+    exit: overrides.exit ?? (() => undefined),
+  });
 
   return {
     app,
+    host,
     bus,
     audit,
-    registry,
-    checker,
-    ai,
+    registry: registry.registry,
+    checker: registry.checker,
+    ai: ai.router,
     routes,
     stores,
+    metrics,
     config,
     version: VERSION,
     instance,
-    loops,
-    async close() {
-      await Promise.all(loops.map((l) => l.stop()));
-      // Ends long-polling change-feed waits, which would otherwise hold app.close() up.
-      registry.close();
-      await ai.close();
-      await app.close();
-      await checker.close();
-      await audit.close();
-      bus.close();
-      await leader.close?.();
-      await stores.close();
+    shutdown,
+    async listen() {
+      address = await app.listen({ port: config.PORT, host: config.HOST });
+      await host.start();
+      return address;
     },
+    start: () => host.start(),
+    close: () => shutdown.run('closing'),
   };
 }
 

@@ -1,4 +1,4 @@
-import { soleLeader, type LeaderElection, type Stores } from '@aetherlink/core';
+import { soleLeader, type LeaderElection, type Logger, type Stores } from '@aetherlink/core';
 import { sqliteStores } from '@aetherlink/adapters/sqlite';
 import type { Config } from './config.js';
 
@@ -14,10 +14,10 @@ export interface OpenedStores {
  * PostgreSQL when DATABASE_URL is set (several instances share it), otherwise the SQLite file AETHERLINK_DB.
  * @example const { stores, leader } = await openStores(config, instance)
  */
-export async function openStores(config: Config, instance: string): Promise<OpenedStores> {
+export async function openStores(config: Config, instance: string, logger?: Logger): Promise<OpenedStores> {
   if (config.DATABASE_URL) {
     const { openPostgresStores } = await import('@aetherlink/adapters/postgres');
-    const stores = await openPostgresStores({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, instanceId: instance });
+    const stores = await openPostgresStores({ connectionString: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, instanceId: instance, ...(logger ? { logger } : {}) });
     const url = new URL(config.DATABASE_URL);
     const schema = config.DATABASE_SCHEMA === 'public' ? '' : ` schema ${config.DATABASE_SCHEMA}`;
     return { stores, leader: stores.leader, where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}${schema}` };

@@ -98,3 +98,5 @@ export type {
   RouterOptions,
   Router,
 } from './types.js';
+export { aiRouterModule } from './module.js';
+export type { AiRouterModuleOptions } from './module.js';

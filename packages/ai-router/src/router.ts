@@ -1,7 +1,8 @@
-import { AetherError, errorFields, fieldErrorsFromZod, isAetherError, loggerFor, validationError } from '@aetherlink/core';
+import { AetherError, errorFields, fieldErrorsFromZod, isAetherError, loggerFor, severityOf, validationError } from '@aetherlink/core';
 import { callClock } from './_internal/clock.js';
 import type { Engine, Entry, Job } from './_internal/entry.js';
 import { createBreaker } from './breaker.js';
+import { AI_EVENT_TYPES } from './events.js';
 import { runChain, summarize } from './execute.js';
 import { outputCheck } from './intents.js';
 import { buildChain, orderChain } from './plan.js';
@@ -54,7 +55,7 @@ export function createRouter(options: RouterOptions): Router {
   const allNames = [...resolved.chain, ...names.filter((n) => !resolved.chain.includes(n))];
 
   const emit = (type: string, data: Record<string, unknown>) => {
-    options.bus?.emit(type, data).catch((error: unknown) => log.warn({ err: errorFields(error), event_type: type }, 'the AI router could not publish an event'));
+    options.bus?.emit(type, data, { severity: severityOf(AI_EVENT_TYPES, type) }).catch((error: unknown) => log.warn({ err: errorFields(error), event_type: type }, 'the AI router could not publish an event'));
   };
 
   const announce = (job: Job, entry: Entry, chain: readonly Entry[], latencyMs: number, model: string | undefined, usage: ChatResponse['usage']) => {

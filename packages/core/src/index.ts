@@ -25,7 +25,7 @@ export {
 } from './events/envelope.js';
 export { parseTime, checkTime, nestsDeeperThan, checkStorableEvent, serializeData, TIME_RANGE, MAX_DATA_DEPTH } from './events/limits.js';
 export type { Severity, EventInput, SeedEventInput, CloudEvent, StoredEvent, PublicEvent, ParsedEventInput } from './events/envelope.js';
-export { BUILTIN_EVENT_TYPES } from './events/builtin-types.js';
+export { BUILTIN_EVENT_TYPES, severityOf } from './events/builtin-types.js';
 export type { EventTypeDefinition } from './events/builtin-types.js';
 export { createSchemaRegistry } from './events/schema-registry.js';
 export type { SchemaRegistry, SchemaRegistryOptions, EventTypeDescription } from './events/schema-registry.js';
@@ -151,13 +151,24 @@ export { soleLeader } from './runtime/leader.js';
 export type { LeaderElection, Campaign } from './runtime/leader.js';
 export { createLoop } from './runtime/loop.js';
 export type { Loop, LoopOptions } from './runtime/loop.js';
-export { createDeliveryWorker, nextRetryAt, DEFAULT_RETRY_SCHEDULE_MS } from './runtime/delivery-worker.js';
-export type { DeliveryWorker, DeliveryWorkerOptions, RetryPolicy, SendResult } from './runtime/delivery-worker.js';
 export { instanceId } from './runtime/instance.js';
 
 export { defaultLogger, loggerFor, silentLogger, errorFields } from './logger.js';
 export type { Logger, LogFn } from './logger.js';
 export type { Module, LoopSpec, ReadinessCheck, CheckResult, MetricsRegistry } from './runtime/module.js';
+export { createModuleHost } from './runtime/host.js';
+export type { ModuleHost, ModuleHostOptions } from './runtime/host.js';
+export { loopCheck, overallStatus } from './runtime/readiness.js';
+export type { ReadinessReport, HealthCheckEntry } from './runtime/readiness.js';
+export { createShutdown } from './runtime/shutdown.js';
+export type { Shutdown, ShutdownOptions, Closable } from './runtime/shutdown.js';
+export { createMetricsRegistry, sharedMetric, httpRequestMetric, DURATION_BUCKETS, Counter, Gauge, Histogram } from './metrics.js';
+export type { MetricsRegistryOptions, Registry } from './metrics.js';
+export { opsRoutes } from './http/ops-routes.js';
+export type { OpsRoutesOptions } from './http/ops-routes.js';
+export { eventsModule } from './events/module.js';
+export type { EventsModuleOptions } from './events/module.js';
+export { auditModule } from './audit/module.js';
 
 export { parseIp, parseCidr, inRange, unmapIp, formatIp, classifyAddress, ALWAYS_REFUSED } from './net/addresses.js';
 export type { IpAddress, IpRange, AddressKind } from './net/addresses.js';
@@ -165,3 +176,4 @@ export { parseEgressRule, compileEgressRules, decideHost, decideAddress, normali
 export type { EgressRule, EgressRules, EgressRulesOptions, EgressRefusal, EgressRefusalKind, HostDecision } from './net/egress-rules.js';
 export { createEgressPolicy, egressRefusedError } from './net/egress.js';
 export type { EgressPolicy, EgressPolicyOptions, EgressDecision, ResolvedAddress } from './net/egress.js';
+export { storesReadiness } from './stores/readiness.js';

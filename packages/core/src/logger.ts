@@ -8,7 +8,7 @@ export interface LogFn {
 
 /**
  * What every AetherLink package logs through: pino's shape, so `pino()`, `fastify.log` and `app.log.child()` all
- * fit. Packages never write to the console or `process.emitWarning`; an app hands them its own logger.
+ * fit. Packages never write to the console or to process warnings; an app hands them its own logger.
  */
 export interface Logger {
   debug: LogFn;

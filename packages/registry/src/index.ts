@@ -59,3 +59,6 @@ export type {
   SelfRegistration,
   RegistryRoutesOptions,
 } from './types.js';
+export { registryModule, selfRegistrationModule } from './module.js';
+export type { RegistryModule, RegistryModuleOptions, SelfRegistrationModuleOptions } from './module.js';
+export { REGISTRY_EVENT_TYPES } from './events.js';

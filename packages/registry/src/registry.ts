@@ -1,9 +1,10 @@
-import { AetherError, errorFields, loggerFor, memoryRegistryStore, systemClock, type ServiceInput } from '@aetherlink/core';
+import { AetherError, errorFields, loggerFor, memoryRegistryStore, severityOf, systemClock, type ServiceInput } from '@aetherlink/core';
 import { createChangeFeed } from './_internal/change-feed.js';
 import { CHANGED, onFreshRead } from './_internal/conditional.js';
 import { createKeyedLock } from './_internal/keyed-lock.js';
 import { iso } from './_internal/time.js';
 import { aggregateHealth } from './aggregate.js';
+import { REGISTRY_EVENT_TYPES } from './events.js';
 import { decideLease, leaseExpiresAt } from './leases.js';
 import { createHeartbeatSchema, createRegistrationSchema, DEFAULT_LIMITS, parseOrThrow, type RegistrationLimits } from './schemas.js';
 import { reportsFailure, statusAfterProbe, statusOnRegister } from './transitions.js';
@@ -37,7 +38,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   const emit = async (type: string, data: Record<string, unknown>, subject: string) => {
     if (!bus) return;
     try {
-      await bus.emit(type, data, { subject, ...(options.source ? { source: options.source } : {}) });
+      await bus.emit(type, data, { subject, severity: severityOf(REGISTRY_EVENT_TYPES, type), ...(options.source ? { source: options.source } : {}) });
     } catch (error) {
       // The registry's own write already happened; an event store outage must not undo or fail it.
       onError(error);

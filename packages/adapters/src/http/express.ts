@@ -1,6 +1,6 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { auditEntry, createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkExpressOptions extends HttpAdapterOptions {
@@ -34,15 +34,15 @@ interface Locals {
 export function aetherlinkExpress(options: AetherlinkExpressOptions): AetherlinkExpress {
   const core = createHttpCore(options);
   const router = express.Router();
-  const audit = options.audit;
+  const finished = core.finished;
 
-  if (audit) {
+  if (finished) {
     router.use((req, res, next) => {
       const started = performance.now();
       // A response emits 'close' once, whether it finished or the client went away.
       res.once('close', () => {
         const locals = res.locals as Locals;
-        audit.record(auditEntry(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, res.statusCode, req.ip ?? '', performance.now() - started));
+        finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, res.statusCode, req.ip ?? '', performance.now() - started);
       });
       next();
     });

@@ -1,7 +1,7 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifyServerOptions, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
-import { auditEntry, createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
 import { problemOnClientError, toProblem } from './problem.js';
 import { pumpSse } from './sse.js';
 
@@ -43,14 +43,14 @@ declare module 'fastify' {
 // error and 404 handlers to what the plugin mounts.
 const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, done) => {
   const core = createHttpCore(options);
-  const audit = options.audit;
+  const finished = core.finished;
   app.decorateRequest('aetherPrincipal', null);
   app.decorateRequest('aetherPath', null);
 
-  if (audit) {
+  if (finished) {
     app.addHook('onResponse', (request, reply, next) => {
       // routeOptions builds a fresh object on every read: only fall back to it for routes that are not ours.
-      audit.record(auditEntry(request.method, request.aetherPath ?? routePath(request), request.aetherPrincipal, reply.statusCode, request.ip, reply.elapsedTime));
+      finished(request.method, request.aetherPath ?? routePath(request), request.aetherPrincipal, reply.statusCode, request.ip, reply.elapsedTime);
       next();
     });
   }
@@ -151,11 +151,9 @@ function deliver(core: HttpCore, route: AnyRouteSpec, request: FastifyRequest, r
   request.aetherPrincipal = outcome.principal;
   if (outcome.type === 'sse') {
     // A hijacked reply skips onResponse: audit the stream when it ends, as every other request is audited.
-    const audit = core.options.audit;
-    if (audit) {
-      reply.raw.once('close', () => {
-        audit.record(auditEntry(request.method, route.path, outcome.principal, reply.raw.statusCode, request.ip, reply.elapsedTime));
-      });
+    const finished = core.finished;
+    if (finished) {
+      reply.raw.once('close', () => finished(request.method, route.path, outcome.principal, reply.raw.statusCode, request.ip, reply.elapsedTime));
     }
     reply.hijack();
     return pumpSse(request.raw, reply.raw, outcome.result, core.options.sse).catch((error: unknown) => {

@@ -4,10 +4,13 @@ import {
   chainResolvers,
   defaultPolicy,
   DEFAULT_BODY_LIMIT,
+  errorFields,
   fieldErrorsFromZod,
   headerPrincipalResolver,
+  httpRequestMetric,
   isHttpResult,
   isSseResult,
+  loggerFor,
   storedRoles,
   validationError,
   type AnyRouteSpec,
@@ -72,6 +75,11 @@ export interface AccessWhere {
 export interface HttpCore {
   readonly options: HttpAdapterOptions;
   readonly bodyLimit: number;
+  /**
+   * Records one answered request: its audit entry and its duration metric. Undefined when neither audit nor
+   * metrics are configured, so adapters add no per-request hook then.
+   */
+  readonly finished: ((method: string, path: string, principal: Principal | null | undefined, status: number, ip: string, durationMs: number) => void) | undefined;
   /** Resolves the principal and checks the permission; publishes `security.rbac.violation` on 403. */
   checkAccess(permission: Permission, request: RequestLike, where: AccessWhere): Promise<Access>;
   /**
@@ -121,9 +129,18 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
   const resolve: PrincipalResolver = resolvers.length === 1 ? resolvers[0]! : chainResolvers(resolvers);
   const onError =
     options.onError ??
-    ((error: unknown, where: { method: string; path: string }) => {
-      process.emitWarning(`${where.method} ${where.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 'AetherLinkWarning');
+    ((error: unknown, where: { method: string; path: string; request_id?: string }) => {
+      loggerFor(options.logger, 'http').error({ err: errorFields(error), ...where }, `${where.method} ${where.path} failed unexpectedly`);
     });
+  const audit = options.audit;
+  const observe = options.metrics ? httpRequestMetric(options.metrics) : undefined;
+  const finished: HttpCore['finished'] =
+    audit || observe
+      ? (method, path, principal, status, ip, durationMs) => {
+          audit?.record(auditEntry(method, path, principal, status, ip, durationMs));
+          observe?.(method, path, status, durationMs / 1000);
+        }
+      : undefined;
 
   // Only these fields reach the log: the request itself holds the Authorization header and the body.
   const report = (error: unknown, where: { method: string; path: string; id?: string | undefined }) =>
@@ -181,6 +198,7 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
   return {
     options,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    finished,
     checkAccess,
     problem,
     run(route, req) {

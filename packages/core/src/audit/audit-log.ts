@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import type { AuditStore } from '../stores/types.js';
 import { auditStatsFrom } from '../stores/shared.js';
 import { redactDeep } from './sinks.js';
@@ -54,6 +55,8 @@ export interface AuditLogOptions {
   /** Keep a queryable trail whose counts survive restarts; records reach it in batches. */
   store?: AuditStore;
   clock?: Clock;
+  /** Where a store that cannot keep up is reported. */
+  logger?: Logger;
 }
 
 /**
@@ -62,7 +65,7 @@ export interface AuditLogOptions {
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const clock = options.clock ?? systemClock;
-  const storeSink = options.store ? auditStoreSink(options.store, { clock }) : undefined;
+  const storeSink = options.store ? auditStoreSink(options.store, { clock, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
   const sinks = [...(options.sinks ?? []), ...(storeSink ? [storeSink] : [])];
   const byPath = new Map<string, number>();
   const byStatus = new Map<number, number>();

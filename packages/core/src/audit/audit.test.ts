@@ -69,7 +69,16 @@ describe('createAuditLineSerializer', () => {
     for (let i = 0; i < 2; i++) {
       const text = line(record);
       expect(text.endsWith('\n')).toBe(true);
-      expect(JSON.parse(text)).toEqual({ log: 'audit', ...record, roles: ['viewer', 'we"ird'], duration_ms: null, meta: { token: '[redacted]', note: 'ok' } });
+      expect(JSON.parse(text)).toEqual({
+        level: 30,
+        time: Date.parse('2026-01-01T00:00:00.000Z'),
+        msg: 'GET /a/{b} 200',
+        log: 'audit',
+        ...record,
+        roles: ['viewer', 'we"ird'],
+        duration_ms: null,
+        meta: { token: '[redacted]', note: 'ok' },
+      });
     }
   });
 });

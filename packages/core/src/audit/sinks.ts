@@ -133,7 +133,7 @@ const str = (v: string) => (SAFE.test(v) ? `"${v}"` : JSON.stringify(v));
 /**
  * A serialiser of audit records to JSON lines, fields in a fixed order, secrets in `meta` redacted.
  * Service names, route templates and role lists repeat on every line, so their JSON is kept, not rebuilt.
- * @example const line = createAuditLineSerializer(); line(record) // '{"log":"audit","ts":"…",…}\n'
+ * @example const line = createAuditLineSerializer(); line(record) // '{"level":30,"time":…,"msg":"GET /x 200","log":"audit",…}\n'
  */
 export function createAuditLineSerializer(secretNames: ReadonlySet<string> = DEFAULT_SECRETS): (record: AuditRecord) => string {
   const strings = new Map<string, string>();
@@ -154,7 +154,8 @@ export function createAuditLineSerializer(secretNames: ReadonlySet<string> = DEF
     return out;
   };
   return (r) => {
-    let s = `{"log":"audit","ts":${str(r.ts)},"service":${cached(r.service)},"method":${cached(r.method)},"path":${cached(r.path)},"roles":${roles(r.roles)},"status":${num(r.status)},"client_ip":${str(r.client_ip)},"duration_ms":${num(r.duration_ms)}`;
+    // A pino line (level 30 = info, time in epoch ms, msg) so log pipelines read audit lines as the rest.
+    let s = `{"level":30,"time":${num(Date.parse(r.ts))},"msg":${cached(`${r.method} ${r.path} ${r.status}`)},"log":"audit","ts":${str(r.ts)},"service":${cached(r.service)},"method":${cached(r.method)},"path":${cached(r.path)},"roles":${roles(r.roles)},"status":${num(r.status)},"client_ip":${str(r.client_ip)},"duration_ms":${num(r.duration_ms)}`;
     if (r.principal !== undefined) s += `,"principal":${JSON.stringify(r.principal)}`;
     if (r.meta !== undefined) s += `,"meta":${JSON.stringify(redactDeep(r.meta, secretNames))}`;
     return `${s}}\n`;

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { errorFields, loggerFor, type Logger } from '../logger.js';
 import type { AuditStore } from '../stores/types.js';
 import type { AuditRecord, AuditSink } from './audit-log.js';
 
@@ -10,6 +11,7 @@ export interface AuditStoreSinkOptions {
   batchSize?: number;
   /** Records kept while the store is away; beyond it the oldest are dropped and counted. Default 50 000. */
   maxBuffered?: number;
+  logger?: Logger;
   onError?: (error: unknown) => void;
 }
 
@@ -23,7 +25,8 @@ export function auditStoreSink(store: AuditStore, options: AuditStoreSinkOptions
   const interval = options.flushIntervalMs ?? 250;
   const batchSize = options.batchSize ?? 500;
   const maxBuffered = options.maxBuffered ?? 50_000;
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`audit records could not be stored yet: ${String(error)}`, 'AetherLinkWarning'));
+  const log = loggerFor(options.logger, 'audit');
+  const onError = options.onError ?? ((error: unknown) => log.warn({ err: errorFields(error) }, 'audit records could not be stored yet; they are kept and retried'));
   let pending: AuditRecord[] = [];
   let dropped = 0;
   let timer: unknown;

@@ -6,6 +6,7 @@ import { createEventBus } from './bus.js';
 import { createSchemaRegistry } from './schema-registry.js';
 import { memoryEventStore } from '../stores/memory/events.js';
 import { normalizeEvent, type StoredEvent } from './envelope.js';
+import { JOB_FAILED } from '../testing/event-types.js';
 
 const errorOf = async (p: Promise<unknown>) => {
   try {
@@ -20,10 +21,11 @@ const errorOf = async (p: Promise<unknown>) => {
 describe('createEventBus', () => {
   it('validates the data of known types and names the bad field', async () => {
     const bus = createEventBus();
-    const err = await errorOf(bus.publish({ type: 'autoheal.failed', source: 'heal', data: { service: 'api' } }));
+    bus.registry.register(JOB_FAILED);
+    const err = await errorOf(bus.publish({ type: 'job.failed', source: 'heal', data: { service: 'api' } }));
     expect(err.code).toBe('validation_failed');
     expect(err.errors?.map((e) => e.field)).toEqual(['data.error']);
-    const seedErr = await errorOf(bus.publish({ event_type: 'autoheal.failed', source: 'heal', payload: { service: 'api' } }));
+    const seedErr = await errorOf(bus.publish({ event_type: 'job.failed', source: 'heal', payload: { service: 'api' } }));
     expect(seedErr.errors?.map((e) => e.field)).toEqual(['payload.error']);
     expect((await bus.stats()).total).toBe(0);
   });
@@ -107,9 +109,10 @@ describe('createEventBus', () => {
   });
 
   it('emit() uses the bus source and the type default severity', async () => {
-    const bus = createEventBus({ source: 'autoheal' });
-    const { event } = await bus.emit('autoheal.quarantined', { service: 'api', restarts: 3 });
-    expect(event).toMatchObject({ source: 'autoheal', severity: 'critical', type: 'autoheal.quarantined' });
+    const bus = createEventBus({ source: 'jobs' });
+    bus.registry.register(JOB_FAILED);
+    const { event } = await bus.emit('job.failed', { service: 'api', error: 'exit 1' });
+    expect(event).toMatchObject({ source: 'jobs', severity: 'error', type: 'job.failed' });
   });
 
   it('counts stats over the last 24 h by the injected clock', async () => {

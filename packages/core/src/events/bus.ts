@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock } from '../clock.js';
 import { AetherError } from '../errors.js';
+import { errorFields, loggerFor, type Logger } from '../logger.js';
 import { uuidv7 } from '../ids.js';
 import { memoryEventStore } from '../stores/memory/events.js';
 import type { EventStats, EventStore } from '../stores/types.js';
@@ -15,7 +16,8 @@ export interface EventBusOptions {
   /** `source` for events emitted with `bus.emit()`. Default `aetherlink`. */
   source?: string;
   newId?: () => string;
-  /** Called when a subscriber throws; publishing goes on regardless. */
+  logger?: Logger;
+  /** Called when a subscriber throws; publishing goes on regardless. Default: logged. */
   onSubscriberError?: (error: unknown, event: StoredEvent) => void;
 }
 
@@ -79,9 +81,10 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   const newId = options.newId ?? (() => uuidv7(clock.now()));
   const emitter = new EventEmitter();
   const defaultSource = options.source ?? 'aetherlink';
+  const log = loggerFor(options.logger, 'bus');
   const onSubscriberError =
     options.onSubscriberError ?? ((error: unknown, event: StoredEvent) => {
-      process.emitWarning(`an event subscriber threw on ${event.type}: ${String(error)}`, 'AetherLinkWarning');
+      log.error({ err: errorFields(error), event_type: event.type }, `an event subscriber threw on ${event.type}; the other subscribers still got it`);
     });
 
   // Events other instances appended to a shared store reach this instance's subscribers too.

@@ -13,6 +13,8 @@ export interface EventRoutesOptions {
   clock?: Clock;
   /** Most events a stream replays on reconnect (`Last-Event-ID`). Default 10 000. */
   maxReplay?: number;
+  /** Ends every open stream when aborted (shutdown), so the server can finish its requests. */
+  signal?: AbortSignal;
 }
 
 const TYPE_OR_PREFIX = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.\*)?$|^\*$/i;
@@ -195,6 +197,12 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
         // Subscribe before replaying so nothing published meanwhile is missed; duplicates are dropped by seq.
         const off = bus.subscribe(filter, (event) => (live ? send(event) : pending.push(event)));
         channel.signal.addEventListener('abort', off, { once: true });
+        if (options.signal) {
+          if (options.signal.aborted) return channel.close();
+          const end = () => channel.close();
+          options.signal.addEventListener('abort', end, { once: true });
+          channel.signal.addEventListener('abort', () => options.signal!.removeEventListener('abort', end), { once: true });
+        }
 
         const resume = channel.lastEventId !== undefined && /^\d{1,15}$/.test(channel.lastEventId) ? decodeCursor(channel.lastEventId) : undefined;
         if (resume !== undefined || filter.since) {

@@ -21,8 +21,11 @@ export interface EventTypeDescription {
 
 export interface SchemaRegistry {
   readonly strict: boolean;
-  /** Adds a type; throws `conflict` if it exists unless `replace` is set. */
-  register(definition: EventTypeDefinition, options?: { replace?: boolean }): void;
+  /**
+   * Adds a type; throws `conflict` if it exists unless `replace` is set. `builtin` marks types that ship with
+   * AetherLink's packages (their modules register them) apart from an app's own.
+   */
+  register(definition: EventTypeDefinition, options?: { replace?: boolean; builtin?: boolean }): void;
   has(type: string): boolean;
   get(type: string): EventTypeDefinition | undefined;
   list(): EventTypeDefinition[];
@@ -53,7 +56,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions = {}): Schem
       if (types.has(definition.type) && !opts.replace) {
         throw new AetherError('conflict', `event type "${definition.type}" is already registered; pass { replace: true } to replace it`);
       }
-      types.set(definition.type, { ...definition, builtin: false });
+      types.set(definition.type, { ...definition, builtin: opts.builtin ?? false });
       jsonSchemas.delete(definition.type);
     },
     has: (type) => types.has(type),

@@ -1,7 +1,9 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { EventBus } from '../events/bus.js';
 import type { Policy } from '../rbac/policy.js';
+import type { Logger } from '../logger.js';
 import type { PrincipalResolver } from '../rbac/principal.js';
+import type { MetricsRegistry } from '../runtime/module.js';
 
 /** Options every HTTP adapter (Express, Fastify, or a third party's) accepts and honours the same way. */
 export interface HttpAdapterOptions {
@@ -19,8 +21,12 @@ export interface HttpAdapterOptions {
   bodyLimit?: number;
   /** Bounds for Server-Sent Events streams. */
   sse?: SseLimits;
+  /** Where `http_request_duration_seconds{method,route,status}` is recorded for every request the app serves. */
+  metrics?: MetricsRegistry;
+  /** Where unexpected errors are logged when `onError` is not given. */
+  logger?: Logger;
   /**
-   * Called with unexpected errors (answered as 500); default writes a warning. `where` names the method, the route
+   * Called with unexpected errors (answered as 500); default logs them through `logger`. `where` names the method, the route
    * template and the framework's request id, never the request's headers, query or body (they hold secrets).
    */
   onError?: (error: unknown, where: { method: string; path: string; request_id?: string }) => void;

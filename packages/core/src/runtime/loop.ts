@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { errorFields, loggerFor, type Logger } from '../logger.js';
 import { soleLeader, type Campaign, type LeaderElection } from './leader.js';
 
 export interface LoopOptions {
@@ -10,7 +11,9 @@ export interface LoopOptions {
   clock?: Clock;
   /** Run only on the instance that leads `name`. Default: this instance alone. */
   leader?: LeaderElection;
+  /** Where a failed pass is reported (the loop goes on). Default: `logger`. */
   onError?: (error: unknown) => void;
+  logger?: Logger;
 }
 
 export interface Loop {
@@ -21,6 +24,8 @@ export interface Loop {
   active(): boolean;
   /** Epoch ms of the last finished pass, or null. */
   lastRun(): number | null;
+  /** The message of the last pass's error, or null when it succeeded (or none ran). */
+  lastError(): string | null;
   /** Runs one pass now (still never overlapping). */
   runNow(): Promise<void>;
 }
@@ -32,12 +37,15 @@ export interface Loop {
 export function createLoop(options: LoopOptions): Loop {
   const clock = options.clock ?? systemClock;
   const leader = options.leader ?? soleLeader();
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`loop ${options.name} failed: ${String(error)}`, 'AetherLinkWarning'));
+  const onError =
+    options.onError ??
+    ((error: unknown) => loggerFor(options.logger, 'loop').error({ loop: options.name, err: errorFields(error) }, `background loop ${options.name} failed; it runs again in ${options.intervalMs} ms`));
   let campaign: Campaign | undefined;
   let term: AbortSignal | undefined;
   let timer: unknown;
   let running: Promise<void> | undefined;
   let last: number | null = null;
+  let lastError: string | null = null;
 
   const pass = async (signal: AbortSignal) => {
     while (running) await running;
@@ -45,8 +53,12 @@ export function createLoop(options: LoopOptions): Loop {
     running = (async () => {
       try {
         await options.run(signal);
+        lastError = null;
       } catch (error) {
-        if (!signal.aborted) onError(error);
+        if (!signal.aborted) {
+          lastError = error instanceof Error ? error.message : String(error);
+          onError(error);
+        }
       } finally {
         last = clock.now();
       }
@@ -83,6 +95,7 @@ export function createLoop(options: LoopOptions): Loop {
     },
     active: () => !!campaign?.isLeader() && !!term && !term.aborted,
     lastRun: () => last,
+    lastError: () => lastError,
     runNow: () => pass(term && !term.aborted ? term : new AbortController().signal),
   };
 }

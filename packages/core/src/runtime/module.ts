@@ -1,4 +1,5 @@
 import type { EventTypeDefinition } from '../events/builtin-types.js';
+import type { Registry } from 'prom-client';
 import type { AnyRouteSpec } from '../http/route.js';
 
 /**
@@ -34,11 +35,8 @@ export interface ReadinessCheck {
   check(): CheckResult | Promise<CheckResult>;
 }
 
-/** The part of prom-client's `Registry` a module registers its metrics on. */
-export interface MetricsRegistry {
-  registerMetric(metric: unknown): void;
-  getSingleMetric(name: string): unknown;
-}
+/** The app's prom-client registry: modules register their collectors on it (`registers: [registry]`). */
+export type MetricsRegistry = Registry;
 
 /**
  * How a package plugs into an app: its routes, loops, event types, metrics, readiness checks and teardown.
@@ -55,6 +53,8 @@ export interface Module {
   /** Registers this module's metrics (prom-client collectors) on the app's registry. */
   metrics?(registry: MetricsRegistry): void;
   readonly readiness?: readonly ReadinessCheck[];
+  /** Runs once the app is serving (after its loops started): e.g. register with a control plane. */
+  start?(): Promise<void> | void;
   /** Runs when shutdown starts, before loops stop (e.g. deregister from a control plane). */
   drain?(): Promise<void> | void;
   /** Releases what the module holds, after its loops stopped. */

@@ -373,6 +373,8 @@ export interface Stores {
   documents: DocumentStore;
   deliveries: DeliveryStore;
   heal: HealHistoryStore;
+  /** Resolves when the backing database answers a trivial query; throws `unavailable` when it does not. */
+  ping?(): Promise<void>;
   /** Closes connections and flushes pending writes. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBus, type EventBus } from '../events/bus.js';
+import { JOB_FAILED } from './event-types.js';
 import { eventRoutes } from '../events/routes.js';
 import type { HttpContractServer, HttpContractServerOptions } from './http-adapter-contract.js';
 
@@ -18,6 +19,7 @@ export function describeCloudEventsContract(name: string, start: (options: HttpC
     let bus: EventBus;
     beforeAll(async () => {
       bus = createEventBus({ source: 'ce-modes' });
+      bus.registry.register(JOB_FAILED);
       server = await start({ service: 'ce-modes', bus, routes: eventRoutes({ bus }), guarded: { path: '/plain', permission: 'ops:operate' } });
     });
     afterAll(async () => {
@@ -70,7 +72,7 @@ export function describeCloudEventsContract(name: string, start: (options: HttpC
         publish({ 'ce-specversion': '1.0', 'ce-source': 'sdk', 'content-type': type, ...headers }, body);
       const badType = expectProblem(await send({ 'ce-type': 'not a type!' }, '{}'), 400, 'validation_failed', ['ce-type']);
       expect(badType.errors?.[0]?.in).toBe('header');
-      expectProblem(await send({ 'ce-type': 'autoheal.failed' }, '{"service":1,"error":"e"}'), 400, 'validation_failed', ['service']);
+      expectProblem(await send({ 'ce-type': 'job.failed' }, '{"service":1,"error":"e"}'), 400, 'validation_failed', ['service']);
       expectProblem(await send({ 'ce-type': 'mode.binary', 'ce-specversion': '0.3' }, '{}'), 400, 'validation_failed', ['ce-specversion']);
       expectProblem(await send({ 'ce-type': 'mode.binary' }, 'plain words', 'text/plain'), 415, 'unsupported_media_type');
       expect((await bus.stats()).total).toBe(before);

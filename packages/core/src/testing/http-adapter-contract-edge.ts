@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEventBus, type EventBus } from '../events/bus.js';
+import { JOB_FAILED } from './event-types.js';
 import { defineRoute } from '../http/route.js';
 import { STORED_ROLES_MAX } from '../rbac/principal.js';
 import type { HttpContractServer, HttpContractServerOptions } from './http-adapter-contract.js';
@@ -26,6 +27,7 @@ export function describeHttpEdgeContract(name: string, start: (options: HttpCont
 
     beforeAll(async () => {
       bus = createEventBus({ source: 'edge' });
+      bus.registry.register(JOB_FAILED);
       server = await start({
         service: 'edge',
         bus,

@@ -6,6 +6,7 @@ import { auditRoutes } from '../audit/routes.js';
 import { memoryAuditSink } from '../audit/sinks.js';
 import { AetherError } from '../errors.js';
 import { createEventBus, type EventBus } from '../events/bus.js';
+import { JOB_FAILED } from './event-types.js';
 import { eventRoutes } from '../events/routes.js';
 import type { HttpAdapterOptions } from '../http/adapter.js';
 import { defineRoute, reply, type AnyRouteSpec } from '../http/route.js';
@@ -60,6 +61,7 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
 
     beforeAll(async () => {
       bus = createEventBus({ source: 'contract' });
+      bus.registry.register(JOB_FAILED);
       audit = createAuditLog({ service: 'contract', sinks: [sink] });
       const routes: AnyRouteSpec[] = [
         ...eventRoutes({ bus }),
@@ -340,8 +342,8 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
         expectProblem(await post('/events/publish', '{"type": '), 400, 'bad_request', ['body']);
         expectProblem(await post('/events/publish', { source: 'x' }), 400, 'validation_failed', ['type']);
         expectProblem(await post('/events/publish', { event_type: 'a.b', source: 'x', severity: 'meh' }), 400, 'validation_failed', ['severity']);
-        expectProblem(await post('/events/publish', { event_type: 'autoheal.failed', source: 'x', payload: { service: 'api' } }), 400, 'validation_failed', ['payload.error']);
-        expectProblem(await post('/events/publish', { type: 'autoheal.failed', source: 'x', data: { service: 1, error: 'e' } }), 400, 'validation_failed', ['data.service']);
+        expectProblem(await post('/events/publish', { event_type: 'job.failed', source: 'x', payload: { service: 'api' } }), 400, 'validation_failed', ['payload.error']);
+        expectProblem(await post('/events/publish', { type: 'job.failed', source: 'x', data: { service: 1, error: 'e' } }), 400, 'validation_failed', ['data.service']);
         expectProblem(await post('/events/publish', { type: 'a.b', source: 'x', data: 'y'.repeat(70 * 1024) }), 413, 'payload_too_large');
         expectProblem(await post('/events/publish', 'null'), 400, 'validation_failed', ['body']);
         expect((await bus.stats()).total).toBe(before);
@@ -353,9 +355,9 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
         const stats = await call('/events/stats', { headers: VIEWER });
         expect(stats.body).toMatchObject({ total: expect.any(Number), last_24h: expect.any(Number), by_severity: { info: expect.any(Number) } });
         const list = await call('/events/schema', { headers: VIEWER });
-        expect((list.body as { count: number }).count).toBeGreaterThanOrEqual(17);
-        const one = await call('/events/schema/autoheal.failed', { headers: VIEWER });
-        expect(one.body).toMatchObject({ type: 'autoheal.failed', schema: { type: 'object' } });
+        expect((list.body as { count: number }).count).toBeGreaterThanOrEqual(2);
+        const one = await call('/events/schema/job.failed', { headers: VIEWER });
+        expect(one.body).toMatchObject({ type: 'job.failed', schema: { type: 'object' } });
         expectProblem(await call('/events/schema/not.a.type', { headers: VIEWER }), 404, 'not_found');
       });
 

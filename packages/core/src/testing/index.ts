@@ -17,3 +17,6 @@ export { openStream } from './sse-client.js';
 export type { OpenStream, SseEvent } from './sse-client.js';
 export { rawHttp } from './raw-http.js';
 export type { RawRequest, RawResponse } from './raw-http.js';
+export { memoryLogger } from './logger.js';
+export type { LogLine } from './logger.js';
+export { JOB_FAILED } from './event-types.js';

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@aetherlink/core';
+import { errorFields, type StoredEvent } from '@aetherlink/core';
 import pg from 'pg';
 import type { Notification } from 'pg';
 import type { Database } from './pool.js';
@@ -85,7 +85,7 @@ export function createEventWatcher(db: Database, source: EventWatcherSource): Ev
         try {
           listener(event);
         } catch (error) {
-          process.emitWarning(`an event watcher threw: ${String(error)}`, 'AetherLinkWarning');
+          db.logger.error({ err: errorFields(error), event_type: event.type }, 'a listener of events from other instances threw; the others still got the event');
         }
       }
     }

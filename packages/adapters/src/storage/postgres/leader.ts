@@ -1,4 +1,4 @@
-import { instanceId as newInstanceId, systemClock, type Campaign, type Clock, type LeaderElection } from '@aetherlink/core';
+import { errorFields, instanceId as newInstanceId, loggerFor, systemClock, type Campaign, type Clock, type LeaderElection, type Logger } from '@aetherlink/core';
 import pg from 'pg';
 import { connectionConfigOf } from './pool.js';
 import { applicationName, checkSchema, lockKey } from './names.js';
@@ -17,6 +17,7 @@ export interface PostgresLeaderElectionOptions {
   pollMs?: number;
   connectTimeoutMs?: number;
   clock?: Clock;
+  logger?: Logger;
 }
 
 /**
@@ -32,6 +33,7 @@ export function postgresLeaderElection(options: PostgresLeaderElectionOptions): 
   const instance = options.instanceId ?? newInstanceId();
   const pollMs = options.pollMs ?? 1000;
   const clock = options.clock ?? systemClock;
+  const log = loggerFor(options.logger, 'leader');
   const campaigns = new Set<Campaign>();
 
   const campaign = (role: string, onElected: (signal: AbortSignal) => void): Campaign => {
@@ -95,7 +97,7 @@ export function postgresLeaderElection(options: PostgresLeaderElectionOptions): 
           try {
             onElected(term.signal);
           } catch (error) {
-            process.emitWarning(`onElected for role ${role} threw: ${String(error)}`, 'AetherLinkWarning');
+            log.error({ role, err: errorFields(error) }, `starting the work of role ${role} failed; this instance still holds the role`);
           }
         }
       } catch (error) {

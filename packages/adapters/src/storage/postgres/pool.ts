@@ -1,4 +1,4 @@
-import { AetherError, instanceId as newInstanceId, systemClock, type Clock } from '@aetherlink/core';
+import { AetherError, instanceId as newInstanceId, loggerFor, systemClock, type Clock, type Logger } from '@aetherlink/core';
 import pg from 'pg';
 import type { ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { describeTarget, isConnectionFailure, isRetryable, toOpenError, toStoreError, type Target } from './errors.js';
@@ -23,6 +23,8 @@ export interface PostgresConnectionOptions {
   connectTimeoutMs?: number;
   /** Timers for reconnects and polls, and documents' `created_at`/`updated_at`. Default: the system clock. */
   clock?: Clock;
+  /** Where a listener that throws on a relayed event is reported. */
+  logger?: Logger;
 }
 
 /** The shared connection every store of one `postgresStores()` uses. */
@@ -32,6 +34,7 @@ export interface Database {
   readonly instanceId: string;
   readonly target: Target;
   readonly clock: Clock;
+  readonly logger: Logger;
   /** `"schema"."table"`. */
   t(table: string): string;
   /** Connection settings for a dedicated (non-pool) client, e.g. for LISTEN or an advisory lock. */
@@ -118,6 +121,7 @@ export function openDatabase(options: PostgresConnectionOptions): Database {
     instanceId,
     target,
     clock: options.clock ?? systemClock,
+    logger: loggerFor(options.logger, 'postgres'),
     t: (table) => qualify(schema, table),
     clientConfig: (name) => ({ ...config, application_name: name, keepAlive: true }),
     ready() {

@@ -59,6 +59,9 @@ export function postgresStores(options: PostgresStoresOptions): PostgresStores {
     instanceId: db.instanceId,
     pool: db.pool,
     ready: () => db.ready(),
+    async ping() {
+      await db.query('SELECT 1');
+    },
     close() {
       // Appends already accepted are written before the pool goes away.
       closing ??= (async () => {
@@ -94,6 +97,7 @@ export async function openPostgresStores(
     ...(options.leaderPollMs !== undefined ? { pollMs: options.leaderPollMs } : {}),
     ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const close = stores.close;
   return Object.assign(stores, {

@@ -1,6 +1,6 @@
 import type { Clock, Stores } from '@aetherlink/core';
 import { sqliteAuditStore } from './audit.js';
-import { openDatabase, type OpenOptions, type SqliteDatabase } from './database.js';
+import { openDatabase, translateError, type OpenOptions, type SqliteDatabase } from './database.js';
 import { sqliteDeliveryStore } from './deliveries.js';
 import { sqliteEventStore, type SqliteEventStore } from './events.js';
 import { sqliteHealHistoryStore } from './heal.js';
@@ -36,6 +36,13 @@ export function sqliteStores(options: SqliteStoresOptions): SqliteStores {
     documents: sqliteDocumentStore(db, options.clock ? { clock: options.clock } : {}),
     deliveries: sqliteDeliveryStore(db),
     heal: sqliteHealHistoryStore(db),
+    async ping() {
+      try {
+        db.prepare('SELECT 1').get();
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
     async close() {
       events.flush();
       if (db.open) db.close();

@@ -1,40 +1,5 @@
-import { systemClock, type Clock } from '../clock.js';
-import type { DeliveryRecord, DeliveryStore } from '../stores/types.js';
-
-/** What one try at sending a delivery came to. */
-export interface SendResult {
-  ok: boolean;
-  status: number | null;
-  error?: string;
-  /** The receiver's Retry-After, in ms. */
-  retryAfterMs?: number;
-  /** The receiver said the endpoint is gone (HTTP 410): no more tries. */
-  gone?: boolean;
-}
-
-/** Delays before attempts 2, 3, …: Svix's schedule (DESIGN §5); attempt 1 is immediate. */
-export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
-
-export interface RetryPolicy {
-  scheduleMs?: readonly number[];
-  /** ± this fraction of each delay, at random. Default 0.2. */
-  jitter?: number;
-  random?: () => number;
-}
-
-/**
- * When to try again after failed attempt number `attempt`, or null to dead-letter. Pure.
- * @example nextRetryAt({ attempt: 1, maxAttempts: 8, now, result }) // now + ~5 s
- */
-export function nextRetryAt(input: { attempt: number; maxAttempts: number; now: number; result: SendResult; policy?: RetryPolicy }): number | null {
-  const { attempt, maxAttempts, now, result, policy = {} } = input;
-  if (result.gone || attempt >= maxAttempts) return null;
-  const schedule = policy.scheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
-  const base = schedule[Math.min(attempt - 1, schedule.length - 1)] ?? 0;
-  const jitter = policy.jitter ?? 0.2;
-  const spread = base * jitter * ((policy.random ?? Math.random)() * 2 - 1);
-  return now + Math.max(Math.round(base + spread), result.retryAfterMs ?? 0);
-}
+import { errorFields, loggerFor, systemClock, type Clock, type DeliveryRecord, type DeliveryStore, type Logger } from '@aetherlink/core';
+import { nextRetryAt, type RetryPolicy, type SendResult } from './schedule.js';
 
 export interface DeliveryWorkerOptions {
   store: DeliveryStore;
@@ -49,7 +14,7 @@ export interface DeliveryWorkerOptions {
   /** Sends in flight at once. Default 8. */
   concurrency?: number;
   retry?: RetryPolicy;
-  onError?: (error: unknown, delivery?: DeliveryRecord) => void;
+  logger?: Logger;
 }
 
 export interface DeliveryWorker {
@@ -67,7 +32,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const leaseMs = options.leaseMs ?? 60_000;
   const batchSize = options.batchSize ?? 20;
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  const onError = options.onError ?? ((error: unknown) => process.emitWarning(`delivery failed unexpectedly: ${String(error)}`, 'AetherLinkWarning'));
+  const log = loggerFor(options.logger, 'delivery');
+  // A send that throws is a failed attempt; this is for the store failing to record one (it stays leased and
+  // comes back when the lease runs out).
+  const onError = (error: unknown, delivery: DeliveryRecord) =>
+    log.error({ delivery_id: delivery.id, err: errorFields(error) }, `delivery ${delivery.id} could not be recorded; it is tried again when its lease runs out`);
 
   const one = async (delivery: DeliveryRecord, signal: AbortSignal) => {
     const attempt = delivery.attempts + 1;

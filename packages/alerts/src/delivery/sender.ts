@@ -1,4 +1,5 @@
-import { parseRetryAfter, type DeliveryRecord, type SendResult } from '@aetherlink/core';
+import { parseRetryAfter, type DeliveryRecord } from '@aetherlink/core';
+import type { SendResult } from './schedule.js';
 
 /**
  * POSTs a delivery's payload as JSON with its `webhook-id`; 2xx is success, 410 means the endpoint is gone,

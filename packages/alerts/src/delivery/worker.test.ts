@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../clock.js';
-import { memoryDeliveryStore } from '../stores/memory/deliveries.js';
-import { createDeliveryWorker, DEFAULT_RETRY_SCHEDULE_MS, nextRetryAt, type SendResult } from './delivery-worker.js';
+import { createManualClock, memoryDeliveryStore } from '@aetherlink/core';
+import { DEFAULT_RETRY_SCHEDULE_MS, nextRetryAt, type SendResult } from './schedule.js';
+import { createDeliveryWorker } from './worker.js';
 
 describe('nextRetryAt', () => {
   const fail: SendResult = { ok: false, status: 503 };

@@ -1,0 +1,83 @@
+import { buildOpenApi, defineRoute, type AnyRouteSpec, type EventTypeDefinition, type Loop, type Module } from '@aetherlink/core';
+import { z } from 'zod';
+import { dashboardRoutes } from './dashboard.js';
+
+export interface ConsoleModuleOptions {
+  service: string;
+  version: string;
+  instance: string;
+  /** Where the data lives, for operators (a file path or a database host; never a password). */
+  where: string;
+  /** Read when asked: the host's loops, every route served (for the OpenAPI document), the AI providers. */
+  loops: () => readonly Loop[];
+  routes: () => readonly AnyRouteSpec[];
+  providers: () => string[];
+}
+
+/** The CRM's events, which services such as customer-ops publish to this control plane. */
+const CRM_EVENT_TYPES: EventTypeDefinition[] = [
+  {
+    type: 'lead.created',
+    description: 'The CRM created a lead.',
+    schema: z.looseObject({
+      lead_id: z.union([z.string(), z.number()]),
+      name: z.string().optional(),
+      email: z.string().optional(),
+      company: z.string().optional(),
+    }),
+  },
+];
+
+/**
+ * The reference server's own part: the seed's ping routes, this instance's details, the operator dashboard and
+ * the OpenAPI document of everything served.
+ * @example consoleModule({ service, version, instance, where, loops: () => host.loops, routes: () => routes, providers: () => ai.providerNames() })
+ */
+export function consoleModule(options: ConsoleModuleOptions): Module {
+  const { service, version, instance, where } = options;
+  const ping = (path: string, extra: () => Record<string, unknown> = () => ({})) =>
+    defineRoute({
+      method: 'GET',
+      path,
+      permission: 'public',
+      summary: 'Liveness: the service name and version',
+      tags: ['ops'],
+      response: z.object({ status: z.literal('ok'), service: z.string(), version: z.string(), providers: z.array(z.string()).optional() }),
+      handler: () => ({ status: 'ok', service, version, ...extra() }),
+    });
+  let openapi: Record<string, unknown> | undefined;
+  return {
+    name: 'console',
+    routes: [
+      ping('/ops/ping'),
+      // The seed's AI orchestrator answered /ping with its provider order.
+      ping('/ping', () => ({ providers: options.providers() })),
+      defineRoute({
+        method: 'GET',
+        path: '/ops/instance',
+        // Where the data lives (a file path, a database host) is for operators, not every viewer.
+        permission: 'ops:operate',
+        summary: 'This instance: its id, where its data lives, and which background loops it runs',
+        tags: ['ops'],
+        handler: () => ({
+          instance,
+          version,
+          store: where,
+          loops: options.loops().map((l) => ({ name: l.name, active: l.active(), last_run: l.lastRun() === null ? null : new Date(l.lastRun()!).toISOString() })),
+        }),
+      }),
+      ...dashboardRoutes(),
+      defineRoute({
+        method: 'GET',
+        path: '/openapi.json',
+        permission: 'public',
+        summary: 'This API, as OpenAPI 3.1, generated from the route specs',
+        tags: ['docs'],
+        handler: () => (openapi ??= buildOpenApi([...options.routes()], { title: 'AetherLink command center', version })),
+      }),
+    ],
+    loops: [],
+    eventTypes: CRM_EVENT_TYPES,
+    close: () => undefined,
+  };
+}

@@ -1,0 +1,1 @@
+export { AUTOHEAL_EVENT_TYPES } from './events.js';
