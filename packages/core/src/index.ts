@@ -177,3 +177,4 @@ export type { EgressRule, EgressRules, EgressRulesOptions, EgressRefusal, Egress
 export { createEgressPolicy, egressRefusedError } from './net/egress.js';
 export type { EgressPolicy, EgressPolicyOptions, EgressDecision, ResolvedAddress } from './net/egress.js';
 export { storesReadiness } from './stores/readiness.js';
+export type { RuntimeAdapter, RuntimeInfo, RuntimeState, RuntimeEvent, RestartOptions } from './runtime/runtime-adapter.js';
