@@ -49,7 +49,10 @@ export {
 export type { MemoryEventStoreOptions } from './stores/memory/index.js';
 export {
   DELIVERY_STATUSES,
+  UNFINISHED_DELIVERY_STATUSES,
   afterAttempt,
+  afterOutcome,
+  attemptOf,
   auditStatsFrom,
   cloneRecord,
   countAudit,
@@ -95,6 +98,9 @@ export type {
   DeliveryInput,
   DeliveryRecord,
   DeliveryAttempt,
+  DeliveryOutcome,
+  DeliveryCancelRequest,
+  EndpointAttempt,
   DeliveryLeaseRequest,
   DeliveryHistoryQuery,
   DeliveryStats,
