@@ -1,5 +1,6 @@
 import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
-import { isAetherError, parseEgressRule } from '@aetherlink/core';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule, parseWebhookTarget, webhookSecretKey } from '@aetherlink/alerts';
+import { compileEgressRules, decideHost, isAetherError, parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 
@@ -30,6 +31,23 @@ const egressList = () =>
           ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected comma-separated CIDRs (10.0.0.0/8), addresses or host names (*.corp.example)` });
         }
       }
+      return entries;
+    });
+
+/** ALERT_WEBHOOKS: comma-separated webhook URLs, each read as the alerts module will (never echoing one: they carry tokens). */
+const webhookList = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      entries.forEach((entry, i) => {
+        try {
+          parseWebhookTarget(entry, `entry ${i + 1}`);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (isAetherError(error) && error.errors?.[0] ? `entry ${i + 1} ${error.errors[0].message}` : 'is invalid') });
+        }
+      });
       return entries;
     });
 
@@ -89,6 +107,38 @@ export const envSchema = z
     METRICS_PERMISSION: z.enum(['public', 'ops:read', 'ops:operate'], { error: 'must be public, ops:read or ops:operate' }).default('public')
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
+    ALERT_WEBHOOKS: webhookList().describe('Webhooks every alert goes to, comma-separated; the host picks the channel, or a prefix such as slack+https://… or alertmanager+http://…'),
+    ALERT_WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .refine((v) => {
+        if (v === undefined) return true;
+        try {
+          webhookSecretKey(v);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a Standard Webhooks secret: whsec_ followed by base64 of 16 to 128 random bytes')
+      .describe('Signs every delivery to the ALERT_WEBHOOKS endpoints (Standard Webhooks)'),
+    ALERT_WEBHOOK_ALLOW_PRIVATE: bool('ALERT_WEBHOOK_ALLOW_PRIVATE').describe('webhooks may reach private and loopback addresses (default false)'),
+    ALERT_WEBHOOK_ALLOW: egressList().describe('CIDRs and host names webhooks may reach even when private addresses are refused'),
+    ALERT_WEBHOOK_DENY: egressList().describe('CIDRs and host names webhooks never reach (wins over the allow list)'),
+    ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(120_000).default(10_000)
+      .describe('Deadline of one delivery attempt, answer included'),
+    ALERT_WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return [...DEFAULT_RETRY_SCHEDULE_MS];
+        try {
+          return parseRetrySchedule(v, 'ALERT_WEBHOOK_RETRY_SCHEDULE');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `${(error as Error).message.replace(/^ALERT_WEBHOOK_RETRY_SCHEDULE: /, '')}; expected delays between attempts such as 5s,5m,30m,2h` });
+          return z.NEVER;
+        }
+      })
+      .describe('Delays between delivery attempts (default 5s,5m,30m,2h,5h,10h,10h; ±20 % jitter)'),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),
@@ -120,7 +170,8 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/;
+// Webhook URLs carry their token in the path, so ALERT_WEBHOOKS is never echoed either.
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|WEBHOOKS/;
 
 /**
  * Reads and validates the configuration from the environment.
@@ -135,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rule.variables.filter((v) => present[v] === undefined).map((variable) => ({ variable, message: `is required when ${rule.because}` })),
   );
   const ai = aiConfig(env);
+  if (parsed.success) missing.push(...webhookEgressProblems(parsed.data));
   if (parsed.success && missing.length === 0 && !Array.isArray(ai)) return { ...parsed.data, ai };
   const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const variable = String(issue.path[0] ?? 'environment');
@@ -143,6 +195,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     return { variable, message: `${issue.message}${shown}` };
   });
   throw new ConfigError([...problems, ...missing, ...(Array.isArray(ai) ? ai : [])]);
+}
+
+// A configured webhook whose host the webhook egress policy refuses outright (an address literal, a metadata name,
+// a denied host) stops the start here; names are judged when they are looked up, at each connection.
+function webhookEgressProblems(config: z.output<typeof envSchema>): { variable: string; message: string }[] {
+  const allowPrivate = config.ALERT_WEBHOOK_ALLOW_PRIVATE ?? false;
+  const rules = compileEgressRules({ allowPrivate, allowLoopback: allowPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY });
+  return config.ALERT_WEBHOOKS.flatMap((entry, i) => {
+    const decision = decideHost(rules, new URL(parseWebhookTarget(entry).url).hostname);
+    if (decision.outcome !== 'refused') return [];
+    const hint = ['private', 'loopback'].includes(decision.refusal.kind) ? ' (set ALERT_WEBHOOK_ALLOW_PRIVATE=true, or list it in ALERT_WEBHOOK_ALLOW)' : '';
+    return [{ variable: 'ALERT_WEBHOOKS', message: `entry ${i + 1} may not be called: ${decision.refusal.reason}${hint}` }];
+  });
 }
 
 // The router's own parser names the variable and never shows a key's value.

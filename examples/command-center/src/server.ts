@@ -142,7 +142,19 @@ async function assemble(
     router: overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: log('ai-router') })),
     logger: log('ai-router'),
   });
-  const alerts = alertsModule({ deliveries: stores.deliveries, owner: instance, pollMs: config.DELIVERY_POLL_MS, logger: log('alerts') });
+  const webhooksPrivate = config.ALERT_WEBHOOK_ALLOW_PRIVATE ?? false;
+  const alerts = alertsModule({
+    deliveries: stores.deliveries,
+    documents: stores.documents,
+    owner: instance,
+    pollMs: config.DELIVERY_POLL_MS,
+    webhooks: config.ALERT_WEBHOOKS,
+    ...(config.ALERT_WEBHOOK_SECRET ? { secret: config.ALERT_WEBHOOK_SECRET } : {}),
+    egress: createEgressPolicy({ allowPrivate: webhooksPrivate, allowLoopback: webhooksPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY }),
+    timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS,
+    retry: { scheduleMs: config.ALERT_WEBHOOK_RETRY_SCHEDULE },
+    logger: log('alerts'),
+  });
 
   let address: string | undefined;
   const selfRegistration =

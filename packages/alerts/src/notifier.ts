@@ -1,0 +1,75 @@
+import { decideHost, errorFields, loggerFor, systemClock, type Clock, type DeliveryStore, type EgressRules, type Logger } from '@aetherlink/core';
+import type { Renderer } from './channels/index.js';
+import type { EndpointDirectory } from './endpoint-directory.js';
+import { wants } from './endpoints.js';
+import type { AlertNotification, Notifier } from './notification.js';
+
+export interface NotifierOptions {
+  deliveries: DeliveryStore;
+  endpoints: EndpointDirectory;
+  renderer: Renderer;
+  /** Attempts each delivery gets (the first plus one per retry delay). */
+  maxAttempts: number;
+  /** Judges each endpoint's host again at enqueue (the policy may be stricter than when it was made). */
+  egress?: EgressRules;
+  /** Called once deliveries were enqueued: the local worker sends them without waiting for its next pass. */
+  onEnqueued?: () => void;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/**
+ * Turns each notification into one durable delivery per endpoint that wants it, rendered by that endpoint's
+ * channel; `notify` resolves once they are all in the queue. A notification carrying `traceparent` passes it on as
+ * a header of its deliveries.
+ * @example const notifier = createNotifier({ deliveries: stores.deliveries, endpoints, renderer: createRenderer(), maxAttempts: 8 })
+ */
+export function createNotifier(options: NotifierOptions): Notifier & { refused(): number } {
+  const clock = options.clock ?? systemClock;
+  const log = loggerFor(options.logger, 'alerts');
+  let refused = 0;
+  return {
+    refused: () => refused,
+    async notify(n: AlertNotification) {
+      const targets = (await options.endpoints.list()).filter((e) => wants(e.data, n));
+      const traceparent = (n as { traceparent?: unknown }).traceparent;
+      const now = clock.now();
+      const inputs = targets.flatMap((e) => {
+        if (options.egress) {
+          const decision = decideHost(options.egress, new URL(e.data.url).hostname);
+          if (decision.outcome === 'refused') {
+            refused++;
+            log.warn({ endpoint_id: e.id, kind: decision.refusal.kind }, `alert endpoint ${e.id} is refused by the egress policy (${decision.refusal.reason}); nothing was queued for it`);
+            return [];
+          }
+        }
+        let rendered;
+        try {
+          rendered = options.renderer.render(e.data, n);
+        } catch (error) {
+          log.error({ endpoint_id: e.id, err: errorFields(error) }, `the ${e.data.channel} message for alert endpoint ${e.id} could not be rendered; nothing was queued for it`);
+          return [];
+        }
+        const headers: Record<string, string> = {};
+        if (rendered.contentType) headers['content-type'] = rendered.contentType;
+        if (typeof traceparent === 'string') headers.traceparent = traceparent;
+        return [
+          {
+            endpoint: e.data.url,
+            endpoint_id: e.id,
+            payload: rendered.payload,
+            headers,
+            max_attempts: options.maxAttempts,
+            event_type: n.status === 'firing' ? 'ops.alert.raised' : 'ops.alert.resolved',
+            event_id: n.event_id,
+            rule_id: n.rule.id,
+            tenantid: n.rule.tenant,
+          },
+        ];
+      });
+      await Promise.all(inputs.map((input) => options.deliveries.enqueue(input, now)));
+      if (inputs.length) options.onEnqueued?.();
+      return { enqueued: inputs.length };
+    },
+  };
+}
