@@ -140,7 +140,7 @@ describe('createDeliveryWorker', () => {
     expect((await store.stats(Date.now())).by_status.delivered).toBe(10);
   });
 
-  it('sends a few at a time per target and puts the rest back untried, so one target cannot take every lane', async () => {
+  it('sends a few at a time per target; the others wait their turn, or go back to the queue when the target is slow', async () => {
     const clock = createManualClock(0);
     const store = memoryDeliveryStore();
     for (let i = 0; i < 6; i++) await store.enqueue({ ...input, endpoint: 'https://slow/hook' }, 0);
@@ -151,19 +151,42 @@ describe('createDeliveryWorker', () => {
       owner: 'me',
       clock,
       perTarget: 2,
+      queueWaitMs: 50,
       busyRetryMs: 700,
       send: (d) => (d.endpoint.includes('slow') ? new Promise<SendResult>((r) => release.push(() => r({ ok: true, status: 200 }))) : Promise.resolve({ ok: true, status: 200 })),
     });
     expect(await worker.pump()).toBe(7);
-    // The fast target's delivery is recorded while the slow one still holds its two lanes.
+    // The fast target's delivery is recorded while the slow one holds its two lanes; the slow target's other four
+    // waited for a lane, then went back to the queue untried.
     await expect.poll(async () => (await store.get(fast.id))!.status).toBe('delivered');
+    await expect.poll(async () => (await store.history({ limit: 10, status: 'pending' })).deliveries.length).toBe(4);
     expect(release).toHaveLength(2);
     const waiting = (await store.history({ limit: 10, status: 'pending' })).deliveries;
-    expect(waiting).toHaveLength(4);
     expect(waiting.every((d) => d.attempts === 0 && d.next_attempt_at === new Date(700).toISOString())).toBe(true);
     for (const r of release) r();
     await worker.idle();
     expect((await store.stats(0)).by_status).toMatchObject({ delivered: 3, pending: 4 });
+  });
+
+  it('hands a lane straight to the next delivery of a busy but quick target, so none goes back to the queue', async () => {
+    const store = memoryDeliveryStore();
+    for (let i = 0; i < 12; i++) await store.enqueue(input, 0);
+    let inFlight = 0;
+    let max = 0;
+    const worker = createDeliveryWorker({
+      store,
+      owner: 'me',
+      perTarget: 2,
+      send: async () => {
+        max = Math.max(max, ++inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        return { ok: true, status: 200 };
+      },
+    });
+    expect(await worker.runOnce()).toBe(12);
+    expect(max).toBe(2);
+    expect((await store.stats(0)).by_status).toMatchObject({ delivered: 12, pending: 0 });
   });
 
   it('spaces deliveries to a rate-limited target into booked slots, each sent when it comes back', async () => {

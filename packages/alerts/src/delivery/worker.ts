@@ -22,11 +22,17 @@ export interface DeliveryWorkerOptions {
   leaseMs?: number;
   /** Most deliveries leased at once. Default 64. */
   batchSize?: number;
-  /** Deliveries being worked at once on this instance. Default 32. */
+  /** Deliveries being worked at once on this instance (sending, or waiting for their target). Default 32. */
   concurrency?: number;
-  /** Sends in flight at once to one target, so a hanging one holds few of the worker's lanes. Default 4. */
+  /** Sends in flight at once to one target. Default 8. */
   perTarget?: number;
-  /** How long a delivery whose target is at its cap waits before it is due again. Default 1000 ms. */
+  /**
+   * How long a delivery waits here for one of its target's sends to finish (real time). A target whose oldest
+   * send is older than this is slow: its deliveries go back to the queue instead of waiting, so a hanging target
+   * holds `perTarget` lanes and no more. Default 1000 ms.
+   */
+  queueWaitMs?: number;
+  /** How long a delivery put back for a busy target waits before it is due again. Default 1000 ms. */
   busyRetryMs?: number;
   retry?: RetryPolicy;
   /** After each attempt, before it is recorded: metrics, disabling an endpoint that is gone. Never fails the attempt. */
@@ -47,6 +53,13 @@ export interface DeliveryWorker {
   active(): number;
   /** Stops leasing; sends in flight get `graceMs` to finish, then are cut short and put back in the queue. */
   close(graceMs?: number): Promise<void>;
+}
+
+interface Lane {
+  sending: number;
+  /** When each send in flight began (performance.now()), oldest first. */
+  starts: number[];
+  waiting: Set<(go: boolean) => void>;
 }
 
 const originOf = (url: string) => {
@@ -70,12 +83,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const leaseMs = options.leaseMs ?? 60_000;
   const batchSize = Math.max(1, options.batchSize ?? 64);
   const concurrency = Math.max(1, options.concurrency ?? 32);
-  const perTarget = Math.max(1, options.perTarget ?? 4);
+  const perTarget = Math.max(1, options.perTarget ?? 8);
+  const queueWaitMs = options.queueWaitMs ?? 1000;
   const busyRetryMs = options.busyRetryMs ?? 1000;
   const log = loggerFor(options.logger, 'delivery');
   const resolve = options.resolve ?? (async (d: DeliveryRecord): Promise<DeliveryTarget> => ({ key: originOf(d.endpoint), limit: null, secret: null }));
   const limiter = createRateLimiter();
-  const sending = new Map<string, number>();
+  const lanes = new Map<string, Lane>();
   const active = new Set<Promise<void>>();
   const stop = new AbortController();
   let closing = false;
@@ -108,17 +122,48 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       void flush();
     });
 
+  // A lane is one send in flight to a target. A delivery finding all of its target's lanes taken waits for one
+  // (handed over directly when a send finishes) unless the target is slow, and never longer than queueWaitMs.
+  const acquire = (key: string): boolean | Promise<boolean> => {
+    let lane = lanes.get(key);
+    if (!lane) lanes.set(key, (lane = { sending: 0, starts: [], waiting: new Set() }));
+    if (lane.sending < perTarget) {
+      lane.sending++;
+      return true;
+    }
+    const oldest = lane.starts[0];
+    if (closing || (oldest !== undefined && performance.now() - oldest > queueWaitMs)) return false;
+    const waiting = lane;
+    return new Promise<boolean>((resolve) => {
+      const handOver = (go: boolean) => {
+        clearTimeout(timer);
+        waiting.waiting.delete(handOver);
+        resolve(go);
+      };
+      const timer = setTimeout(() => handOver(false), queueWaitMs);
+      timer.unref?.();
+      waiting.waiting.add(handOver);
+    });
+  };
+  const release = (key: string) => {
+    const lane = lanes.get(key)!;
+    const next = lane.waiting.values().next().value;
+    if (next) return next(true);
+    if (--lane.sending === 0) lanes.delete(key);
+  };
+
   const attemptAt = async (d: DeliveryRecord, target: DeliveryTarget): Promise<void> => {
-    sending.set(target.key, (sending.get(target.key) ?? 0) + 1);
+    const lane = lanes.get(target.key)!;
+    const started = performance.now();
+    lane.starts.push(started);
     let result: SendResult;
     try {
       result = await options.send(d, target, stop.signal);
     } catch (error) {
       result = { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
     } finally {
-      const left = (sending.get(target.key) ?? 1) - 1;
-      if (left > 0) sending.set(target.key, left);
-      else sending.delete(target.key);
+      lane.starts.splice(lane.starts.indexOf(started), 1);
+      release(target.key);
     }
     const now = clock.now();
     if (result.aborted) return record({ id: d.id, outcome: 'released', at: now, retryAt: now });
@@ -152,9 +197,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
     const now = clock.now();
     if ('cancel' in target) return record({ id: d.id, outcome: 'cancelled', at: now, reason: target.cancel });
-    if ((sending.get(target.key) ?? 0) >= perTarget || closing) return record({ id: d.id, outcome: 'released', at: now, retryAt: now + (closing ? 0 : busyRetryMs) });
     const waitMs = limiter.book(target.key, d.id, target.limit, now);
     if (waitMs > 0) return record({ id: d.id, outcome: 'released', at: now, retryAt: now + waitMs });
+    if (!(await acquire(target.key))) {
+      const at = clock.now();
+      return record({ id: d.id, outcome: 'released', at, retryAt: at + (closing ? 0 : busyRetryMs) });
+    }
     return attemptAt(d, target);
   };
 
@@ -224,6 +272,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     active: () => active.size,
     async close(graceMs = 5000) {
       closing = true;
+      for (const lane of lanes.values()) for (const handOver of [...lane.waiting]) handOver(false);
       await pumping?.catch(() => undefined);
       if (active.size) {
         let timer: ReturnType<typeof setTimeout> | undefined;
