@@ -64,7 +64,7 @@ export interface DeliveryPartOptions {
 
 /** The delivery half of alerting, for `alertsModule` to compose. */
 export interface DeliveryPart {
-  notifier: Notifier;
+  notifier: Notifier & Pick<ReturnType<typeof createNotifier>, 'notifyEndpoint'>;
   endpoints: EndpointDirectory;
   worker: DeliveryWorker;
   routes: AnyRouteSpec[];
@@ -148,7 +148,7 @@ export function deliveryPart(options: DeliveryPartOptions): DeliveryPart {
     notifier,
     endpoints,
     worker,
-    routes: [...deliveryRoutes({ deliveries: options.deliveries, endpoints, onEnqueued: wake, clock }), ...endpointRoutes({ deliveries: options.deliveries, endpoints, onEnqueued: wake, clock })],
+    routes: [...deliveryRoutes({ deliveries: options.deliveries, endpoints, onEnqueued: wake, clock }), ...endpointRoutes({ deliveries: options.deliveries, endpoints, notifier, onEnqueued: wake, clock })],
     loops: [
       { name: 'deliveries', intervalMs: options.pollMs ?? 1000, runOn: 'every', run: (signal) => worker.pump(signal) },
       { name: 'lease-expiry', intervalMs: 5000, run: () => options.deliveries.releaseExpired(clock.now()) },

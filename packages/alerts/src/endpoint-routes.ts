@@ -3,10 +3,13 @@ import { z } from 'zod';
 import { CHANNEL_NAMES } from './channels/types.js';
 import type { EndpointDirectory } from './endpoint-directory.js';
 import { endpointView, endpointViewSchema, healthOf, rateLimitSchema, type AlertEndpoint } from './endpoints.js';
+import type { createNotifier } from './notifier.js';
 
 export interface EndpointRoutesOptions {
   deliveries: DeliveryStore;
   endpoints: EndpointDirectory;
+  /** Queues test alerts (`POST /alerts/endpoints/{id}/test`). */
+  notifier: Pick<ReturnType<typeof createNotifier>, 'notifyEndpoint'>;
   onEnqueued?: () => void;
   clock?: Clock;
   /** Attempts an endpoint's health is judged on. Default 100. */
@@ -144,6 +147,35 @@ export function endpointRoutes(options: EndpointRoutesOptions): AnyRouteSpec[] {
         if (doc.data.source === 'config') throw new AetherError('conflict', `alert endpoint ${params.id} comes from ALERT_WEBHOOKS: remove it there, or disable it here`);
         await endpoints.remove(params.id);
         return { status: 'ok' as const, cancelled: await deliveries.cancel({ endpoint_id: params.id, reason: 'the endpoint was removed', now: clock.now() }) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/alerts/endpoints/{id}/test',
+      permission: PERMISSIONS.opsOperate,
+      summary: 'Queues a test alert for one endpoint: rendered by its channel, signed and delivered like any other',
+      tags,
+      params: idParams,
+      response: z.object({ status: z.literal('ok'), delivery_id: z.string(), webhook_id: z.string() }),
+      handler: async ({ params }) => {
+        const doc = await existing(params.id);
+        if (!doc.data.enabled) throw new AetherError('conflict', `alert endpoint ${params.id} is disabled (${doc.data.disabled_reason}); enable it first`);
+        const now = new Date(clock.now()).toISOString();
+        const queued = await options.notifier.notifyEndpoint(doc, {
+          status: 'firing',
+          episode_id: `test|${now}`,
+          rule: { id: 'aetherlink-test', name: 'AetherLink test alert', severity: 'info', tenant: null },
+          group: {},
+          count: 1,
+          threshold: 1,
+          window_seconds: 60,
+          started_at: now,
+          ended_at: null,
+          event_id: null,
+          summary: 'A test alert from AetherLink: this endpoint receives alerts.',
+        });
+        if (!queued) throw new AetherError('conflict', `no test alert could be queued for alert endpoint ${params.id}; the server log says why`);
+        return reply(202, { status: 'ok', delivery_id: queued.id, webhook_id: queued.webhook_id });
       },
     }),
     defineRoute({

@@ -1,7 +1,7 @@
-import { decideHost, errorFields, loggerFor, systemClock, type Clock, type DeliveryStore, type EgressRules, type Logger } from '@aetherlink/core';
+import { decideHost, errorFields, loggerFor, systemClock, type Clock, type DeliveryInput, type DeliveryRecord, type DeliveryStore, type EgressRules, type Logger, type StoredDocument } from '@aetherlink/core';
 import type { Renderer } from './channels/index.js';
 import type { EndpointDirectory } from './endpoint-directory.js';
-import { wants } from './endpoints.js';
+import { wants, type AlertEndpoint } from './endpoints.js';
 import type { AlertNotification, Notifier } from './notification.js';
 
 export interface NotifierOptions {
@@ -24,52 +24,58 @@ export interface NotifierOptions {
  * a header of its deliveries.
  * @example const notifier = createNotifier({ deliveries: stores.deliveries, endpoints, renderer: createRenderer(), maxAttempts: 8 })
  */
-export function createNotifier(options: NotifierOptions): Notifier & { refused(): number } {
+export function createNotifier(options: NotifierOptions): Notifier & { notifyEndpoint(endpoint: StoredDocument<AlertEndpoint>, n: AlertNotification): Promise<DeliveryRecord | null> } {
   const clock = options.clock ?? systemClock;
   const log = loggerFor(options.logger, 'alerts');
-  let refused = 0;
+
+  // One endpoint's delivery of a notification, or null (logged) when its host is refused or its message cannot be made.
+  const inputFor = (e: StoredDocument<AlertEndpoint>, n: AlertNotification): DeliveryInput | null => {
+    if (options.egress) {
+      const decision = decideHost(options.egress, new URL(e.data.url).hostname);
+      if (decision.outcome === 'refused') {
+        log.warn({ endpoint_id: e.id, kind: decision.refusal.kind }, `alert endpoint ${e.id} is refused by the egress policy (${decision.refusal.reason}); nothing was queued for it`);
+        return null;
+      }
+    }
+    let rendered;
+    try {
+      rendered = options.renderer.render(e.data, n);
+    } catch (error) {
+      log.error({ endpoint_id: e.id, err: errorFields(error) }, `the ${e.data.channel} message for alert endpoint ${e.id} could not be rendered; nothing was queued for it`);
+      return null;
+    }
+    const headers: Record<string, string> = {};
+    if (rendered.contentType) headers['content-type'] = rendered.contentType;
+    const traceparent = (n as { traceparent?: unknown }).traceparent;
+    if (typeof traceparent === 'string') headers.traceparent = traceparent;
+    return {
+      endpoint: e.data.url,
+      endpoint_id: e.id,
+      payload: rendered.payload,
+      headers,
+      max_attempts: options.maxAttempts,
+      event_type: n.status === 'firing' ? 'ops.alert.raised' : 'ops.alert.resolved',
+      event_id: n.event_id,
+      rule_id: n.rule.id,
+      tenantid: n.rule.tenant,
+    };
+  };
+
   return {
-    refused: () => refused,
-    async notify(n: AlertNotification) {
-      const targets = (await options.endpoints.list()).filter((e) => wants(e.data, n));
-      const traceparent = (n as { traceparent?: unknown }).traceparent;
+    async notify(n) {
       const now = clock.now();
-      const inputs = targets.flatMap((e) => {
-        if (options.egress) {
-          const decision = decideHost(options.egress, new URL(e.data.url).hostname);
-          if (decision.outcome === 'refused') {
-            refused++;
-            log.warn({ endpoint_id: e.id, kind: decision.refusal.kind }, `alert endpoint ${e.id} is refused by the egress policy (${decision.refusal.reason}); nothing was queued for it`);
-            return [];
-          }
-        }
-        let rendered;
-        try {
-          rendered = options.renderer.render(e.data, n);
-        } catch (error) {
-          log.error({ endpoint_id: e.id, err: errorFields(error) }, `the ${e.data.channel} message for alert endpoint ${e.id} could not be rendered; nothing was queued for it`);
-          return [];
-        }
-        const headers: Record<string, string> = {};
-        if (rendered.contentType) headers['content-type'] = rendered.contentType;
-        if (typeof traceparent === 'string') headers.traceparent = traceparent;
-        return [
-          {
-            endpoint: e.data.url,
-            endpoint_id: e.id,
-            payload: rendered.payload,
-            headers,
-            max_attempts: options.maxAttempts,
-            event_type: n.status === 'firing' ? 'ops.alert.raised' : 'ops.alert.resolved',
-            event_id: n.event_id,
-            rule_id: n.rule.id,
-            tenantid: n.rule.tenant,
-          },
-        ];
-      });
+      const inputs = (await options.endpoints.list()).flatMap((e) => (wants(e.data, n) ? [inputFor(e, n)] : [])).filter((i) => i !== null);
       await Promise.all(inputs.map((input) => options.deliveries.enqueue(input, now)));
       if (inputs.length) options.onEnqueued?.();
       return { enqueued: inputs.length };
+    },
+    /** Queues a notification for one endpoint, whatever its filter says (a test message). */
+    async notifyEndpoint(e, n) {
+      const input = inputFor(e, n);
+      if (!input) return null;
+      const record = await options.deliveries.enqueue(input, clock.now());
+      options.onEnqueued?.();
+      return record;
     },
   };
 }

@@ -134,6 +134,23 @@ describe('endpoint routes', () => {
   });
 });
 
+describe('test alerts', () => {
+  it('queues a test alert for one endpoint, whatever its filter, and delivers it signed', async () => {
+    const created = await call('POST', '/alerts/endpoints', OPERATOR, { url: `slack+${sink.url}/services/T1/B1/tok`, filter: { severities: ['critical'] } });
+    const id = created.body!.endpoint.id as string;
+    const queued = await call('POST', `/alerts/endpoints/${id}/test`);
+    expect(queued.status).toBe(202);
+    expect(queued.body).toEqual({ status: 'ok', delivery_id: expect.any(String), webhook_id: expect.any(String) });
+    await alerts.delivery.worker.runOnce();
+    const got = sink.requests.find((r) => r.webhookId === queued.body!.webhook_id)!;
+    expect(got.json).toMatchObject({ text: expect.stringContaining('[FIRING] AetherLink test alert'), blocks: expect.any(Array) });
+    expect(sink.verify(got, created.body!.secret, clock.now())).toBe(true);
+    expect((await call('POST', '/alerts/endpoints/ghost/test')).status).toBe(404);
+    await call('PATCH', `/alerts/endpoints/${id}`, OPERATOR, { enabled: false });
+    expect((await call('POST', `/alerts/endpoints/${id}/test`)).status).toBe(409);
+  });
+});
+
 describe('delivery routes', () => {
   it('shows the queue, stats, pages of history and one delivery with its attempts', async () => {
     failing = true;
