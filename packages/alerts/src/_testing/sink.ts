@@ -6,7 +6,7 @@ import { verifyWebhook } from '../delivery/signing.js';
 // told, request by request — a status with headers and a body, a hang (never answers), or a reset connection.
 
 /** How the sink answers one request. */
-export type SinkAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang' | 'reset';
+export type SinkAnswer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'reset';
 
 export interface SinkRequest {
   /** 1-based, in arrival order. */
@@ -62,8 +62,13 @@ export async function startWebhookSink(answer: (r: SinkRequest) => SinkAnswer = 
         req.socket.destroy();
         return;
       }
-      res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
-      res.end(a.body ?? '');
+      const send = () => {
+        if (res.destroyed) return;
+        res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
+        res.end(a.body ?? '');
+      };
+      if (a.delayMs) setTimeout(send, a.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -22,10 +22,12 @@ export interface DeliveryWorkerOptions {
   leaseMs?: number;
   /** Most deliveries leased at once. Default 64. */
   batchSize?: number;
-  /** Deliveries being worked at once on this instance (sending, or waiting for their target). Default 32. */
+  /** Deliveries being worked at once on this instance (sending, waiting for their target, or being recorded). Default 64. */
   concurrency?: number;
-  /** Sends in flight at once to one target. Default 8. */
+  /** Sends in flight at once to one target. Default 16. */
   perTarget?: number;
+  /** How long finished attempts gather before they are recorded together (one transaction). Default 2 ms. */
+  settleDelayMs?: number;
   /**
    * How long a delivery waits here for one of its target's sends to finish (real time). A target whose oldest
    * send is older than this is slow: its deliveries go back to the queue instead of waiting, so a hanging target
@@ -82,8 +84,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const clock = options.clock ?? systemClock;
   const leaseMs = options.leaseMs ?? 60_000;
   const batchSize = Math.max(1, options.batchSize ?? 64);
-  const concurrency = Math.max(1, options.concurrency ?? 32);
-  const perTarget = Math.max(1, options.perTarget ?? 8);
+  const concurrency = Math.max(1, options.concurrency ?? 64);
+  const perTarget = Math.max(1, options.perTarget ?? 16);
+  const settleDelayMs = options.settleDelayMs ?? 2;
+  // A pass leases again once this many lanes are free (or none is busy), so leases come in batches, not one by one.
+  const leaseAt = Math.max(1, Math.min(batchSize, Math.floor(concurrency / 4)));
   const queueWaitMs = options.queueWaitMs ?? 1000;
   const busyRetryMs = options.busyRetryMs ?? 1000;
   const log = loggerFor(options.logger, 'delivery');
@@ -94,9 +99,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const stop = new AbortController();
   let closing = false;
 
-  // Outcomes wait here and are recorded together: one store call (one transaction) for many deliveries.
+  // Outcomes gather here for a moment and are recorded together: one store call (one transaction) for many
+  // deliveries, where one per delivery would cost a commit each.
   const unrecorded: { outcome: DeliveryOutcome; done: () => void }[] = [];
   let flushing: Promise<void> | undefined;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleFlush = () => {
+    if (flushTimer || flushing) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      void flush();
+    }, settleDelayMs);
+  };
   const flush = (): Promise<void> =>
     (flushing ??= (async () => {
       while (unrecorded.length) {
@@ -114,12 +128,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       }
     })().finally(() => {
       flushing = undefined;
-      if (unrecorded.length) void flush();
+      if (unrecorded.length) scheduleFlush();
     }));
   const record = (outcome: DeliveryOutcome) =>
     new Promise<void>((done) => {
       unrecorded.push({ outcome, done });
-      void flush();
+      scheduleFlush();
     });
 
   // A lane is one send in flight to a target. A delivery finding all of its target's lanes taken waits for one
@@ -217,7 +231,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     let leased = 0;
     while (!signal.aborted && !closing) {
       const free = concurrency - active.size;
-      if (free <= 0) {
+      if (free < leaseAt && active.size > 0) {
         await Promise.race(active);
         continue;
       }
@@ -250,11 +264,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return pumping;
   };
 
+  // Every delivery stays active until its outcome is recorded, so no active ones means nothing left to record.
   const idle = async () => {
-    while (active.size || unrecorded.length || flushing) {
-      await Promise.all([...active]);
-      await flushing;
-    }
+    while (active.size) await Promise.all([...active]);
   };
 
   return {
