@@ -1,4 +1,6 @@
 import { errorFields, loggerFor, systemClock, type Clock, type DeliveryOutcome, type DeliveryRecord, type DeliveryStore, type Logger } from '@aetherlink/core';
+import { batchedSettle } from '../_internal/batched-settle.js';
+import { createLanes } from '../_internal/lanes.js';
 import { createRateLimiter, type RateLimit } from './rate-limit.js';
 import { nextRetryAt, type RetryPolicy, type SendResult } from './schedule.js';
 
@@ -57,13 +59,6 @@ export interface DeliveryWorker {
   close(graceMs?: number): Promise<void>;
 }
 
-interface Lane {
-  sending: number;
-  /** When each send in flight began (performance.now()), oldest first. */
-  starts: number[];
-  waiting: Set<(go: boolean) => void>;
-}
-
 const originOf = (url: string) => {
   try {
     return new URL(url).origin;
@@ -94,90 +89,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const log = loggerFor(options.logger, 'delivery');
   const resolve = options.resolve ?? (async (d: DeliveryRecord): Promise<DeliveryTarget> => ({ key: originOf(d.endpoint), limit: null, secret: null }));
   const limiter = createRateLimiter();
-  const lanes = new Map<string, Lane>();
   const active = new Set<Promise<void>>();
   const stop = new AbortController();
   let closing = false;
 
-  // Outcomes gather here for a moment and are recorded together: one store call (one transaction) for many
-  // deliveries, where one per delivery would cost a commit each.
-  const unrecorded: { outcome: DeliveryOutcome; done: () => void }[] = [];
-  let flushing: Promise<void> | undefined;
-  let flushTimer: ReturnType<typeof setTimeout> | undefined;
-  const scheduleFlush = () => {
-    if (flushTimer || flushing) return;
-    flushTimer = setTimeout(() => {
-      flushTimer = undefined;
-      void flush();
-    }, settleDelayMs);
-  };
-  const flush = (): Promise<void> =>
-    (flushing ??= (async () => {
-      while (unrecorded.length) {
-        const batch = unrecorded.splice(0, 500);
-        try {
-          const applied = await store.settle(owner, batch.map((b) => b.outcome));
-          const lost = batch.filter((_, i) => !applied[i]).map((b) => b.outcome.id);
-          if (lost.length) log.warn({ deliveries: lost.slice(0, 20), count: lost.length }, `${lost.length} deliveries were no longer leased to this instance when their outcome was recorded; another worker has them`);
-        } catch (error) {
-          // They stay leased and come back when the lease runs out: delivered at least once, never lost.
-          log.error({ err: errorFields(error), count: batch.length }, `${batch.length} delivery outcomes could not be recorded; those deliveries are tried again when their leases run out`);
-        } finally {
-          for (const b of batch) b.done();
-        }
-      }
-    })().finally(() => {
-      flushing = undefined;
-      if (unrecorded.length) scheduleFlush();
-    }));
-  const record = (outcome: DeliveryOutcome) =>
-    new Promise<void>((done) => {
-      unrecorded.push({ outcome, done });
-      scheduleFlush();
-    });
-
-  // A lane is one send in flight to a target. A delivery finding all of its target's lanes taken waits for one
-  // (handed over directly when a send finishes) unless the target is slow, and never longer than queueWaitMs.
-  const acquire = (key: string): boolean | Promise<boolean> => {
-    let lane = lanes.get(key);
-    if (!lane) lanes.set(key, (lane = { sending: 0, starts: [], waiting: new Set() }));
-    if (lane.sending < perTarget) {
-      lane.sending++;
-      return true;
-    }
-    const oldest = lane.starts[0];
-    if (closing || (oldest !== undefined && performance.now() - oldest > queueWaitMs)) return false;
-    const waiting = lane;
-    return new Promise<boolean>((resolve) => {
-      const handOver = (go: boolean) => {
-        clearTimeout(timer);
-        waiting.waiting.delete(handOver);
-        resolve(go);
-      };
-      const timer = setTimeout(() => handOver(false), queueWaitMs);
-      timer.unref?.();
-      waiting.waiting.add(handOver);
-    });
-  };
-  const release = (key: string) => {
-    const lane = lanes.get(key)!;
-    const next = lane.waiting.values().next().value;
-    if (next) return next(true);
-    if (--lane.sending === 0) lanes.delete(key);
-  };
+  const record = batchedSettle({ store, owner, delayMs: settleDelayMs, log });
+  const lanes = createLanes({ perTarget, waitMs: queueWaitMs });
 
   const attemptAt = async (d: DeliveryRecord, target: DeliveryTarget): Promise<void> => {
-    const lane = lanes.get(target.key)!;
-    const started = performance.now();
-    lane.starts.push(started);
+    const done = lanes.begin(target.key);
     let result: SendResult;
     try {
       result = await options.send(d, target, stop.signal);
     } catch (error) {
       result = { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
     } finally {
-      lane.starts.splice(lane.starts.indexOf(started), 1);
-      release(target.key);
+      done();
     }
     const now = clock.now();
     if (result.aborted) return record({ id: d.id, outcome: 'released', at: now, retryAt: now });
@@ -213,7 +140,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if ('cancel' in target) return record({ id: d.id, outcome: 'cancelled', at: now, reason: target.cancel });
     const waitMs = limiter.book(target.key, d.id, target.limit, now);
     if (waitMs > 0) return record({ id: d.id, outcome: 'released', at: now, retryAt: now + waitMs });
-    if (!(await acquire(target.key))) {
+    if (!(await lanes.acquire(target.key))) {
       const at = clock.now();
       return record({ id: d.id, outcome: 'released', at, retryAt: at + (closing ? 0 : busyRetryMs) });
     }
@@ -284,7 +211,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     active: () => active.size,
     async close(graceMs = 5000) {
       closing = true;
-      for (const lane of lanes.values()) for (const handOver of [...lane.waiting]) handOver(false);
+      lanes.close();
       await pumping?.catch(() => undefined);
       if (active.size) {
         let timer: ReturnType<typeof setTimeout> | undefined;
