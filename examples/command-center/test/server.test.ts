@@ -100,6 +100,8 @@ describe('command center routes (DESIGN §4)', () => {
         '/health', '/health.json', '/metrics', '/openapi.json', '/ops/instance', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
         '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
         '/orchestrate', '/providers/health', '/v1/chat/completions', '/v1/models',
+        '/alerts/deliveries', '/alerts/deliveries/stats', '/alerts/deliveries/history', '/alerts/deliveries/replay-bulk', '/alerts/deliveries/{id}',
+        '/alerts/deliveries/{id}/replay', '/alerts/endpoints', '/alerts/endpoints/{id}', '/alerts/endpoints/{id}/test', '/alerts/endpoints/{id}/replay-dead-letters',
       ].sort(),
     );
     expect([...new Set(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path))].sort()).toEqual(paths);
