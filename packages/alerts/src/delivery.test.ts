@@ -13,9 +13,10 @@ import { generateWebhookSecret } from './delivery/signing.js';
 const SECRET = generateWebhookSecret();
 const SCHEDULE = [1000, 2000];
 const sinks: WebhookSink[] = [];
-const parts: { close(): Promise<void> }[] = [];
+const parts: { close(graceMs?: number): Promise<void> }[] = [];
 afterEach(async () => {
-  await Promise.all(parts.splice(0).map((p) => p.close()));
+  // Sends still hanging are cut short at once: the tests are over.
+  await Promise.all(parts.splice(0).map((p) => p.close(0)));
   await Promise.all(sinks.splice(0).map((s) => s.close()));
 });
 
