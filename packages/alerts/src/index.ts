@@ -1,9 +1,14 @@
 export { alertsModule } from './module.js';
-export type { AlertsModule, AlertsModuleOptions } from './module.js';
+export type { AlertsModuleOptions } from './module.js';
 export { createDeliveryWorker } from './delivery/worker.js';
-export type { DeliveryWorker, DeliveryWorkerOptions, DeliveryTarget } from './delivery/worker.js';
-export { nextRetryAt, parseRetrySchedule, attemptsFor, DEFAULT_RETRY_SCHEDULE_MS, MAX_RETRY_AFTER_MS } from './delivery/schedule.js';
+export type { DeliveryWorker, DeliveryWorkerOptions } from './delivery/worker.js';
+export { nextRetryAt, DEFAULT_RETRY_SCHEDULE_MS } from './delivery/schedule.js';
 export type { RetryPolicy, SendResult } from './delivery/schedule.js';
+export { ALERT_EVENT_TYPES } from './events.js';
+export type { AlertNotification, Notifier } from './notification.js';
+// The delivery half: channels, endpoints, signed durable delivery, its routes.
+export type { DeliveryTarget } from './delivery/worker.js';
+export { parseRetrySchedule, attemptsFor, MAX_RETRY_AFTER_MS } from './delivery/schedule.js';
 export { createWebhookSender, MAX_RESPONSE_BYTES } from './delivery/sender.js';
 export type { WebhookSender, WebhookSenderOptions } from './delivery/sender.js';
 export { signWebhook, verifyWebhook, webhookHeaders, webhookSecretKey, generateWebhookSecret } from './delivery/signing.js';
@@ -45,5 +50,3 @@ export {
 export type { Channel, ChannelMessage, ChannelName, RenderedMessage, Renderer, RendererOptions, WebhookTarget } from './channels/index.js';
 export { compileTemplate, viewOf, DEFAULT_TEMPLATES } from './channels/templates.js';
 export type { MessageTemplate, MessageView, TemplateOverrides, TemplateText } from './channels/templates.js';
-export { ALERT_EVENT_TYPES } from './events.js';
-export type { AlertNotification, Notifier } from './notification.js';
