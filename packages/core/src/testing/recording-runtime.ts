@@ -31,6 +31,7 @@ export interface RecordingRuntime extends RuntimeAdapter {
   setUnavailable(down: boolean): void;
   /** The lines the workload "wrote" (started, got SIGTERM …), as the contract's workloads do. */
   output(id: string): string[];
+  close(): Promise<void>;
 }
 
 export interface RecordingRuntimeOptions {
