@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { RuntimeEvent, RuntimeInfo, RuntimeState } from '@aetherlink/core';
 
 // Pure pieces of the Docker adapter: what the engine's JSON means for auto-heal. No I/O here.
@@ -33,7 +34,14 @@ export interface DockerEventJson {
 
 const ACTIONS: ReadonlySet<string> = new Set(['start', 'stop', 'die', 'kill', 'restart', 'pause', 'unpause', 'oom', 'destroy']);
 /** Signals a person stops a container with (`docker stop` sends the StopSignal, then SIGKILL; `docker kill` SIGKILL). */
-const STOPPING = new Set(['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGQUIT', '15', '9', '2', '3']);
+const STOPPING = new Set(['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGQUIT']);
+
+/** A signal as the engine logs it (`15`, `TERM`, `SIGTERM`) by its name (`SIGTERM`). */
+function signalName(signal: string): string {
+  if (/^\d+$/.test(signal)) return Object.entries(constants.signals).find(([, n]) => n === Number(signal))?.[0] ?? signal;
+  const upper = signal.toUpperCase();
+  return upper.startsWith('SIG') ? upper : `SIG${upper}`;
+}
 
 /** An engine timestamp as ISO-8601 (milliseconds), or null for Docker's "never" (year 1). */
 export function isoOrNull(time: string | undefined): string | null {
@@ -96,8 +104,8 @@ export interface StopVerdict {
 
 const isStoppingKill = (event: DockerEventJson, stopSignal: string | undefined) => {
   if (event.Action !== 'kill') return false;
-  const signal = event.Actor?.Attributes?.signal ?? '';
-  return STOPPING.has(signal) || (stopSignal !== undefined && (signal === stopSignal || `SIG${signal}` === stopSignal));
+  const signal = signalName(event.Actor?.Attributes?.signal ?? '');
+  return STOPPING.has(signal) || (stopSignal !== undefined && signal === signalName(stopSignal));
 };
 
 /**
