@@ -8,6 +8,7 @@ import Docker from 'dockerode';
 import { CONTRACT_WORKLOADS, describeRuntimeAdapterContract, errorCode, eventually, memoryLogger, rejection } from '@aetherlink/core/testing';
 import type { RuntimeEvent } from '@aetherlink/core';
 import { importBusybox, startDockerEngine } from '../../../../test/docker-server.js';
+import { freePort } from '../../../../test/postgres-server.js';
 import { loadDockerode } from './docker-client.js';
 import { dockerRuntime, type DockerRuntime } from './docker.js';
 import { dockerHarness, socketProxy, testContainers, testDocker } from './test-support.js';
@@ -105,6 +106,20 @@ describe('dockerRuntime', () => {
     await started(name);
     await runtime({ apiTimeoutMs: 300, startTimeoutMs: 5000 }).restart(name, { stopTimeoutMs: 1000 });
     expect((await containers.output(name)).filter((l) => l === 'started')).toHaveLength(2);
+  });
+
+  it('restarts a busybox httpd container, which answers again on its port', async () => {
+    const port = await freePort();
+    const name = await containers.run(`echo started; exec httpd -f -p 127.0.0.1:${port} -h /www`);
+    const get = () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+    expect(await eventually(get, 'httpd answers')).toBe('ok\n');
+    const rt = runtime();
+    const before = await rt.inspect(name);
+    await rt.restart(name, { stopTimeoutMs: 2000 });
+    expect(await eventually(get, 'httpd answers after the restart')).toBe('ok\n');
+    const after = await rt.inspect(name);
+    expect(after.state).toBe('running');
+    expect(after.startedAt! > before.startedAt!).toBe(true);
   });
 
   it('names the package to install when dockerode is missing', async () => {

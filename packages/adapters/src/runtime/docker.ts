@@ -83,7 +83,13 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): DockerRuntime
       );
       let text = '';
       for await (const chunk of stream) text += chunk.toString();
-      for (const line of text.split('\n')) if (line.trim()) events.push(JSON.parse(line) as DockerEventJson);
+      for (const line of text.split('\n')) {
+        try {
+          if (line.trim()) events.push(JSON.parse(line) as DockerEventJson);
+        } catch {
+          log.warn({ container: json.Name }, 'skipped a Docker event that was not JSON');
+        }
+      }
     }
     const verdict = decideOperatorStop(json, events, oursFinishedAt.get(json.Id) === finished);
     log.debug({ container: json.Name, rule: verdict.rule, byOperator: verdict.byOperator }, 'stop verdict');
@@ -164,7 +170,10 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): DockerRuntime
         } catch (error) {
           if (containerId) {
             const after = await inspectJson(containerId).catch(() => undefined);
-            if (after?.State.FinishedAt) oursFinishedAt.set(containerId, after.State.FinishedAt);
+            if (after?.State.FinishedAt) {
+              oursFinishedAt.set(containerId, after.State.FinishedAt);
+              verdicts.delete(`${containerId}@${after.State.FinishedAt}`);
+            }
           }
           throw error;
         } finally {

@@ -143,7 +143,7 @@ export function processRuntime(options: ProcessRuntimeOptions): ProcessRuntime {
       slot.exitCode = exitCode;
       slot.stoppedByOperator = byOperator;
       slot.state = byOperator ? 'stopped' : 'exited';
-      if (!slot.busy) log.warn({ workload: slot.name, pid: run.pid, exitCode }, 'workload exited');
+      if (!slot.busy && !closed) log.warn({ workload: slot.name, pid: run.pid, exitCode }, 'workload exited');
       emit(slot.name, 'die', { exitCode, byOperator });
     });
   }

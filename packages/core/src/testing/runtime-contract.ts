@@ -9,15 +9,16 @@ export type ContractWorkload = 'graceful' | 'stubborn' | 'crashing';
  * POSIX shell scripts (dash, busybox ash) for the contract's workloads. Each writes its evidence on stdout, one
  * line at a time, so the contract asserts what the workload lived through rather than how long anything took:
  * `graceful` cleans up for 0.2 s after SIGTERM and exits 0, `stubborn` notes SIGTERM and goes on until it is
- * killed, `crashing` exits 1 after 0.3 s.
+ * killed, `crashing` exits 1 after 0.3 s. The traps are set before "started" is written, so a signal sent once
+ * "started" was seen always finds them.
  * @example spawn('sh', ['-c', CONTRACT_WORKLOADS.stubborn])
  */
 export const CONTRACT_WORKLOADS: Readonly<Record<ContractWorkload, string>> = {
-  graceful: `echo started
-trap 'echo "got SIGTERM"; sleep 0.2; echo "clean exit"; exit 0' TERM
+  graceful: `trap 'echo "got SIGTERM"; sleep 0.2; echo "clean exit"; exit 0' TERM
+echo started
 while :; do sleep 0.05; done`,
-  stubborn: `echo started
-trap 'echo "got SIGTERM"; termed=1' TERM
+  stubborn: `trap 'echo "got SIGTERM"; termed=1' TERM
+echo started
 while :; do sleep 0.05; if [ -n "$termed" ]; then echo "still running after SIGTERM"; termed=; fi; done`,
   crashing: `echo started
 sleep 0.3
