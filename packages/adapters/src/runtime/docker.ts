@@ -1,6 +1,6 @@
 // @aetherlink/adapters/docker: the Docker engine as an auto-heal runtime, through dockerode (an optional peer).
-// It uses four API endpoints and nothing else (README: "Least privilege"): GET /containers/{id}/json,
-// POST /containers/{id}/restart, GET /events and, for the stop rule below, GET /events with since/until.
+// It uses three API endpoints and nothing else (README: "Least privilege"): GET /containers/{id}/json,
+// POST /containers/{id}/restart, and GET /events (a live stream for watch; bounded by since/until for the stop rule).
 
 import { AetherError, errorFields, loggerFor, systemClock, type Clock, type Logger, type RestartOptions, type RuntimeEvent, type RuntimeAdapter } from '@aetherlink/core';
 import { describeConnection, engineCall, loadDockerode, type DockerClient, type DockerConnection } from './docker-client.js';
