@@ -178,3 +178,9 @@ export { createEgressPolicy, egressRefusedError } from './net/egress.js';
 export type { EgressPolicy, EgressPolicyOptions, EgressDecision, ResolvedAddress } from './net/egress.js';
 export { storesReadiness } from './stores/readiness.js';
 export type { RuntimeAdapter, RuntimeInfo, RuntimeState, RuntimeEvent, RestartOptions } from './runtime/runtime-adapter.js';
+
+export { parseTraceparent, parseTracestate, newTrace, formatTraceparent } from './trace/trace-context.js';
+export type { TraceContext } from './trace/trace-context.js';
+export { currentTrace, runWithTrace, traceHeaders, traceLogFields } from './trace/context.js';
+export { spansEnabled, startSpan, withSpan, inSpan, runInSpan } from './trace/otel.js';
+export type { SpanOptions, SpanHandle, SpanKindName } from './trace/otel.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Permission, Principal } from '../rbac/policy.js';
+import type { TraceContext } from '../trace/trace-context.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -16,6 +17,8 @@ export interface RouteContext<P = unknown, Q = unknown, B = unknown> {
   ip: string;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** The request's W3C trace (from `traceparent`, or started here), when the adapter traces requests. */
+  readonly trace?: TraceContext | undefined;
 }
 
 /** A handler's answer with a status, headers or a non-JSON body. Returning a plain value means 200 JSON. */
