@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { aetherlinkExpress } from '@aetherlink/adapters/express';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import { createAuditLog, createEventBus, memoryAuditSink, silentLogger, type AnyRouteSpec, type AuditLog, type EventBus } from '@aetherlink/core';
-import { eventually } from '@aetherlink/core/testing';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
@@ -103,7 +102,7 @@ describe.each(frameworks)('one trace across request, event and provider call: %s
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ used_provider: 'openai' });
 
-    await eventually(() => expect(exporter.getFinishedSpans().some((s) => s.name === 'publish ai.fallback.used')).toBe(true));
+    await expect.poll(() => exporter.getFinishedSpans().some((s) => s.name === 'publish ai.fallback.used')).toBe(true);
     const server = byName('POST /orchestrate');
     const claude = byName('chat claude');
     const openai = byName('chat openai');
@@ -129,14 +128,14 @@ describe.each(frameworks)('one trace across request, event and provider call: %s
     const events = (await bus.query({})).events;
     expect(events.find((e) => e.type === 'ai.provider.used')?.traceparent).toBe(`00-${CALLER_TRACE}-${used.spanContext().spanId}-01`);
     expect(events.find((e) => e.type === 'ai.fallback.used')?.traceparent).toBe(`00-${CALLER_TRACE}-${fallback.spanContext().spanId}-01`);
-    await eventually(() => expect(sink.records().find((r) => r.path === '/orchestrate')?.trace_id).toBe(CALLER_TRACE));
+    await expect.poll(() => sink.records().find((r) => r.path === '/orchestrate')?.trace_id).toBe(CALLER_TRACE);
   });
 
   it('starts a trace for a request that brings none, and keeps requests apart', async () => {
     fake.set('claude', { kind: 'ok', text: LEAD });
     expect((await orchestrate()).status).toBe(200);
     expect((await orchestrate({ traceparent: 'not-a-traceparent' })).status).toBe(200);
-    await eventually(() => expect(exporter.getFinishedSpans().filter((s) => s.name === 'publish ai.provider.used')).toHaveLength(2));
+    await expect.poll(() => exporter.getFinishedSpans().filter((s) => s.name === 'publish ai.provider.used').length).toBe(2);
     const servers = exporter.getFinishedSpans().filter((s) => s.name === 'POST /orchestrate');
     expect(servers).toHaveLength(2);
     const [a, b] = servers.map((s) => s.spanContext().traceId);

@@ -138,8 +138,8 @@ export { auditStoreSink } from './audit/store-sink.js';
 export type { AuditStoreSinkOptions } from './audit/store-sink.js';
 
 export { defineRoute, reply, sse, isHttpResult, isSseResult } from './http/route.js';
-export type { HttpMethod, RouteContext, RouteSpec, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
-export { buildOpenApi } from './http/openapi.js';
+export type { HttpMethod, RouteContext, RouteSpec, RouteDocs, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
+export { buildOpenApi, openApiIssues, operationIdOf } from './http/openapi.js';
 export { parseRetryAfter } from './http/retry-after.js';
 export { statusForCode, codeForStatus } from './http/status.js';
 export type { HeaderSource } from './http/retry-after.js';
