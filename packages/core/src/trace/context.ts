@@ -39,8 +39,6 @@ export function traceHeaders(headers: Record<string, string> = {}): Record<strin
   return headers;
 }
 
-const NONE = Object.freeze({});
-
 /**
  * `{ trace_id, span_id }` of the current trace, or nothing: a pino `mixin`, so every log line written during a
  * request names its trace.
@@ -48,5 +46,6 @@ const NONE = Object.freeze({});
  */
 export function traceLogFields(): { trace_id?: string; span_id?: string } {
   const trace = traceStorage.getStore();
-  return trace === undefined ? NONE : { trace_id: trace.traceId, span_id: trace.spanId };
+  // A fresh object each time: pino merges the line's own fields into what the mixin returns.
+  return trace === undefined ? {} : { trace_id: trace.traceId, span_id: trace.spanId };
 }
