@@ -198,8 +198,9 @@ async function assemble(
     bus,
     metrics,
     principal: principalFor(config),
-    // Every request joins the caller's W3C trace, or starts one: audit records, log lines and events correlate.
-    trace: { start: config.TRACE_START ?? true },
+    // Requests join the caller's W3C trace, or (TRACE_START) start one. Off by default: on Node 22 the first traced
+    // request switches on async context tracking, which makes every await of the process dearer.
+    trace: { start: config.TRACE_START ?? false },
     // Every 4xx of the whole app, not only the route specs', answers problem+json.
     problemHandlers: true,
     // Named fields only: nothing of the request's headers or body reaches the log.

@@ -24,7 +24,7 @@ describe('trace context through the command center', () => {
       res.setHeader('content-type', 'application/json').end('{"status":"ok"}');
     });
     await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
-    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'debug', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:' }), {
+    cc = await createCommandCenter(loadConfig({ LOG_LEVEL: 'debug', AUDIT_LOG: 'off', AETHERLINK_DB: ':memory:', TRACE_START: 'true' }), {
       auditSinks: [sink],
       env: {},
       logStream: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
@@ -54,7 +54,7 @@ describe('trace context through the command center', () => {
     await expect.poll(() => sink.records().filter((r) => r.path === '/events/publish').map((r) => r.trace_id)).toContain(TRACE);
   });
 
-  it('starts a trace for a request without one (TRACE_START defaults to true)', async () => {
+  it('starts a trace for a request without one (TRACE_START=true)', async () => {
     const event = await publish({}, 'untraced');
     const id = /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(event.traceparent ?? '')?.[1];
     expect(id).toBeDefined();

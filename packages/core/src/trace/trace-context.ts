@@ -36,6 +36,7 @@ export class Trace implements TraceContext {
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
+const V00 = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/;
 
 /**
  * Reads a `traceparent` header (W3C Trace Context): version 00 exactly, later versions by their first four
@@ -44,14 +45,16 @@ const ZERO_SPAN = '0'.repeat(16);
  */
 export function parseTraceparent(header: string | readonly string[] | undefined, tracestate?: string | readonly string[]): TraceContext | undefined {
   if (typeof header !== 'string') return undefined;
+  // The common case, version 00 with known flags, is taken as it is: one test, no captures.
+  if (header.length === 55 && V00.test(header)) {
+    return header.slice(3, 35) === ZERO_TRACE || header.slice(36, 52) === ZERO_SPAN ? undefined : new Trace(header, tracestate === undefined ? undefined : parseTracestate(tracestate));
+  }
   const m = TRACEPARENT.exec(header);
   if (!m) return undefined;
   const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string | undefined];
   if (version === 'ff' || (version === '00' && rest !== undefined) || traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
   // Sent onward as version 00, with only the flags this version defines (sampled, random).
-  const known = Number.parseInt(flags, 16) & 0x03;
-  const normalized = version === '00' && known === Number.parseInt(flags, 16) ? header : `00-${traceId}-${spanId}-0${known}`;
-  return new Trace(normalized, parseTracestate(tracestate));
+  return new Trace(`00-${traceId}-${spanId}-0${Number.parseInt(flags, 16) & 0x03}`, parseTracestate(tracestate));
 }
 
 const MEMBER = /^(?:[a-z0-9][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
