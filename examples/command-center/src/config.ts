@@ -90,6 +90,9 @@ export const envSchema = z
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
+    TRACE_START: bool('TRACE_START').describe(
+      'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate (default false)',
+    ),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),

@@ -259,6 +259,11 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO ${t('document_collections')} (name, version, spec) SELECT 'alert_rules', count(*), '' FROM ${t('rules')} HAVING count(*) > 0;
       DROP TABLE ${t('rules')};`,
   },
+  {
+    version: 9,
+    name: 'audit trace ids',
+    sql: (t) => `ALTER TABLE ${t('audit_log')} ADD COLUMN trace_id text;`,
+  },
 ];
 
 /**

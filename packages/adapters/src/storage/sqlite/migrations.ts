@@ -181,4 +181,9 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       DROP TABLE rules;
     `,
   },
+  {
+    version: 4,
+    name: 'audit trace ids',
+    sql: `ALTER TABLE audit ADD COLUMN trace_id TEXT;`,
+  },
 ];
