@@ -76,7 +76,7 @@ export function decideAlert(rule: AlertRule | null, state: AlertState | null, se
       notifications: 0,
       silenced_by: null,
       evaluated_at: iso(now),
-      outbox: state?.outbox ?? [],
+      outbox: [...(state?.outbox ?? [])],
     };
     transitions.push({ from: state?.status ?? 'inactive', to: 'pending' });
     changed = true;
