@@ -169,7 +169,12 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       };
       for (let attempt = 0; attempt < 5; attempt++) {
         const decision = decideAlert(rule, doc?.data ?? null, seen, ctx);
-        if (!decision.changed || signal?.aborted) return;
+        if (!decision.changed || signal?.aborted) {
+          // After a lost race, what the winner wrote is what stands.
+          if (doc?.data !== undefined) finals.set(seen.alertId, doc.data);
+          else if (finals.has(seen.alertId)) finals.set(seen.alertId, null);
+          return;
+        }
         try {
           if (decision.next === null) {
             if (doc) await states.remove(seen.alertId, { ifVersion: doc.version });
