@@ -29,19 +29,33 @@ const groupBySchema = z
   .max(MAX_GROUP_BY, `must name at most ${MAX_GROUP_BY} labels`)
   .refine((list) => new Set(list).size === list.length, 'must not name a label twice');
 
-/** What a rule matches and when it fires, with defaults (stored as the rule's `spec`). */
-export const ruleSpecSchema = z.strictObject({
-  severity: severitySchema.default('critical'),
-  event_type: eventTypeMatchSchema.nullable().default(null),
-  source: text(300).nullable().default(null),
-  tenant: text(200).nullable().default(null),
+// The fields of a rule's spec, without defaults (a template's overrides leave out what they do not replace).
+const specFields = {
+  severity: severitySchema,
+  event_type: eventTypeMatchSchema.nullable(),
+  source: text(300).nullable(),
+  tenant: text(200).nullable(),
   window_seconds: seconds(1, WEEK),
   threshold: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000_000),
-  for_seconds: seconds(0, WEEK).default(0),
-  keep_firing_for_seconds: seconds(0, WEEK).default(0),
-  repeat_interval_seconds: seconds(60, 30 * 86_400).nullable().default(null),
-  group_by: groupBySchema.default([]),
-  description: z.string().max(1000).refine(isStorableText, 'must be valid Unicode text without NUL characters').nullable().default(null),
+  for_seconds: seconds(0, WEEK),
+  keep_firing_for_seconds: seconds(0, WEEK),
+  repeat_interval_seconds: seconds(60, 30 * 86_400).nullable(),
+  group_by: groupBySchema,
+  description: z.string().max(1000).refine(isStorableText, 'must be valid Unicode text without NUL characters').nullable(),
+};
+
+/** What a rule matches and when it fires, with defaults (stored as the rule's `spec`). */
+export const ruleSpecSchema = z.strictObject({
+  ...specFields,
+  severity: specFields.severity.default('critical'),
+  event_type: specFields.event_type.default(null),
+  source: specFields.source.default(null),
+  tenant: specFields.tenant.default(null),
+  for_seconds: specFields.for_seconds.default(0),
+  keep_firing_for_seconds: specFields.keep_firing_for_seconds.default(0),
+  repeat_interval_seconds: specFields.repeat_interval_seconds.default(null),
+  group_by: specFields.group_by.default([]),
+  description: specFields.description.default(null),
 });
 
 /** A rule as clients create or replace it (DESIGN §4: `{ name, severity?, event_type?, source?, window_seconds, threshold, enabled }`). */
@@ -96,7 +110,8 @@ export const silenceInputSchema = z
 export type SilenceInput = z.input<typeof silenceInputSchema>;
 
 /** The body of `POST /alerts/templates/{id}/materialize`: the template's rule with these fields replaced. */
-export const materializeSchema = ruleSpecSchema
+export const materializeSchema = z
+  .strictObject(specFields)
   .partial()
   .extend({ name: text(200).optional(), enabled: z.boolean({ error: 'must be true or false' }).optional() });
 
