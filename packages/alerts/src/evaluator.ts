@@ -99,6 +99,9 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
   let live: { term: AbortSignal; windows: RuleWindows; unsubscribe: () => void } | null = null;
   let ruleCache: { version: number; rules: AlertRule[] } | null = null;
   let silenceCache: { version: number; silences: StoredDocument<Silence>[] } | null = null;
+  let stateCache: { version: number; docs: StoredDocument<AlertState>[] } | null = null;
+  // The rules version each set of windows was last synced to (rules are compiled into matchers only when it moves).
+  const syncedAt = new WeakMap<RuleWindows, number>();
   let chain: Promise<unknown> = Promise.resolve();
 
   const endLive = () => {
@@ -116,8 +119,17 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
 
   const loadRules = async () => {
     const version = await rules.version();
-    if (ruleCache?.version !== version) ruleCache = { version, rules: await rules.list() };
-    return ruleCache.rules.filter((r) => r.enabled && r.problem === undefined);
+    if (ruleCache?.version !== version) {
+      const all = await rules.list();
+      ruleCache = { version, rules: all.filter((r) => r.enabled && r.problem === undefined) };
+    }
+    return ruleCache;
+  };
+  // Alert documents change only when an evaluator writes them: read again only when the collection moved on.
+  const loadStates = async () => {
+    const version = await states.version();
+    if (stateCache?.version !== version) stateCache = { version, docs: await states.list() };
+    return stateCache.docs;
   };
   const loadSilences = async () => {
     const version = await silences.version();
@@ -136,9 +148,10 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       rebuilt: { rules: 0, events: 0 },
       conflicts: 0,
     };
-    const evaluable = await loadRules();
+    const { version: rulesVersion, rules: evaluable } = await loadRules();
     report.rules = evaluable.length;
-    const stale = windows.sync(evaluable, now);
+    const stale = syncedAt.get(windows) === rulesVersion ? [] : windows.sync(evaluable, now);
+    syncedAt.set(windows, rulesVersion);
     if (stale.length > 0) {
       let complete = false;
       try {
@@ -147,11 +160,14 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       } finally {
         windows.endBackfill();
         // A rebuild cut short would undercount for good: those rules are rebuilt again next tick.
-        if (!complete) windows.forget(stale.map((r) => r.id));
+        if (!complete) {
+          windows.forget(stale.map((r) => r.id));
+          syncedAt.delete(windows);
+        }
       }
       if (!complete) return report;
     }
-    const [stored, silenceList] = await Promise.all([states.list(), loadSilences()]);
+    const [stored, silenceList] = await Promise.all([loadStates(), loadSilences()]);
     const byRule = new Map<string, StoredDocument<AlertState>[]>();
     for (const doc of stored) (byRule.get(doc.data.rule_id) ?? byRule.set(doc.data.rule_id, []).get(doc.data.rule_id)!).push(doc);
     const finals = new Map<string, AlertState | null>(stored.map((d) => [d.id, d.data]));
@@ -202,6 +218,8 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       for (const doc of docs) if (!seen.has(doc.data.group_key)) seen.set(doc.data.group_key, { key: doc.data.group_key, labels: doc.data.group, count: 0 });
       const docByKey = new Map(docs.map((d) => [d.data.group_key, d]));
       for (const c of seen.values()) {
+        // Below threshold with no alert document: nothing can change, so nothing is decided.
+        if (c.count < rule.threshold && !docByKey.has(c.key)) continue;
         await settle(rule, docByKey.get(c.key) ?? null, { alertId: alertIdOf(rule.id, c.key), ruleId: rule.id, groupKey: c.key, labels: c.labels, count: c.count });
       }
     }

@@ -21,6 +21,10 @@ export class SlidingWindow {
     const slot = this.merge > 0 ? (Math.floor(t / this.merge) + 1) * this.merge - 1 : t;
     this.total++;
     const last = this.times.length - 1;
+    if (last >= this.head && slot === this.times[last]) {
+      this.counts[last]!++;
+      return;
+    }
     if (last < this.head || slot > this.times[last]!) {
       this.times.push(slot);
       this.counts.push(1);

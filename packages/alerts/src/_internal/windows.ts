@@ -17,6 +17,8 @@ interface Entry {
   /** Being rebuilt from the store: live events wait in the backfill buffer. */
   paused: boolean;
   overflowed: boolean;
+  /** An ungrouped rule's one window, while it holds events. */
+  only: SlidingWindow | null;
 }
 
 /** Where a group that would pass the limit is counted instead. */
@@ -57,7 +59,7 @@ export class RuleWindows {
         old.rule = rule;
         next.set(rule.id, old);
       } else {
-        next.set(rule.id, { rule, matcher, groups: new Map(), paused: true, overflowed: false });
+        next.set(rule.id, { rule, matcher, groups: new Map(), paused: true, overflowed: false, only: null });
         stale.push(rule);
       }
     }
@@ -86,21 +88,33 @@ export class RuleWindows {
   /** Counts a live event into every rule it matches (rules being rebuilt get it after their rebuild). */
   observe(event: StoredEvent): void {
     const exact = this.byType.get(event.type);
-    if (!exact && this.prefixed.length === 0 && this.any.length === 0) return;
-    let t: number | undefined;
-    let buffered = false;
-    const visit = (entry: Entry) => {
-      if (!entry.matcher.accepts(event)) return;
-      if (entry.paused) {
-        if (!buffered) this.buffer?.push(event);
-        buffered = true;
-        return;
-      }
-      this.add(entry, event, (t ??= eventTime(event)));
-    };
-    if (exact) for (const entry of exact) visit(entry);
-    for (const entry of this.prefixed) if (event.type.startsWith((entry.matcher.type as { prefix: string }).prefix)) visit(entry);
-    for (const entry of this.any) visit(entry);
+    if (exact !== undefined) for (let i = 0; i < exact.length; i++) this.visit(exact[i]!, event);
+    for (let i = 0; i < this.prefixed.length; i++) {
+      const entry = this.prefixed[i]!;
+      if (event.type.startsWith((entry.matcher.type as { prefix: string }).prefix)) this.visit(entry, event);
+    }
+    for (let i = 0; i < this.any.length; i++) this.visit(this.any[i]!, event);
+    this.seenEvent = undefined;
+  }
+
+  // The event being observed: its time (parsed once) and whether it already waits in the backfill buffer.
+  private seenEvent: StoredEvent | undefined;
+  private seenT = 0;
+  private seenBuffered = false;
+
+  private visit(entry: Entry, event: StoredEvent): void {
+    if (!entry.matcher.accepts(event)) return;
+    if (this.seenEvent !== event) {
+      this.seenEvent = event;
+      this.seenT = eventTime(event);
+      this.seenBuffered = false;
+    }
+    if (entry.paused) {
+      if (!this.seenBuffered) this.buffer?.push(event);
+      this.seenBuffered = true;
+      return;
+    }
+    this.add(entry, event, this.seenT);
   }
 
   /** Counts a stored event into the rules being rebuilt. */
@@ -135,7 +149,10 @@ export class RuleWindows {
     const out: GroupCount[] = [];
     for (const [key, g] of entry.groups) {
       const count = g.window.count(now);
-      if (count === 0) entry.groups.delete(key);
+      if (count === 0) {
+        entry.groups.delete(key);
+        if (entry.only === g.window) entry.only = null;
+      }
       else out.push({ key, labels: g.labels, count });
     }
     return out;
@@ -171,6 +188,8 @@ export class RuleWindows {
   }
 
   private add(entry: Entry, event: StoredEvent, t: number): void {
+    // An ungrouped rule has one window: no group key to build or look up.
+    if (entry.only) return entry.only.add(t);
     const { key, labels } = entry.matcher.groupOf(event);
     this.addGroup(entry, key, labels, t);
   }
@@ -189,6 +208,7 @@ export class RuleWindows {
       if (!group) {
         group = { labels, window: new SlidingWindow(entry.rule.window_seconds * 1000) };
         entry.groups.set(key, group);
+        if (entry.rule.group_by.length === 0) entry.only = group.window;
       }
     }
     group.window.add(t);
