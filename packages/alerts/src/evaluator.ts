@@ -12,6 +12,7 @@ import {
 import { backfillQuery, readPages } from './_internal/backfill.js';
 import { alertIdOf } from './_internal/ids.js';
 import { flushOutbox, type OutboxContext } from './_internal/outbox.js';
+import { versioned } from './_internal/versioned.js';
 import { RuleWindows } from './_internal/windows.js';
 import { alertStatesCollection } from './collections.js';
 import { decideAlert, type AlertObservation, type DecideContext } from './decide.js';
@@ -19,7 +20,7 @@ import type { Notifier } from './notification.js';
 import { createRuleBook } from './rules.js';
 import { createSilenceBook } from './silence-book.js';
 import { silencedBy } from './silences.js';
-import type { AlertRule, AlertState, AlertTransition, Silence } from './types.js';
+import type { AlertRule, AlertState, AlertTransition } from './types.js';
 
 export interface AlertEvaluatorOptions {
   documents: DocumentStore;
@@ -97,9 +98,10 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
     });
 
   let live: { term: AbortSignal; windows: RuleWindows; unsubscribe: () => void } | null = null;
-  let ruleCache: { version: number; rules: AlertRule[] } | null = null;
-  let silenceCache: { version: number; silences: StoredDocument<Silence>[] } | null = null;
-  let stateCache: { version: number; docs: StoredDocument<AlertState>[] } | null = null;
+  // Alert documents change only when an evaluator writes them, rules and silences when people do.
+  const ruleCache = versioned(rules.version, async () => (await rules.list()).filter((r) => r.enabled && r.problem === undefined));
+  const stateCache = versioned(states.version, () => states.list());
+  const silenceCache = versioned(silences.version, () => silences.all());
   // The rules version each set of windows was last synced to (rules are compiled into matchers only when it moves).
   const syncedAt = new WeakMap<RuleWindows, number>();
   let chain: Promise<unknown> = Promise.resolve();
@@ -117,26 +119,6 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
     term.addEventListener('abort', () => live?.term === term && endLive(), { once: true });
   };
 
-  const loadRules = async () => {
-    const version = await rules.version();
-    if (ruleCache?.version !== version) {
-      const all = await rules.list();
-      ruleCache = { version, rules: all.filter((r) => r.enabled && r.problem === undefined) };
-    }
-    return ruleCache;
-  };
-  // Alert documents change only when an evaluator writes them: read again only when the collection moved on.
-  const loadStates = async () => {
-    const version = await states.version();
-    if (stateCache?.version !== version) stateCache = { version, docs: await states.list() };
-    return stateCache.docs;
-  };
-  const loadSilences = async () => {
-    const version = await silences.version();
-    if (silenceCache?.version !== version) silenceCache = { version, silences: await silences.all() };
-    return silenceCache.silences;
-  };
-
   async function tick(windows: RuleWindows, signal: AbortSignal | undefined): Promise<EvaluationReport> {
     const now = clock.now();
     const report: EvaluationReport = {
@@ -148,7 +130,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       rebuilt: { rules: 0, events: 0 },
       conflicts: 0,
     };
-    const { version: rulesVersion, rules: evaluable } = await loadRules();
+    const { version: rulesVersion, value: evaluable } = await ruleCache.get();
     report.rules = evaluable.length;
     const stale = syncedAt.get(windows) === rulesVersion ? [] : windows.sync(evaluable, now);
     syncedAt.set(windows, rulesVersion);
@@ -167,7 +149,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       }
       if (!complete) return report;
     }
-    const [stored, silenceList] = await Promise.all([loadStates(), loadSilences()]);
+    const [{ value: stored }, { value: silenceList }] = await Promise.all([stateCache.get(), silenceCache.get()]);
     const byRule = new Map<string, StoredDocument<AlertState>[]>();
     for (const doc of stored) (byRule.get(doc.data.rule_id) ?? byRule.set(doc.data.rule_id, []).get(doc.data.rule_id)!).push(doc);
     const finals = new Map<string, AlertState | null>(stored.map((d) => [d.id, d.data]));
