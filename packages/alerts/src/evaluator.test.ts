@@ -241,4 +241,21 @@ describe('alert evaluator', () => {
     expect(reports.reduce((n, r) => n + r.conflicts, 0)).toBeGreaterThan(0);
     expect((await alertEvents(w)).map((e) => e.type)).toEqual(['ops.alert.raised']);
   });
+
+  it('keeps a firing notice queued behind a silenced raise it shares its id with, until it is delivered', async () => {
+    const w = alertWorld();
+    await w.rules.create(rule);
+    await w.silences.create({ matchers: { rule: 'api-errors' }, ends_at: new Date(w.clock.now() + 10 * S).toISOString() });
+    const a = evaluatorUnderTest({ ...w, owner: 'a' });
+    await w.publish(3);
+    vi.spyOn(w.bus, 'publish').mockRejectedValueOnce(new Error('store away'));
+    expect((await a.tick()).notifications).toMatchObject({ silenced: 0, failed: 1 });
+    w.clock.advance(15 * S);
+    a.notifier.fail = 1;
+    expect((await a.tick()).notifications).toEqual({ sent: 0, silenced: 1, failed: 1 });
+    expect((await collection(w.documents, alertStatesCollection).list())[0]!.data.outbox.map((i) => [i.publish, i.notify])).toEqual([[null, true]]);
+    expect((await a.tick()).notifications).toEqual({ sent: 1, silenced: 0, failed: 0 });
+    expect(a.notifier.notices.map((n) => [n.status, n.notification_id?.split(':')[1]])).toEqual([['firing', 'firing']]);
+    expect((await alertEvents(w)).map((e) => [e.type, e.id.split(':')[1], e.data.silenced])).toEqual([['ops.alert.raised', 'raised', true]]);
+  });
 });

@@ -1,8 +1,8 @@
 import type { EventTypeDefinition } from '@aetherlink/core';
 import { z } from 'zod';
 
-// What both alert events carry: the rule, the alert's group and its episode. The id of each event is its notice's
-// (`<episode>:firing`, `<episode>:resolved`), so an evaluator that publishes it twice stores it once.
+// What both alert events carry: the rule, the alert's group and its episode. Each event's id is its episode's
+// (`<episode>:raised`, `<episode>:resolved`), so an evaluator that publishes it twice stores it once.
 const alertData = {
   rule_id: z.string(),
   rule_name: z.string(),

@@ -12,6 +12,9 @@ export interface OutboxContext {
   logger: Logger;
 }
 
+// A silenced raise and the firing notice sent when the silence ends share a notification id; what they publish differs.
+const keyOf = (item: PendingNotice) => `${item.notification.notification_id}|${item.publish ?? ''}`;
+
 /** What one flush did. */
 export interface FlushOutcome {
   sent: number;
@@ -20,8 +23,8 @@ export interface FlushOutcome {
 }
 
 /**
- * Acts on an alert's queued notices, in order: publishes the event (its id is the notice's, so publishing twice
- * stores one), hands the notification to the notifier unless silenced, then takes the done notices out of the
+ * Acts on an alert's queued notices, in order: publishes the event (its id is the episode's `:raised` or
+ * `:resolved`, so publishing twice stores one), hands the notification to the notifier unless silenced, then takes the done notices out of the
  * document. A failure stops at that notice; it stays queued and the next tick tries again, so a notice is
  * delivered at least once and, thanks to its stable ids, recorded once.
  * @example await flushOutbox(ctx, doc.id, doc.data.outbox)
@@ -36,7 +39,7 @@ export async function flushOutbox(ctx: OutboxContext, id: string, items: readonl
       if (item.publish) {
         const tenant = n.rule.tenant ?? undefined;
         const { event } = await ctx.bus.publish({
-          id: n.notification_id,
+          id: `${n.episode_id}:${item.publish === 'ops.alert.raised' ? 'raised' : 'resolved'}`,
           type: item.publish,
           source: ctx.source,
           time: item.queued_at,
@@ -62,7 +65,7 @@ export async function flushOutbox(ctx: OutboxContext, id: string, items: readonl
       if (item.notify && ctx.notifier) await ctx.notifier.notify({ ...n, event_id: eventId });
       if (item.notify) outcome.sent++;
       else outcome.silenced++;
-      done.add(n.notification_id);
+      done.add(keyOf(item));
     } catch (error) {
       outcome.failed++;
       ctx.logger.warn(
@@ -73,7 +76,7 @@ export async function flushOutbox(ctx: OutboxContext, id: string, items: readonl
     }
   }
   if (done.size > 0) {
-    await ctx.states.update(id, (data) => ({ ...data, outbox: data.outbox.filter((i) => !done.has(i.notification.notification_id)) }));
+    await ctx.states.update(id, (data) => ({ ...data, outbox: data.outbox.filter((i) => !done.has(keyOf(i))) }));
   }
   return outcome;
 }
