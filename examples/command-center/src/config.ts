@@ -89,6 +89,8 @@ export const envSchema = z
     METRICS_PERMISSION: z.enum(['public', 'ops:read', 'ops:operate'], { error: 'must be public, ops:read or ops:operate' }).default('public')
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
+    ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
+      .describe('How often one instance evaluates every alert rule'),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
     TRACE_START: bool('TRACE_START').describe(
       'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate (default false)',

@@ -27,7 +27,7 @@ import {
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
-import { alertsModule } from '@aetherlink/alerts';
+import { alertsModule, type Notifier } from '@aetherlink/alerts';
 import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistrationModule, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -68,6 +68,8 @@ export interface CommandCenterOverrides {
   stores?: OpenedStores;
   /** The AI router (tests point it at fake providers). Default: built from `config.ai` (or `env`). */
   aiRouter?: Router;
+  /** Where alert notices go (tests record them). */
+  alertNotifier?: Notifier;
   /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
   /** Where the server's log lines go (tests read them). Default: stdout. */
@@ -149,7 +151,14 @@ async function assemble(
     router: overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: log('ai-router') })),
     logger: log('ai-router'),
   });
-  const alerts = alertsModule({ deliveries: stores.deliveries, owner: instance, pollMs: config.DELIVERY_POLL_MS, logger: log('alerts') });
+  const alerts = alertsModule({
+    deliveries: stores.deliveries,
+    owner: instance,
+    pollMs: config.DELIVERY_POLL_MS,
+    rules: { bus, documents: stores.documents, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
+    ...(overrides.alertNotifier ? { notifier: overrides.alertNotifier } : {}),
+    logger: log('alerts'),
+  });
 
   let address: string | undefined;
   const selfRegistration =
