@@ -4,6 +4,7 @@ import { AetherError, isAetherError } from '../errors.js';
 import { defineRoute, sse, type AnyRouteSpec } from '../http/route.js';
 import { PERMISSIONS } from '../rbac/policy.js';
 import { decodeCursor, encodeCursor, type EventBus } from './bus.js';
+import { MAX_BUCKETS } from './buckets.js';
 import { binaryModeEvent, inBinaryModeTerms } from './content-modes.js';
 import { eventInputSchema, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
 import { MAX_FILTER_VALUES, parseSince, type EventFilter } from './filter.js';
@@ -124,18 +125,42 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     },
   });
 
+  const severityCounts = z.object({ info: z.number(), warning: z.number(), error: z.number(), critical: z.number() });
   const stats = defineRoute({
     method: 'GET',
     path: '/events/stats',
     permission: PERMISSIONS.opsRead,
-    summary: 'Event counts: total, last 24 hours, by severity',
+    summary: 'Event counts: total, last 24 hours, by severity; with bucket and since, also per bucket by severity',
     tags: ['events'],
+    query: z
+      .object({
+        bucket: z.string().max(20).optional().describe(`Bucket length for a series: 30s, 1m, 5m, 1h, 1d (at most ${MAX_BUCKETS} buckets over the window)`),
+        since: z.string().max(100).optional().describe('Where the series starts: ISO 8601 date-time, or a window back from now such as 15m, 1h, 24h'),
+      })
+      .superRefine((q, ctx) => {
+        if (q.bucket !== undefined && q.since === undefined) ctx.addIssue({ code: 'custom', path: ['since'], message: 'is required with bucket' });
+        if (q.since !== undefined && q.bucket === undefined) ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'is required with since' });
+      }),
     response: z.object({
       total: z.number(),
       last_24h: z.number(),
-      by_severity: z.object({ info: z.number(), warning: z.number(), error: z.number(), critical: z.number() }),
+      by_severity: severityCounts,
+      series: z
+        .object({
+          bucket: z.string(),
+          bucket_ms: z.number(),
+          since: z.string(),
+          until: z.string(),
+          buckets: z.array(severityCounts.extend({ start: z.string() })),
+        })
+        .optional()
+        .describe('Only with bucket and since: every bucket from the one holding since to the one holding now, oldest first'),
     }),
-    handler: () => bus.stats(),
+    handler: async ({ query }) => {
+      if (query.bucket === undefined || query.since === undefined) return bus.stats();
+      const [totals, series] = await Promise.all([bus.stats(), bus.series({ bucket: query.bucket, since: query.since })]);
+      return { ...totals, series };
+    },
   });
 
   const schemaList = defineRoute({
