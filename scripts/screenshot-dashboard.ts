@@ -83,15 +83,23 @@ for (let i = 0; i < 7; i++) {
   });
 }
 
+/** Resolves once `check` is true, polling; fails after 20 s naming `what`. */
+async function until(check: () => Promise<boolean>, what: string) {
+  for (const started = Date.now(); !(await check()); ) {
+    if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Opens a view signed in as an operator, waits until its panels have settled, and saves it. */
 async function shoot(browser: Browser, file: string, view: string, options: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; before?: (page: Page) => Promise<void> } = {}) {
   const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, colorScheme: options.colorScheme ?? 'dark' });
   const page = await context.newPage();
   await page.goto(`${url}/#/${view}`);
   await page.selectOption('#signin-role', 'operator');
-  // Predicates are functions, not strings: the page's CSP forbids eval, which Playwright's polling would use.
-  await page.waitForFunction((v) => [...document.querySelectorAll<HTMLElement>(`#view-${v} [data-panel]`)].every((s) => s.dataset.state && s.dataset.state !== 'loading'), view);
-  if (view === 'overview') await page.waitForFunction(() => document.querySelector('[data-live-status]')?.textContent === 'live');
+  const states = () => page.locator(`#view-${view} [data-panel]`).evaluateAll((sections) => sections.map((s) => s.getAttribute('data-state')));
+  await until(async () => (await states()).every((s) => s !== null && s !== 'loading'), `the ${view} panels`);
+  if (view === 'overview') await until(async () => (await page.textContent('[data-live-status]')) === 'live', 'the live stream');
   await options.before?.(page);
   await page.screenshot({ path: docs(file), fullPage: true });
   await context.close();
@@ -107,16 +115,14 @@ try {
         await cc.bus.publish({ type: e.type, source: e.source, severity: e.severity, data: e.data, ...(e.tenantid ? { tenantid: e.tenantid } : {}) });
       }
       const total = (await cc.bus.stats()).total.toLocaleString('en-US');
-      await page.waitForFunction((t) => document.querySelector('[data-panel="stats"] [data-stat="total"]')?.textContent === t, total);
+      await until(async () => (await page.textContent('[data-panel="stats"] [data-stat="total"]')) === total, 'the counts to follow the live events');
     },
   });
   await shoot(browser, 'dashboard-events.png', 'events', {
     before: async (page) => {
       await page.selectOption('[data-panel="history"] select[name="severity"]', 'error');
-      await page.waitForFunction(() => {
-        const rows = [...document.querySelectorAll('[data-panel="history"] tbody tr')];
-        return rows.length > 0 && rows.every((r) => r.textContent?.includes('error'));
-      });
+      const rows = () => page.locator('[data-panel="history"] tbody tr').allTextContents();
+      await until(async () => (await rows()).length > 0 && (await rows()).every((r) => r.includes('error')), 'the errors of the hour');
       await page.click('[data-panel="history"] tbody tr:first-child');
       await page.waitForSelector('#drawer:not([hidden])');
     },

@@ -44,6 +44,7 @@ export function createSession(root, auth, onChange) {
     else localStorage.removeItem(ROLE_KEY);
     if (token) sessionStorage.setItem(TOKEN_KEY, token);
     else sessionStorage.removeItem(TOKEN_KEY);
+    accepted = false;
     render();
     onChange();
   };
@@ -79,11 +80,13 @@ export function createSession(root, auth, onChange) {
   root.dataset.mode = auth.mode;
   root.replaceChildren(controls, who, signOut);
 
+  /** True once the server accepted the credentials: the token field then steps aside. */
+  let accepted = false;
   const render = () => {
     const select = /** @type {HTMLSelectElement | null} */ (root.querySelector('#signin-role'));
     if (select) select.value = role;
     const form = root.querySelector('#signin-form');
-    if (form instanceof HTMLElement) form.hidden = Boolean(token);
+    if (form instanceof HTMLElement) form.hidden = accepted && Boolean(token);
     signOut.hidden = !role && !token;
   };
   render();
@@ -98,6 +101,8 @@ export function createSession(root, auth, onChange) {
     },
     signedIn: () => Boolean(role || token),
     show(me, problem) {
+      accepted = Boolean(me);
+      render();
       // In header mode the picked role is on show already; a token's subject and roles are not.
       who.hidden = Boolean(me) && auth.mode === 'header';
       if (me) {

@@ -106,6 +106,7 @@ export async function followStream(options) {
       if (signal.aborted) break;
     }
     if (signal.aborted) break;
+    status('reconnecting');
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, retry);
       signal.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
