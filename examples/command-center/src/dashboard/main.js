@@ -156,8 +156,22 @@ async function start() {
     }
   }
 
+  // One refresh in flight per panel: a refresh asked for meanwhile runs once after it, so answers never land out
+  // of order and a burst of reasons to reload costs one more request, not one each.
+  /** @type {Set<PanelInstance>} */
+  const busy = new Set();
+  /** @type {Set<PanelInstance>} */
+  const again = new Set();
+  const reload = (/** @type {PanelInstance} */ instance) => {
+    if (busy.has(instance)) return void again.add(instance);
+    busy.add(instance);
+    void instance.refresh().finally(() => {
+      busy.delete(instance);
+      if (again.delete(instance) && running.generation === generation) reload(instance);
+    });
+  };
   const refresh = (/** @type {(p: PanelDefinition) => boolean} */ which) => {
-    for (const [panel, instance] of mounted) if (which(panel)) void instance.refresh();
+    for (const [panel, instance] of mounted) if (which(panel)) reload(instance);
   };
   refresh(() => true);
   const follow = debounce(() => refresh((p) => p.followsEvents === true), FOLLOW_QUIET_MS, FOLLOW_MAX_MS);
