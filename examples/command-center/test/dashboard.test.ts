@@ -211,6 +211,43 @@ describe('operator dashboard in headless Chromium (header auth)', () => {
     await expect.poll(() => page.isVisible('#drawer')).toBe(false);
   });
 
+  it('shows a panel loading while it waits, its error plainly when the server fails it, and recovers on the next refresh', async () => {
+    expected = [/status of 503/];
+    d = await openDashboard(browser);
+    const { page } = d;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let failing = false;
+    await page.route('**/providers/health', async (route) => {
+      if (failing) {
+        await route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ status: 503, title: 'Service Unavailable', detail: 'the AI router is draining' }) });
+        return;
+      }
+      await gate;
+      await route.continue();
+    });
+    await d.signIn('viewer');
+    await expect.poll(() => d!.state('providers')).toBe('loading');
+    // The other panels do not wait for it.
+    await expect.poll(() => d!.state('stats')).toBe('ready');
+    expect(await d.state('providers')).toBe('loading');
+    expect(await page.textContent('[data-panel="providers"] .state')).toBe('Loading…');
+    release();
+    await expect.poll(() => d!.state('providers')).toBe('ready');
+
+    failing = true;
+    // Leaving the view and coming back refreshes its panels.
+    await page.click('#tab-events');
+    await page.click('#tab-overview');
+    await expect.poll(() => d!.state('providers')).toBe('error');
+    expect(await page.textContent('[data-panel="providers"] .state')).toBe('503: the AI router is draining');
+    expect(await d.state('stats')).toBe('ready');
+    failing = false;
+    await page.click('#tab-events');
+    await page.click('#tab-overview');
+    await expect.poll(() => d!.state('providers')).toBe('ready');
+  });
+
   it('lets an operator put a service into maintenance and take it out', async () => {
     d = await openDashboard(browser, { healthy });
     const { page } = d;
