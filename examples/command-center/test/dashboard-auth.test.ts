@@ -137,8 +137,9 @@ describe('operator dashboard sign-in and roles in headless Chromium', () => {
     await Promise.all(Array.from({ length: 30 }, (_, i) => d!.publish({ type: 'burst.event', source: 'test', data: { i } })));
     await expect.poll(() => page.textContent('[data-panel="stats"] [data-stat="total"]')).toBe('34');
     await expect.poll(() => page.locator('[data-panel="live"] li[data-severity]').count()).toBe(34);
+    // Thirty events, one reload (a second and third only if the 15 s refresh fell inside the burst on a slow machine).
     const reloads = d.requests.slice(before).filter((r) => r === 'GET /events/stats');
     expect(reloads.length).toBeGreaterThanOrEqual(1);
-    expect(reloads.length).toBeLessThanOrEqual(2);
+    expect(reloads.length).toBeLessThanOrEqual(3);
   });
 });
