@@ -107,6 +107,8 @@ export const envSchema = z
     METRICS_PERMISSION: z.enum(['public', 'ops:read', 'ops:operate'], { error: 'must be public, ops:read or ops:operate' }).default('public')
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
+    ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
+      .describe('How often one instance evaluates every alert rule'),
     ALERT_WEBHOOKS: webhookList().describe('Webhooks every alert goes to, comma-separated; the host picks the channel, or a prefix such as slack+https://… or alertmanager+http://…'),
     ALERT_WEBHOOK_SECRET: z
       .string()
@@ -140,6 +142,9 @@ export const envSchema = z
       })
       .describe('Delays between delivery attempts (default 5s,5m,30m,2h,5h,10h,10h; ±20 % jitter)'),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
+    TRACE_START: bool('TRACE_START').describe(
+      'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate (default false)',
+    ),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),

@@ -1,54 +1,40 @@
-import type { AddressInfo } from 'node:net';
-import { buildOpenApi, createEgressPolicy, createManualClock, createMetricsRegistry, memoryStores, type ManualClock, type Stores } from '@aetherlink/core';
-import { memoryLogger } from '@aetherlink/core/testing';
+import { buildOpenApi, memoryDeliveryStore } from '@aetherlink/core';
 import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeNotification } from './_testing/notifications.js';
-import { startWebhookSink, type WebhookSink } from './_testing/sink.js';
-import { generateWebhookSecret } from './delivery/signing.js';
+import type { AddressInfo } from 'node:net';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { alertWorld, recordingNotifier, type RecordingNotifier } from './_testing/harness.js';
 import { alertsModule, type AlertsModule } from './module.js';
+import { BUILTIN_TEMPLATES } from './templates.js';
 
 const OPERATOR = { 'x-user-roles': 'operator' };
 const VIEWER = { 'x-user-roles': 'viewer' };
-const MODULE_SECRET = generateWebhookSecret();
+const S = 1000;
 
 let app: FastifyInstance;
 let base: string;
-let stores: Stores;
-let clock: ManualClock;
-let alerts: AlertsModule;
-let sink: WebhookSink;
-let failing = false;
-let log: ReturnType<typeof memoryLogger>;
+let world: ReturnType<typeof alertWorld>;
+let mod: AlertsModule;
+let notifier: RecordingNotifier;
 
 beforeEach(async () => {
-  failing = false;
-  sink = await startWebhookSink(() => (failing ? { status: 503, body: 'down' } : { status: 200 }));
-  stores = memoryStores();
-  clock = createManualClock(Date.parse('2026-03-01T12:00:00.000Z'));
-  log = memoryLogger();
-  alerts = alertsModule({
-    deliveries: stores.deliveries,
-    documents: stores.documents,
-    owner: 'me',
-    webhooks: [`${sink.url}/services/T0/B0/config-token`],
-    secret: MODULE_SECRET,
-    egress: createEgressPolicy({ allow: ['127.0.0.1'] }),
-    retry: { scheduleMs: [], jitter: 0 },
-    clock,
-    logger: log.logger,
+  world = alertWorld();
+  notifier = recordingNotifier();
+  mod = alertsModule({
+    deliveries: memoryDeliveryStore(),
+    owner: 'test',
+    clock: world.clock,
+    notifier,
+    rules: { bus: world.bus, documents: world.documents, templates: [{ id: 'acme-orders', name: 'Acme orders', description: 'Failed orders at Acme', tenant: 'acme', rule: { ...BUILTIN_TEMPLATES[0]!.rule, event_type: 'order.failed' } }] },
   });
   app = Fastify({ forceCloseConnections: true });
-  await app.register(aetherlinkFastify, { service: 'cc', routes: alerts.routes });
+  await app.register(aetherlinkFastify, { service: 'cc', routes: [...mod.routes], bus: world.bus });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-});
-
-afterEach(async () => {
-  await app.close();
-  await alerts.close();
-  await sink.close();
+  return async () => {
+    await app.close();
+    await mod.close();
+  };
 });
 
 async function call(method: string, path: string, headers: Record<string, string> = OPERATOR, body?: unknown) {
@@ -56,211 +42,164 @@ async function call(method: string, path: string, headers: Record<string, string
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', text, body: text ? (JSON.parse(text) as Record<string, any>) : null };
+  return { status: res.status, type: res.headers.get('content-type') ?? '', location: res.headers.get('location'), body: text ? (JSON.parse(text) as Record<string, any>) : null };
 }
+const fields = (r: { body: Record<string, any> | null }) => (r.body?.errors as { field: string }[] | undefined)?.map((e) => e.field) ?? [];
 
-/** Queues one alert per event id and works the queue once. */
-async function deliver(...events: string[]) {
-  for (const event_id of events) await alerts.notifier.notify(makeNotification({ event_id }));
-  await alerts.delivery.worker.runOnce();
-}
+const seedRule = { name: 'autoheal-failures-spike', severity: 'error', event_type: 'autoheal.failed', window_seconds: 300, threshold: 3, enabled: true };
 
-describe('endpoint routes', () => {
-  it('creates an endpoint, answers its generated secret once, and never shows a secret again', async () => {
-    const created = await call('POST', '/alerts/endpoints', OPERATOR, { url: `${sink.url}/hooks/team-a/xyz`, filter: { severities: ['critical'] }, description: 'team A' });
+describe('alert rule routes', () => {
+  it('create, list, get, replace, enable/disable and delete rules in the seed shape', async () => {
+    const created = await call('POST', '/alerts/rules', OPERATOR, seedRule);
     expect(created.status).toBe(201);
-    const secret = created.body!.secret as string;
-    expect(secret).toMatch(/^whsec_/);
-    expect(created.body!.endpoint).toMatchObject({ channel: 'webhook', url: `${sink.url}/hooks/…`, secret_set: true, enabled: true, health: { status: 'unknown', attempts: 0 } });
-    const id = created.body!.endpoint.id as string;
-    const listed = await call('GET', '/alerts/endpoints', VIEWER);
-    expect(listed.body!.count).toBe(2);
-    expect(listed.text).not.toContain(secret.slice(6));
-    expect(listed.text).not.toContain('config-token');
-    expect(listed.body!.endpoints.find((e: { source: string }) => e.source === 'config')).toMatchObject({ channel: 'webhook', rate_limit: null, secret_set: true, url: `${sink.url}/services/…` });
-    const one = await call('GET', `/alerts/endpoints/${id}`, VIEWER);
-    expect(one.body).toMatchObject({ id, filter: { severities: ['critical'], rule_ids: null, tenant: null, send_resolved: true } });
-    expect(one.text).not.toContain(secret.slice(6));
-
-    // Its deliveries are signed with its own secret.
-    await deliver('evt-1');
-    const mine = sink.requests.find((r) => r.path === '/hooks/team-a/xyz')!;
-    expect(sink.verify(mine, secret, clock.now())).toBe(true);
-    const own = await call('POST', '/alerts/endpoints', OPERATOR, { url: `${sink.url}/b`, secret: generateWebhookSecret() });
-    expect(own.body!.secret).toBeUndefined();
-    expect(log.text()).not.toContain(secret.slice(6));
-    expect(log.text()).not.toContain(MODULE_SECRET.slice(6));
+    expect(created.body).toMatchObject({ ...seedRule, source: null, for_seconds: 0, keep_firing_for_seconds: 0, group_by: [], id: expect.any(String), version: 1 });
+    const id = created.body!.id as string;
+    expect(created.location).toBe(`/alerts/rules/${id}`);
+    expect((await call('GET', '/alerts/rules', VIEWER)).body).toMatchObject({ count: 1, rules: [{ id, name: seedRule.name }] });
+    expect((await call('GET', `/alerts/rules/${id}`, VIEWER)).body).toMatchObject({ id, threshold: 3 });
+    const replaced = await call('PUT', `/alerts/rules/${id}`, OPERATOR, { ...seedRule, threshold: 5, for_seconds: 60, group_by: ['data.service'] });
+    expect(replaced.body).toMatchObject({ id, threshold: 5, for_seconds: 60, group_by: ['data.service'], version: 2 });
+    const disabled = await call('PATCH', `/alerts/rules/${id}/enabled`, OPERATOR, { enabled: false });
+    expect(disabled.body).toMatchObject({ id, enabled: false });
+    expect((await call('GET', '/alerts/rules?enabled=true', VIEWER)).body).toMatchObject({ count: 0 });
+    expect(await call('DELETE', `/alerts/rules/${id}`)).toMatchObject({ status: 200, body: { status: 'ok', id, removed: true } });
+    expect((await call('DELETE', `/alerts/rules/${id}`)).status).toBe(404);
+    expect((await call('GET', `/alerts/rules/${id}`, VIEWER)).status).toBe(404);
+    expect((await call('PATCH', `/alerts/rules/${id}/enabled`, OPERATOR, { enabled: true })).status).toBe(404);
   });
 
-  it('refuses a bad URL, secret or target, naming the field and echoing no secret', async () => {
-    const badSecret = await call('POST', '/alerts/endpoints', OPERATOR, { url: `${sink.url}/x`, secret: 'whsec_tooshort-but-secret' });
-    expect(badSecret.status).toBe(400);
-    expect(badSecret.type).toMatch(/problem\+json/);
-    expect(badSecret.body!.errors).toEqual([{ field: 'secret', message: expect.stringMatching(/whsec_/) }]);
-    expect(badSecret.text).not.toContain('tooshort-but-secret');
-    const refused = await call('POST', '/alerts/endpoints', OPERATOR, { url: 'http://10.1.2.3/hook' });
-    expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ code: 'egress_refused', errors: [{ field: 'url', message: expect.stringMatching(/private address/) }] });
-    const metadata = await call('POST', '/alerts/endpoints', OPERATOR, { url: 'http://169.254.169.254/latest' });
-    expect(metadata.body!.errors[0].message).toMatch(/link-local|metadata/);
-    expect((await call('POST', '/alerts/endpoints', OPERATOR, { url: 'gopher://x' })).body!.errors).toEqual([{ field: 'url', message: 'must be an http or https URL' }]);
-    expect((await call('POST', '/alerts/endpoints', OPERATOR, { url: `${sink.url}/x`, rate_limit: { per_second: 0, burst: 1 } })).body!.errors[0].field).toBe('rate_limit.per_second');
-    expect((await call('POST', '/alerts/endpoints', VIEWER, { url: `${sink.url}/x` })).status).toBe(403);
-    expect((await call('GET', '/alerts/endpoints', {})).status).toBe(401);
-  });
-
-  it('reports health, is disabled by a 410 and re-enabled by an operator, and cancels waiting deliveries when removed', async () => {
-    const [config] = (await call('GET', '/alerts/endpoints')).body!.endpoints as { id: string }[];
-    await deliver('evt-1');
-    failing = true;
-    clock.advance(1000);
-    await deliver('evt-2', 'evt-3');
-    const health = (await call('GET', `/alerts/endpoints/${config!.id}`)).body!.health;
-    expect(health).toMatchObject({ status: 'failing', attempts: 3, success_rate: 0.3333, consecutive_failures: 2, last_failure: { status_code: 503, error: 'HTTP 503' } });
-    expect(health.last_success_at).toBe(new Date(clock.now() - 1000).toISOString());
-
-    // One message a thousand seconds: the second alert waits in the queue for its slot.
-    const api = (await call('POST', '/alerts/endpoints', OPERATOR, { url: `${sink.url}/api`, rate_limit: { per_second: 0.001, burst: 1 } })).body!.endpoint.id as string;
-    expect((await call('PATCH', `/alerts/endpoints/${api}`, OPERATOR, { enabled: false })).body).toMatchObject({ enabled: false, disabled_reason: 'disabled by an operator', health: { status: 'disabled' } });
-    expect((await call('PATCH', `/alerts/endpoints/${api}`, OPERATOR, { enabled: true, filter: { send_resolved: false } })).body).toMatchObject({ enabled: true, disabled_reason: null, filter: { send_resolved: false } });
-    expect((await call('PATCH', '/alerts/endpoints/ghost', OPERATOR, { enabled: true })).status).toBe(404);
-    expect((await call('DELETE', `/alerts/endpoints/${config!.id}`)).status).toBe(409);
-    await deliver('evt-4', 'evt-5');
-    const removed = await call('DELETE', `/alerts/endpoints/${api}`);
-    expect(removed.body).toEqual({ status: 'ok', cancelled: 1 });
-    expect((await call('GET', `/alerts/endpoints/${api}`)).status).toBe(404);
-  });
-});
-
-describe('test alerts', () => {
-  it('queues a test alert for one endpoint, whatever its filter, and delivers it signed', async () => {
-    const created = await call('POST', '/alerts/endpoints', OPERATOR, { url: `slack+${sink.url}/services/T1/B1/tok`, filter: { severities: ['critical'] } });
-    const id = created.body!.endpoint.id as string;
-    const queued = await call('POST', `/alerts/endpoints/${id}/test`);
-    expect(queued.status).toBe(202);
-    expect(queued.body).toEqual({ status: 'ok', delivery_id: expect.any(String), webhook_id: expect.any(String) });
-    await alerts.delivery.worker.runOnce();
-    const got = sink.requests.find((r) => r.webhookId === queued.body!.webhook_id)!;
-    expect(got.json).toMatchObject({ text: expect.stringContaining('[FIRING] AetherLink test alert'), blocks: expect.any(Array) });
-    expect(sink.verify(got, created.body!.secret, clock.now())).toBe(true);
-    expect((await call('POST', '/alerts/endpoints/ghost/test')).status).toBe(404);
-    await call('PATCH', `/alerts/endpoints/${id}`, OPERATOR, { enabled: false });
-    expect((await call('POST', `/alerts/endpoints/${id}/test`)).status).toBe(409);
-  });
-});
-
-describe('delivery routes', () => {
-  it('shows the queue, stats, pages of history and one delivery with its attempts', async () => {
-    failing = true;
-    await deliver('evt-1');
-    clock.advance(60_000);
-    failing = false;
-    // Queued straight into the store, so no worker picks them up before the routes look.
-    const [config] = (await call('GET', '/alerts/endpoints')).body!.endpoints as { id: string }[];
-    for (const event_id of ['evt-2', 'evt-3']) await stores.deliveries.enqueue({ endpoint: `${sink.url}/q`, endpoint_id: config!.id, payload: {}, max_attempts: 1, event_id }, clock.now());
-    clock.advance(30_000);
-
-    const queue = await call('GET', '/alerts/deliveries', VIEWER);
-    expect(queue.body).toMatchObject({ count: 2, next_cursor: null });
-    expect(queue.body!.deliveries.map((d: { event_id: string }) => d.event_id)).toEqual(['evt-3', 'evt-2']);
-    expect(queue.body!.deliveries[0]).not.toHaveProperty('payload');
-    expect(queue.text).not.toContain('config-token');
-    const stats = await call('GET', '/alerts/deliveries/stats', VIEWER);
-    expect(stats.body).toMatchObject({ total: 3, due: 2, queue_depth: 2, oldest_due_age_seconds: 30, by_status: { pending: 2, dead_letter: 1 }, endpoints: { total: 1, enabled: 1, disabled: 0 } });
-
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await call('GET', `/alerts/deliveries/history?limit=2${cursor ? `&cursor=${cursor}` : ''}`, VIEWER);
-      seen.push(...page.body!.deliveries.map((d: { event_id: string }) => d.event_id));
-      cursor = page.body!.next_cursor;
-    } while (cursor);
-    expect(seen).toEqual(['evt-3', 'evt-2', 'evt-1']);
-    expect((await call('GET', '/alerts/deliveries/history?status=dead_letter,cancelled', VIEWER)).body!.deliveries.map((d: { event_id: string }) => d.event_id)).toEqual(['evt-1']);
-    expect((await call('GET', '/alerts/deliveries/history?since=1m', VIEWER)).body!.deliveries).toHaveLength(2);
-    const bad = await call('GET', '/alerts/deliveries/history?status=lost&limit=0&cursor=zzz', VIEWER);
+  it('refuses bad rules with problem+json naming each field, and a taken name with 409', async () => {
+    const bad = await call('POST', '/alerts/rules', OPERATOR, { name: '', event_type: 'not a type!', window_seconds: 0, threshold: 1.5, group_by: ['host', 'source', 'source'], colour: 'red' });
     expect(bad.status).toBe(400);
-    expect(bad.body!.errors.map((e: { field: string }) => e.field).sort()).toEqual(['limit', 'status']);
-    expect((await call('GET', '/alerts/deliveries/history?cursor=zzz', VIEWER)).body!.errors).toEqual([expect.objectContaining({ field: 'cursor' })]);
-    expect((await call('GET', '/alerts/deliveries?status=delivered', VIEWER)).status).toBe(400);
-
-    const dead = (await call('GET', '/alerts/deliveries/history?status=dead_letter', VIEWER)).body!.deliveries[0];
-    const detail = await call('GET', `/alerts/deliveries/${dead.id}`, VIEWER);
-    expect(detail.body).toMatchObject({ id: dead.id, status: 'dead_letter', payload: { specversion: '1.0', id: 'evt-1' }, attempt_log: [{ attempt: 1, status_code: 503, error: 'HTTP 503', response_body: 'down' }] });
-    expect((await call('GET', '/alerts/deliveries/nope', VIEWER)).status).toBe(404);
+    expect(bad.type).toContain('application/problem+json');
+    expect(fields(bad)).toEqual(expect.arrayContaining(['name', 'event_type', 'window_seconds', 'threshold', 'group_by.0', 'group_by', 'colour']));
+    expect(fields(await call('POST', '/alerts/rules', OPERATOR, { name: 'x', threshold: 3 }))).toEqual(['window_seconds']);
+    expect(fields(await call('PATCH', '/alerts/rules/any/enabled', OPERATOR, { enabled: 'yes' }))).toEqual(['enabled']);
+    await call('POST', '/alerts/rules', OPERATOR, seedRule);
+    const dup = await call('POST', '/alerts/rules', OPERATOR, seedRule);
+    expect(dup.status).toBe(409);
+    expect(fields(dup)).toEqual(['name']);
   });
 
-  it('replays one and many: the same webhook-ids, fresh attempts, delivered; bulk is all or nothing', async () => {
-    failing = true;
-    await deliver('evt-1', 'evt-2', 'evt-3');
-    failing = false;
-    const dead = (await call('GET', '/alerts/deliveries/history?status=dead_letter')).body!.deliveries as { id: string; webhook_id: string }[];
-    expect(dead).toHaveLength(3);
-
-    const one = await call('POST', `/alerts/deliveries/${dead[0]!.id}/replay`);
-    expect(one.body).toEqual({ status: 'ok', new_id: expect.any(String), original_id: dead[0]!.id });
-    expect((await call('POST', '/alerts/deliveries/ghost/replay')).status).toBe(404);
-    expect((await call('POST', `/alerts/deliveries/${dead[0]!.id}/replay`, VIEWER)).status).toBe(403);
-
-    const refused = await call('POST', '/alerts/deliveries/replay-bulk', OPERATOR, { ids: [dead[1]!.id, 'ghost', dead[2]!.id] });
-    expect(refused.status).toBe(400);
-    expect(refused.body!.errors).toEqual([{ field: 'ids[1]', message: 'no delivery has the id "ghost"', in: 'body' }]);
-    expect((await call('POST', '/alerts/deliveries/replay-bulk', OPERATOR, { ids: [dead[1]!.id, dead[1]!.id] })).body!.errors[0].field).toBe('ids');
-    expect((await call('GET', '/alerts/deliveries/stats')).body!.total).toBe(4);
-
-    const bulk = await call('POST', '/alerts/deliveries/replay-bulk', OPERATOR, { ids: [dead[1]!.id, dead[2]!.id] });
-    expect(bulk.body).toMatchObject({ status: 'ok', count: 2, results: [{ original_id: dead[1]!.id }, { original_id: dead[2]!.id }] });
-    await alerts.delivery.worker.runOnce();
-    for (const id of [one.body!.new_id, ...bulk.body!.results.map((r: { new_id: string }) => r.new_id)]) {
-      expect((await call('GET', `/alerts/deliveries/${id}`)).body).toMatchObject({ status: 'delivered', attempts: 1, replay_of: expect.any(String) });
-    }
-    const redelivered = sink.requests.filter((r) => r.headers['webhook-signature']).slice(3).map((r) => r.webhookId);
-    expect(redelivered.sort()).toEqual(dead.map((d) => d.webhook_id).sort());
+  it('needs ops:read to read and ops:operate to write or evaluate (DESIGN §3)', async () => {
+    expect((await call('GET', '/alerts/rules', {})).status).toBe(401);
+    expect((await call('GET', '/alerts/rules', { 'x-user-roles': 'agent' })).status).toBe(200);
+    expect((await call('POST', '/alerts/rules', VIEWER, seedRule)).status).toBe(403);
+    expect((await call('POST', '/alerts/evaluate', VIEWER)).status).toBe(403);
+    expect((await call('POST', '/alerts/templates/high-cpu/materialize', VIEWER, {})).status).toBe(403);
+    expect((await call('POST', '/alerts/silences', VIEWER, { matchers: { rule: 'x' }, ends_at: '2030-01-01T00:00:00Z' })).status).toBe(403);
+    expect((await call('GET', '/alerts/templates', VIEWER)).status).toBe(200);
+    expect((await call('GET', '/alerts/silences', VIEWER)).status).toBe(200);
   });
 
-  it('replays every dead letter of an endpoint since a time, and refuses while the endpoint is disabled', async () => {
-    const [config] = (await call('GET', '/alerts/endpoints')).body!.endpoints as { id: string }[];
-    failing = true;
-    await deliver('evt-old');
-    clock.advance(3_600_000);
-    const since = new Date(clock.now()).toISOString();
-    await deliver('evt-a', 'evt-b');
-    failing = false;
-    const replayed = await call('POST', `/alerts/endpoints/${config!.id}/replay-dead-letters`, OPERATOR, { since });
-    expect(replayed.body).toMatchObject({ status: 'ok', count: 2, truncated: false });
-    await alerts.delivery.worker.runOnce();
-    expect((await call('GET', '/alerts/deliveries/stats')).body!.by_status).toMatchObject({ delivered: 2, dead_letter: 3 });
-    expect((await call('POST', `/alerts/endpoints/${config!.id}/replay-dead-letters`, OPERATOR, { since: 'yesterday' })).body!.errors[0].field).toBe('since');
-    await call('PATCH', `/alerts/endpoints/${config!.id}`, OPERATOR, { enabled: false });
-    expect((await call('POST', `/alerts/endpoints/${config!.id}/replay-dead-letters`, OPERATOR, { since })).status).toBe(409);
-    const deadId = (await call('GET', '/alerts/deliveries/history?status=dead_letter')).body!.deliveries[0].id;
-    const blocked = await call('POST', '/alerts/deliveries/replay-bulk', OPERATOR, { ids: [deadId] });
-    expect(blocked.body!.errors[0].message).toMatch(/is disabled \(disabled by an operator\); enable it first/);
-  });
-
-  it('documents a response schema for every route', () => {
-    const doc = buildOpenApi(alerts.routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { responses: Record<string, { content: { 'application/json': { schema: Record<string, unknown> } } }> }>> };
-    for (const route of alerts.routes) {
-      const schema = doc.paths[route.path]![route.method.toLowerCase()]!.responses['200']!.content['application/json'].schema;
-      expect(Object.keys(schema).length, `${route.method} ${route.path}`).toBeGreaterThan(0);
-    }
+  it('evaluates on request: the alert shows up in /alerts/active and under its rule, and the notifier gets one notice', async () => {
+    const { body: rule } = await call('POST', '/alerts/rules', OPERATOR, { ...seedRule, group_by: ['data.service'] });
+    for (let i = 0; i < 3; i++) await world.bus.publish({ type: 'autoheal.failed', source: 'aether-auto-heal', data: { service: 'api', error: 'exit 1' } });
+    const report = await call('POST', '/alerts/evaluate');
+    expect(report.body).toMatchObject({ rules: 1, alerts: { firing: 1 }, transitions: [{ from: 'inactive', to: 'pending' }, { from: 'pending', to: 'firing', group: { 'data.service': 'api' } }], notifications: { sent: 1 } });
+    expect((await call('POST', '/alerts/evaluate')).body).toMatchObject({ transitions: [], notifications: { sent: 0 } });
+    const active = await call('GET', '/alerts/active', VIEWER);
+    expect(active.body).toMatchObject({ count: 1, alerts: [{ rule_id: rule!.id, rule_name: seedRule.name, status: 'firing', count: 3, group: { 'data.service': 'api' }, notifications: 1, queued_notices: 0 }] });
+    expect((await call('GET', `/alerts/rules/${rule!.id}/alerts`, VIEWER)).body).toMatchObject({ count: 1, alerts: [{ status: 'firing' }] });
+    expect((await call('GET', '/alerts/active?status=resolved', VIEWER)).body).toMatchObject({ count: 0 });
+    expect(notifier.notices).toHaveLength(1);
   });
 });
 
-describe('delivery metrics', () => {
-  it('exposes deliveries by status, attempt latency, queue depth and the age of the oldest due delivery', async () => {
-    const registry = createMetricsRegistry({ defaultMetrics: false });
-    alerts.metrics!(registry);
-    await deliver('evt-1');
-    await alerts.notifier.notify(makeNotification({ event_id: 'evt-2' }));
-    clock.advance(42_000);
-    const text = await registry.metrics();
-    expect(text).toContain('aetherlink_alert_deliveries{status="delivered"} 1');
-    expect(text).toContain('aetherlink_alert_deliveries{status="pending"} 1');
-    expect(text).toContain('aetherlink_alert_delivery_queue_depth 1');
-    expect(text).toContain('aetherlink_alert_delivery_oldest_due_age_seconds 42');
-    expect(text).toMatch(/aetherlink_alert_delivery_attempt_duration_seconds_count\{outcome="delivered"\} 1/);
+describe('silence routes', () => {
+  it('create, list (active), get and delete silences; bad ones name the field', async () => {
+    const ends = new Date(world.clock.now() + 3600 * S).toISOString();
+    const created = await call('POST', '/alerts/silences', { 'x-user-roles': 'operator' }, { matchers: { rule: 'api-errors', tenant: 'acme' }, ends_at: ends, comment: 'deploy' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ matchers: { rule: 'api-errors', tenant: 'acme' }, starts_at: new Date(world.clock.now()).toISOString(), ends_at: ends, active: true, comment: 'deploy', recurring: null });
+    const later = await call('POST', '/alerts/silences', OPERATOR, { matchers: { severity: 'info' }, starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-02T00:00:00Z' });
+    expect((await call('GET', '/alerts/silences?active=true', VIEWER)).body).toMatchObject({ count: 1, silences: [{ id: created.body!.id }] });
+    expect((await call('GET', `/alerts/silences/${later.body!.id}`, VIEWER)).body).toMatchObject({ active: false });
+    expect((await call('DELETE', `/alerts/silences/${later.body!.id}`)).status).toBe(200);
+    expect((await call('GET', `/alerts/silences/${later.body!.id}`, VIEWER)).status).toBe(404);
+    expect(fields(await call('POST', '/alerts/silences', OPERATOR, { matchers: {} }))).toEqual(expect.arrayContaining(['matchers', 'ends_at']));
+    expect(fields(await call('POST', '/alerts/silences', OPERATOR, { matchers: { rule: 'x' }, ends_at: 'tomorrow' }))).toEqual(['ends_at']);
+    expect(fields(await call('POST', '/alerts/silences', OPERATOR, { matchers: { rule: 'x' }, recurring: { weekdays: ['funday'], times: [{ start: '25:00', end: '10:00' }], timezone: 'Mars/Olympus' } }))).toEqual(
+      expect.arrayContaining(['recurring.weekdays.0', 'recurring.times.0.start', 'recurring.timezone']),
+    );
+    const weekly = await call('POST', '/alerts/silences', OPERATOR, { matchers: { source: 'batch' }, recurring: { weekdays: ['sat', 'sun'] } });
+    expect(weekly.body).toMatchObject({ ends_at: null, recurring: { weekdays: ['sat', 'sun'], times: [], timezone: 'UTC' } });
+  });
+});
+
+describe('template routes', () => {
+  it('lists at least five built-in templates, a tenant’s own with tenant=, and materializes one into a real rule', async () => {
+    const global = await call('GET', '/alerts/templates', VIEWER);
+    const ids = (global.body!.templates as { id: string }[]).map((t) => t.id);
+    expect(ids).toEqual(expect.arrayContaining(['high-cpu', 'api-errors', 'disk-space', 'autoheal-failure-spike', 'ai-fallback-failures']));
+    expect(ids).not.toContain('acme-orders');
+    expect(((await call('GET', '/alerts/templates?tenant=acme', VIEWER)).body!.templates as { id: string }[]).map((t) => t.id)).toContain('acme-orders');
+
+    const rule = await call('POST', '/alerts/templates/autoheal-failure-spike/materialize', OPERATOR, {});
+    expect(rule.status).toBe(201);
+    expect(rule.body).toMatchObject({ name: 'autoheal-failure-spike', event_type: 'autoheal.failed', window_seconds: 300, threshold: 3, group_by: ['data.service'], tenant: null, enabled: true });
+    expect((await call('GET', `/alerts/rules/${rule.body!.id}`, VIEWER)).status).toBe(200);
+    expect((await call('POST', '/alerts/templates/autoheal-failure-spike/materialize', OPERATOR, {})).status).toBe(409);
+    const forTenant = await call('POST', '/alerts/templates/high-cpu/materialize', OPERATOR, { tenant: 'acme', threshold: 5 });
+    expect(forTenant.body).toMatchObject({ name: 'high-cpu-acme', tenant: 'acme', threshold: 5, for_seconds: 120 });
+    expect((await call('POST', '/alerts/templates/acme-orders/materialize', OPERATOR, {})).body).toMatchObject({ name: 'acme-orders-acme', tenant: 'acme', event_type: 'order.failed' });
+    expect(fields(await call('POST', '/alerts/templates/acme-orders/materialize', OPERATOR, { tenant: 'globex' }))).toEqual(['tenant']);
+    expect(fields(await call('POST', '/alerts/templates/high-cpu/materialize', OPERATOR, { name: 'x', threshold: -1 }))).toEqual(['threshold']);
+    expect((await call('POST', '/alerts/templates/nope/materialize', OPERATOR, {})).status).toBe(404);
+  });
+});
+
+describe('backtest route', () => {
+  it('replays stored events of a past range through a rule on a virtual clock: episodes, fire and resolve times, notices', async () => {
+    const start = world.clock.now();
+    // Two bursts of failures ten minutes apart, then calm.
+    for (const at of [60, 70, 80, 660, 665, 670, 675]) {
+      world.clock.set(start + at * S);
+      await world.bus.publish({ type: 'autoheal.failed', source: 'aether-auto-heal', data: { service: 'api', error: 'exit 1' } });
+    }
+    world.clock.set(start + 3600 * S);
+    const body = { rule: { event_type: 'autoheal.failed', window_seconds: 120, threshold: 3 }, from: new Date(start).toISOString(), to: new Date(start + 1800 * S).toISOString(), step_seconds: 15 };
+    const preview = await call('POST', '/alerts/rules/preview', VIEWER, body);
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({
+      rule: { id: null, name: 'preview', threshold: 3 },
+      evaluations: 121,
+      events_matched: 7,
+      episodes_total: 2,
+      episodes: [
+        { firing_at: new Date(start + 90 * S).toISOString(), resolved_at: new Date(start + 195 * S).toISOString(), peak_count: 3, notifications: 2 },
+        { firing_at: new Date(start + 675 * S).toISOString(), resolved_at: new Date(start + 795 * S).toISOString(), peak_count: 4, notifications: 2 },
+      ],
+      notifications: { firing: 2, repeat: 0, resolved: 2, silenced: 0, total: 4 },
+    });
+    const saved = await call('POST', '/alerts/rules', OPERATOR, { ...body.rule, name: 'spike', keep_firing_for_seconds: 600 });
+    const merged = await call('POST', '/alerts/rules/preview', VIEWER, { rule_id: saved.body!.id, from: body.from, to: body.to, step_seconds: 15 });
+    expect(merged.body).toMatchObject({ rule: { id: saved.body!.id, name: 'spike' }, episodes_total: 1, episodes: [{ firing_at: new Date(start + 90 * S).toISOString(), resolved_at: new Date(start + 1395 * S).toISOString() }] });
+    await call('POST', '/alerts/silences', OPERATOR, { matchers: { rule: 'spike' }, starts_at: new Date(start).toISOString(), ends_at: new Date(start + 120 * S).toISOString() });
+    const silenced = await call('POST', '/alerts/rules/preview', VIEWER, { rule_id: saved.body!.id, from: body.from, to: body.to, step_seconds: 15 });
+    expect(silenced.body).toMatchObject({ notifications: { firing: 1, silenced: 1, resolved: 1, total: 2 }, episodes: [{ notifications: 2, silenced: 1 }] });
+  });
+
+  it('refuses a preview without exactly one rule, with a range in the future, or with too many evaluations', async () => {
+    const now = world.clock.now();
+    const range = { from: new Date(now - 3600 * S).toISOString(), to: new Date(now).toISOString() };
+    expect(fields(await call('POST', '/alerts/rules/preview', VIEWER, range))).toEqual(['rule']);
+    expect(fields(await call('POST', '/alerts/rules/preview', VIEWER, { ...range, rule: { window_seconds: 60, threshold: 1 }, rule_id: 'x' }))).toEqual(['rule']);
+    expect(fields(await call('POST', '/alerts/rules/preview', VIEWER, { ...range, to: new Date(now + 60 * S).toISOString(), rule: { window_seconds: 60, threshold: 1 } }))).toEqual(['to']);
+    expect(fields(await call('POST', '/alerts/rules/preview', VIEWER, { from: range.to, to: range.from, rule: { window_seconds: 60, threshold: 1 } }))).toEqual(['to']);
+    expect(fields(await call('POST', '/alerts/rules/preview', VIEWER, { from: new Date(now - 30 * 86_400 * S).toISOString(), to: range.to, step_seconds: 1, rule: { window_seconds: 60, threshold: 1 } }))).toEqual(['step_seconds']);
+    expect((await call('POST', '/alerts/rules/preview', VIEWER, { ...range, rule_id: 'missing' })).status).toBe(404);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents a response schema for every alert route', () => {
+    const doc = buildOpenApi(mod.routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Record<string, unknown> }> }> }>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, schema: op.responses['200']!.content['application/json']!.schema })));
+    expect(operations.length).toBe(mod.routes.length);
+    for (const op of operations) expect(Object.keys(op.schema), `${op.method} ${op.path}`).not.toHaveLength(0);
   });
 });

@@ -261,6 +261,20 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    name: 'audit trace ids',
+    sql: (t) => `ALTER TABLE ${t('audit_log')} ADD COLUMN trace_id text;`,
+  },
+  {
+    version: 10,
+    name: 'events: a (time, severity) index for bucketed stats',
+    // Replaces the time index it extends, so bucket counts are index-only scans of their window and range
+    // counts on time use it as before.
+    sql: (t) => `
+      CREATE INDEX events_time_severity_idx ON ${t('events')} (time, severity);
+      DROP INDEX ${t('events_time_idx')};`,
+  },
+  {
+    version: 11,
     name: 'delivery statuses of the alerts queue, endpoint ids, attempt bodies',
     // leased → delivering and failed → retrying, in place: existing rows keep their place in the queue. The
     // generated due_at names the old statuses, so it is dropped (with its index) and made again.

@@ -17,7 +17,8 @@ function fileWithOldDeliveries(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'aetherlink-queue-')), 'old.db');
   const db = new Database(path);
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  for (const m of MIGRATIONS.filter((m) => m.version <= 3)) {
+  const statuses = MIGRATIONS.find((m) => m.name === 'delivery statuses of the alerts queue, endpoint ids, attempt bodies')!.version;
+  for (const m of MIGRATIONS.filter((m) => m.version < statuses)) {
     db.exec(m.sql);
     db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, T(0));
   }
