@@ -1,4 +1,4 @@
-import { createEgressPolicy, createManualClock, memoryStores, type DeliveryRecord } from '@aetherlink/core';
+import { createEgressPolicy, createManualClock, memoryStores, parseTraceparent, runWithTrace, type DeliveryRecord } from '@aetherlink/core';
 import { eventually, memoryLogger } from '@aetherlink/core/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -180,15 +180,16 @@ describe('delivery against real HTTP sinks', () => {
     expect(s.requests.slice(2).map((r) => r.webhookId).sort()).toEqual(dead.map((d) => d.webhook_id).sort());
   });
 
-  it('keeps the first 20 KB of what the receiver answered, and passes a stored traceparent on', async () => {
+  it('keeps the first 20 KB of what the receiver answered, and sends the trace the delivery was queued in (no tracer provider)', async () => {
     const s = await sink(() => ({ status: 500, body: 'x'.repeat(50_000) }));
     const { part, one } = setup([s.url]);
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    await part.notifier.notify({ ...makeNotification(), traceparent } as never);
+    await runWithTrace(parseTraceparent(traceparent, 'vendor=abc'), () => part.notifier.notify(makeNotification()));
     await part.worker.runOnce();
     const d: DeliveryRecord & { attempt_log: { response_body: string | null }[] } = await one();
+    expect(d.headers).toMatchObject({ traceparent, tracestate: 'vendor=abc' });
     expect(d.attempt_log[0]!.response_body).toHaveLength(20 * 1024);
-    expect(s.requests[0]!.headers.traceparent).toBe(traceparent);
+    expect(s.requests[0]!.headers).toMatchObject({ traceparent, tracestate: 'vendor=abc' });
   });
 
   it('holds Slack to one message a second: later ones wait in the queue for their slots', async () => {

@@ -1,4 +1,4 @@
-import { decideHost, errorFields, loggerFor, systemClock, type Clock, type DeliveryInput, type DeliveryRecord, type DeliveryStore, type EgressRules, type Logger, type StoredDocument } from '@aetherlink/core';
+import { decideHost, errorFields, loggerFor, systemClock, traceHeaders, type Clock, type DeliveryInput, type DeliveryRecord, type DeliveryStore, type EgressRules, type Logger, type StoredDocument } from '@aetherlink/core';
 import type { Renderer } from './channels/index.js';
 import type { EndpointDirectory } from './endpoint-directory.js';
 import { wants, type AlertEndpoint } from './endpoints.js';
@@ -18,10 +18,14 @@ export interface NotifierOptions {
   logger?: Logger;
 }
 
+// A notification id becomes the Standard Webhooks `webhook-id` when it can stand in a header as it is.
+const WEBHOOK_ID = /^[\x21-\x7e]{1,200}$/;
+
 /**
  * Turns each notification into one durable delivery per endpoint that wants it, rendered by that endpoint's
- * channel; `notify` resolves once they are all in the queue. A notification carrying `traceparent` passes it on as
- * a header of its deliveries.
+ * channel; `notify` resolves once they are all in the queue. Each delivery's `webhook-id` is the notification's id,
+ * so a notice handed over twice (after a failure) or replayed reaches receivers as the same message, and each keeps
+ * the trace it was queued in.
  * @example const notifier = createNotifier({ deliveries: stores.deliveries, endpoints, renderer: createRenderer(), maxAttempts: 8 })
  */
 export function createNotifier(options: NotifierOptions): Notifier & { notifyEndpoint(endpoint: StoredDocument<AlertEndpoint>, n: AlertNotification): Promise<DeliveryRecord | null> } {
@@ -44,11 +48,10 @@ export function createNotifier(options: NotifierOptions): Notifier & { notifyEnd
       log.error({ endpoint_id: e.id, err: errorFields(error) }, `the ${e.data.channel} message for alert endpoint ${e.id} could not be rendered; nothing was queued for it`);
       return null;
     }
-    const headers: Record<string, string> = {};
-    if (rendered.contentType) headers['content-type'] = rendered.contentType;
-    const traceparent = (n as { traceparent?: unknown }).traceparent;
-    if (typeof traceparent === 'string') headers.traceparent = traceparent;
+    // The trace this notification is queued in (the alert event's) is kept with the delivery: its attempts continue it.
+    const headers = traceHeaders(rendered.contentType ? { 'content-type': rendered.contentType } : {});
     return {
+      ...(n.notification_id !== undefined && WEBHOOK_ID.test(n.notification_id) ? { webhook_id: n.notification_id } : {}),
       endpoint: e.data.url,
       endpoint_id: e.id,
       payload: rendered.payload,

@@ -1,5 +1,19 @@
 import { StringDecoder } from 'node:string_decoder';
-import { createEgressPolicy, isAetherError, parseRetryAfter, systemClock, type Clock, type DeliveryRecord, type EgressPolicy } from '@aetherlink/core';
+import {
+  createEgressPolicy,
+  isAetherError,
+  parseRetryAfter,
+  parseTraceparent,
+  runInSpan,
+  runWithTrace,
+  startSpan,
+  systemClock,
+  traceHeaders,
+  type Clock,
+  type DeliveryRecord,
+  type EgressPolicy,
+  type TraceContext,
+} from '@aetherlink/core';
 import { Agent, request, type Dispatcher } from 'undici';
 import { egressConnector } from '../_internal/egress-connector.js';
 import type { SendResult } from './schedule.js';
@@ -8,9 +22,9 @@ import { webhookHeaders } from './signing.js';
 /** How much of an answer's body an attempt keeps. */
 export const MAX_RESPONSE_BYTES = 20 * 1024;
 
-// Stored headers may add to a request (traceparent, say) but never replace what receivers verify and parse,
-// nor the ones that frame the request itself.
-const RESERVED = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'user-agent', 'host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect']);
+// Stored headers may add to a request but never replace what receivers verify and parse, nor the ones that frame
+// the request itself. The stored trace headers name the parent of the attempt's span; the span's own are sent.
+const RESERVED = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'user-agent', 'host', 'content-length', 'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'traceparent', 'tracestate']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export interface WebhookSenderOptions {
@@ -50,48 +64,80 @@ export function createWebhookSender(options: WebhookSenderOptions = {}): Webhook
   const dispatcher = options.dispatcher ?? own!;
 
   return {
-    async send(delivery, key, signal) {
+    send(delivery, key, signal) {
       const body = JSON.stringify(delivery.payload ?? null);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       for (const [name, value] of Object.entries(delivery.headers)) if (!RESERVED.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
       Object.assign(headers, { 'user-agent': userAgent }, webhookHeaders({ key, id: delivery.webhook_id, now: clock.now(), body }));
-      const deadline = AbortSignal.timeout(timeoutMs);
-      const started = performance.now();
-      const latencyMs = () => Math.round((performance.now() - started) * 100) / 100;
-      try {
-        const res = await request(delivery.endpoint, {
-          method: 'POST',
-          dispatcher,
-          headers,
-          body,
-          signal: AbortSignal.any([signal, deadline]),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        const responseBody = await readBounded(res.body, max);
-        const status = res.statusCode;
-        if (status >= 200 && status < 300) return { ok: true, status, responseBody, latencyMs: latencyMs() };
-        const retryAfter = parseRetryAfter(res.headers, clock.now());
-        return {
-          ok: false,
-          status,
-          error: status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
-          responseBody,
-          latencyMs: latencyMs(),
-          ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
-          ...(status === 410 ? { gone: true } : {}),
-        };
-      } catch (error) {
-        if (signal.aborted) return { ok: false, status: null, aborted: true, error: 'shutting down', latencyMs: latencyMs() };
-        const refusal = [error, (error as { cause?: unknown }).cause].find(isAetherError);
-        if (refusal?.code === 'egress_refused') return { ok: false, status: null, refused: true, error: `egress refused: ${refusal.message}`, latencyMs: latencyMs() };
-        return { ok: false, status: null, error: describe(error, deadline.aborted, timeoutMs), latencyMs: latencyMs() };
-      }
+      const lower = Object.fromEntries(Object.entries(delivery.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const parent = parseTraceparent(lower.traceparent, lower.tracestate);
+      return parent ? traced(delivery, parent, () => post(delivery, traceHeaders(headers), body, signal)) : post(delivery, headers, body, signal);
     },
     async close() {
       await own?.close();
     },
   };
+
+  async function post(delivery: DeliveryRecord, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<SendResult> {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
+    const latencyMs = () => Math.round((performance.now() - started) * 100) / 100;
+    try {
+      const res = await request(delivery.endpoint, {
+        method: 'POST',
+        dispatcher,
+        headers,
+        body,
+        signal: AbortSignal.any([signal, deadline]),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const responseBody = await readBounded(res.body, max);
+      const status = res.statusCode;
+      if (status >= 200 && status < 300) return { ok: true, status, responseBody, latencyMs: latencyMs() };
+      const retryAfter = parseRetryAfter(res.headers, clock.now());
+      return {
+        ok: false,
+        status,
+        error: status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
+        responseBody,
+        latencyMs: latencyMs(),
+        ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+        ...(status === 410 ? { gone: true } : {}),
+      };
+    } catch (error) {
+      if (signal.aborted) return { ok: false, status: null, aborted: true, error: 'shutting down', latencyMs: latencyMs() };
+      const refusal = [error, (error as { cause?: unknown }).cause].find(isAetherError);
+      if (refusal?.code === 'egress_refused') return { ok: false, status: null, refused: true, error: `egress refused: ${refusal.message}`, latencyMs: latencyMs() };
+      return { ok: false, status: null, error: describe(error, deadline.aborted, timeoutMs), latencyMs: latencyMs() };
+    }
+  }
+}
+
+/**
+ * Runs one attempt as a client span under the trace its delivery was queued in (`webhook deliver`), so the
+ * receiver's `traceparent` continues that trace; without a tracer provider the attempt carries the stored context.
+ */
+async function traced(delivery: DeliveryRecord, parent: TraceContext, attempt: () => Promise<SendResult>): Promise<SendResult> {
+  const url = URL.canParse(delivery.endpoint) ? new URL(delivery.endpoint) : null;
+  // Host and port only: webhook URLs carry tokens in their paths.
+  const span = startSpan('webhook deliver', {
+    kind: 'client',
+    parent,
+    attributes: {
+      'http.request.method': 'POST',
+      'server.address': url?.hostname,
+      'server.port': url ? Number(url.port || (url.protocol === 'https:' ? 443 : 80)) : undefined,
+      'aetherlink.delivery.id': delivery.id,
+      'aetherlink.webhook.id': delivery.webhook_id,
+      'aetherlink.delivery.attempt': delivery.attempts + 1,
+    },
+  });
+  if (span === undefined) return runWithTrace(parent, attempt);
+  const result = await runInSpan(span, attempt);
+  // No answer at all (a timeout, a reset) fails the span; an HTTP status is recorded as it is (5xx marks it failed).
+  span.end(result.ok || result.aborted || result.status !== null ? undefined : new Error(result.error ?? 'no answer'), result.status ?? undefined);
+  return result;
 }
 
 async function readBounded(body: Dispatcher.ResponseData['body'], max: number): Promise<string | null> {

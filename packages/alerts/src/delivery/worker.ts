@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { errorFields, loggerFor, systemClock, type Clock, type DeliveryOutcome, type DeliveryRecord, type DeliveryStore, type Logger } from '@aetherlink/core';
 import { batchedSettle } from '../_internal/batched-settle.js';
 import { createLanes } from '../_internal/lanes.js';
@@ -191,6 +192,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return pumping;
   };
 
+  // Bound to where the worker was made: a pass woken by an enqueue in a traced request must not run (and log)
+  // in that request's trace; each attempt joins the trace its own delivery was queued in.
+  const pumpSoon = AsyncResource.bind(() => void pump().catch((error: unknown) => log.error({ err: errorFields(error) }, 'a delivery pass failed; the next one runs on schedule')));
+
   // Every delivery stays active until its outcome is recorded, so no active ones means nothing left to record.
   const idle = async () => {
     while (active.size) await Promise.all([...active]);
@@ -205,7 +210,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     },
     wake() {
       if (closing) return;
-      setImmediate(() => void pump().catch((error: unknown) => log.error({ err: errorFields(error) }, 'a delivery pass failed; the next one runs on schedule')));
+      setImmediate(pumpSoon);
     },
     idle,
     active: () => active.size,
