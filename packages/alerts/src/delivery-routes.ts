@@ -173,6 +173,7 @@ export function deliveryRoutes(options: DeliveryRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/alerts/deliveries/{id}/replay',
+      errors: [409],
       permission: PERMISSIONS.opsOperate,
       summary: 'Replays one delivery: a new delivery with fresh attempts and the same webhook-id',
       tags,

@@ -79,6 +79,7 @@ export function endpointRoutes(options: EndpointRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/alerts/endpoints',
+      openapi: { status: 201 },
       permission: PERMISSIONS.opsOperate,
       summary: 'Adds an endpoint; without a secret one is generated and answered this once',
       description: 'The channel follows from the URL (hooks.slack.com, *.webhook.office.com, discord.com/api/webhooks; else generic JSON) or a prefix such as alertmanager+http://am:9093, unless `channel` names it.',
@@ -137,6 +138,7 @@ export function endpointRoutes(options: EndpointRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'DELETE',
       path: '/alerts/endpoints/{id}',
+      errors: [409],
       permission: PERMISSIONS.opsOperate,
       summary: 'Removes an endpoint made through the API and cancels its waiting deliveries',
       tags,
@@ -152,6 +154,8 @@ export function endpointRoutes(options: EndpointRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/alerts/endpoints/{id}/test',
+      openapi: { status: 202 },
+      errors: [409],
       permission: PERMISSIONS.opsOperate,
       summary: 'Queues a test alert for one endpoint: rendered by its channel, signed and delivered like any other',
       tags,
@@ -181,6 +185,7 @@ export function endpointRoutes(options: EndpointRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/alerts/endpoints/{id}/replay-dead-letters',
+      errors: [409],
       permission: PERMISSIONS.opsOperate,
       summary: 'Replays every dead letter of an endpoint created since a time (same webhook-ids, fresh attempts)',
       tags,
