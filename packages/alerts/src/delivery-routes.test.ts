@@ -103,14 +103,14 @@ describe('endpoint routes', () => {
     const badSecret = await call('POST', '/alerts/endpoints', OPERATOR, { url: `${sink.url}/x`, secret: 'whsec_tooshort-but-secret' });
     expect(badSecret.status).toBe(400);
     expect(badSecret.type).toMatch(/problem\+json/);
-    expect(badSecret.body!.errors).toEqual([{ field: 'secret', message: expect.stringMatching(/whsec_/) }]);
+    expect(badSecret.body!.errors).toEqual([{ field: 'secret', message: expect.stringMatching(/whsec_/), in: 'body' }]);
     expect(badSecret.text).not.toContain('tooshort-but-secret');
     const refused = await call('POST', '/alerts/endpoints', OPERATOR, { url: 'http://10.1.2.3/hook' });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ code: 'egress_refused', errors: [{ field: 'url', message: expect.stringMatching(/private address/) }] });
     const metadata = await call('POST', '/alerts/endpoints', OPERATOR, { url: 'http://169.254.169.254/latest' });
     expect(metadata.body!.errors[0].message).toMatch(/link-local|metadata/);
-    expect((await call('POST', '/alerts/endpoints', OPERATOR, { url: 'gopher://x' })).body!.errors).toEqual([{ field: 'url', message: 'must be an http or https URL' }]);
+    expect((await call('POST', '/alerts/endpoints', OPERATOR, { url: 'gopher://x' })).body!.errors).toEqual([{ field: 'url', message: 'must be an http or https URL', in: 'body' }]);
     expect((await call('POST', '/alerts/endpoints', OPERATOR, { url: `${sink.url}/x`, rate_limit: { per_second: 0, burst: 1 } })).body!.errors[0].field).toBe('rate_limit.per_second');
     expect((await call('POST', '/alerts/endpoints', VIEWER, { url: `${sink.url}/x` })).status).toBe(403);
     expect((await call('GET', '/alerts/endpoints', {})).status).toBe(401);

@@ -1,6 +1,8 @@
-import { AetherError, defineRoute, PERMISSIONS, reply, severitySchema, systemClock, timeParam, type AnyRouteSpec, type Clock, type DeliveryStore, type StoredDocument } from '@aetherlink/core';
+import { AetherError, defineRoute, isAetherError, PERMISSIONS, reply, severitySchema, systemClock, timeParam, type AnyRouteSpec, type Clock, type DeliveryStore, type StoredDocument } from '@aetherlink/core';
 import { z } from 'zod';
+import { parseWebhookTarget } from './channels/index.js';
 import { CHANNEL_NAMES } from './channels/types.js';
+import { webhookSecretKey } from './delivery/signing.js';
 import type { EndpointDirectory } from './endpoint-directory.js';
 import { endpointView, endpointViewSchema, healthOf, rateLimitSchema, type AlertEndpoint } from './endpoints.js';
 import type { createNotifier } from './notifier.js';
@@ -37,7 +39,32 @@ const filterInput = z
     send_resolved: z.boolean().optional(),
   })
   .strict();
-const secretInput = z.string().min(1).max(300).describe('a Standard Webhooks secret, whsec_ + base64; never shown again');
+// Checked with the other fields, so one answer names every bad field; the handler reads it again with `channel`.
+const urlInput = z
+  .string()
+  .min(1)
+  .max(2048)
+  .superRefine((url, ctx) => {
+    try {
+      parseWebhookTarget(url, 'url');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (isAetherError(error) && error.errors?.[0]?.message) || 'is not a webhook URL' });
+    }
+  })
+  .describe('http(s) URL, optionally prefixed by a channel: slack+https://…, alertmanager+http://am:9093');
+const secretInput = z
+  .string()
+  .min(1)
+  .max(300)
+  .superRefine((secret, ctx) => {
+    try {
+      webhookSecretKey(secret);
+    } catch (error) {
+      // The message names the expected shape, never the value.
+      ctx.addIssue({ code: 'custom', message: (isAetherError(error) && error.errors?.[0]?.message) || 'is not a Standard Webhooks secret' });
+    }
+  })
+  .describe('a Standard Webhooks secret, whsec_ + base64; never shown again');
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
 const notFound = (id: string) => new AetherError('not_found', `no alert endpoint has the id "${id}"`, { details: { id } });
@@ -86,7 +113,7 @@ export function endpointRoutes(options: EndpointRoutesOptions): AnyRouteSpec[] {
       tags,
       body: z
         .object({
-          url: z.string().min(1).max(2048),
+          url: urlInput,
           channel: z.enum(CHANNEL_NAMES).optional(),
           format: z.enum(['blocks', 'text']).optional().describe('Slack: Block Kit (default) or plain text'),
           secret: secretInput.optional(),
