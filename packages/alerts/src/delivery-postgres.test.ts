@@ -1,15 +1,16 @@
-import { createEgressPolicy } from '@aetherlink/core';
+import { createEgressPolicy, createEventBus, createManualClock, silentLogger } from '@aetherlink/core';
 import { openPostgresStores, type PostgresStores } from '@aetherlink/adapters/postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../adapters/src/storage/postgres/test-support.js';
 import { makeNotification } from './_testing/notifications.js';
 import { startWebhookSink, type WebhookSink } from './_testing/sink.js';
-import { deliveryPart, type DeliveryPart } from './delivery-part.js';
+import { deliveryPart } from './delivery-part.js';
 import { generateWebhookSecret } from './delivery/signing.js';
+import { alertsModule } from './module.js';
 
 let schema = '';
 let opened: PostgresStores[] = [];
-let parts: DeliveryPart[] = [];
+let parts: { close(): Promise<void> | void }[] = [];
 let sink: WebhookSink | undefined;
 afterEach(async () => {
   await Promise.all(parts.map((p) => p.close()));
@@ -60,5 +61,51 @@ describe('two instances on one PostgreSQL', () => {
     expect([...succeeded.values()].filter((n) => n !== 1)).toEqual([]);
     expect(sink.requests.every((r) => sink!.verify(r, secret))).toBe(true);
     expect(sink.requests.filter((r) => r.n % 7 !== 0)).toHaveLength(total);
+  });
+});
+
+describe('two full alert modules on one PostgreSQL', () => {
+  it('evaluating and delivering at once: one signed message per notice at the receiver, not one per instance', async () => {
+    schema = uniqueSchema('alerts');
+    sink = await startWebhookSink();
+    const secret = generateWebhookSecret();
+    const clock = createManualClock();
+    const instance = async (owner: string) => {
+      const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema, instanceId: owner, poolSize: 6 });
+      opened.push(stores);
+      const bus = createEventBus({ clock, store: stores.events, source: 'cc' });
+      const mod = alertsModule({
+        deliveries: stores.deliveries,
+        documents: stores.documents,
+        owner,
+        clock,
+        logger: silentLogger,
+        webhooks: [`${sink!.url}/hook`],
+        secret,
+        egress: createEgressPolicy({ allowLoopback: true }),
+        rules: { bus },
+      });
+      parts.push(mod);
+      await mod.start!();
+      return { bus, mod };
+    };
+    const [a, b] = await Promise.all([instance('ma'), instance('mb')]);
+    await a.mod.rules!.create({ name: 'api-errors', event_type: 'api.error', window_seconds: 60, threshold: 3, group_by: ['source'] });
+    for (const source of ['billing', 'billing', 'billing', 'search', 'search', 'search']) await a.bus.publish({ type: 'api.error', source, data: {} });
+
+    const round = async () => {
+      await Promise.all([a.mod.evaluator!.evaluate(), b.mod.evaluator!.evaluate()]);
+      await Promise.all([a.mod.delivery.worker.runOnce(), b.mod.delivery.worker.runOnce()]);
+    };
+    await round();
+    await round();
+    clock.advance(61_000);
+    await round();
+    await round();
+
+    const ids = [...sink.ids().entries()];
+    expect(ids.map(([id]) => id.split(':').pop()).sort()).toEqual(['firing', 'firing', 'resolved', 'resolved']);
+    expect(ids.every(([, n]) => n === 1)).toBe(true);
+    expect(sink.requests.every((r) => sink!.verify(r, secret, clock.now()))).toBe(true);
   });
 });
