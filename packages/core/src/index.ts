@@ -59,8 +59,6 @@ export {
   emptyDeliveryCounts,
   emptySeverityCounts,
   encodeDeliveryCursor,
-  healStatsFrom,
-  isHealAttempt,
   newDelivery,
   prefixRange,
   replayOf,
@@ -101,7 +99,9 @@ export type {
   HealHistoryStore,
   HealRecord,
   HealOutcome,
-  HealStats,
+  HealProbe,
+  HealTally,
+  HealHistoryQuery,
   Stores,
 } from './stores/types.js';
 export {
