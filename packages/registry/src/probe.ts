@@ -14,6 +14,8 @@ export interface ProbeOptions {
   clock?: Clock;
   /** Read and parse the body as JSON (for a body condition); otherwise it is discarded. */
   readBody?: boolean;
+  /** With `readBody`, also hand back the body's text (bounded like the body), e.g. to spot a "shutting down" answer that is not JSON. */
+  keepText?: boolean;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
   headers?: Record<string, string>;
@@ -96,10 +98,11 @@ async function answer(res: Dispatcher.ResponseData, options: ProbeOptions): Prom
   }
   const read = await readBounded(res, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
   if ('bodyError' in read) return { statusCode: res.statusCode, error: null, bodyError: read.bodyError };
+  const text = options.keepText ? { text: read.text } : {};
   try {
-    return { statusCode: res.statusCode, error: null, body: JSON.parse(read.text) as unknown };
+    return { statusCode: res.statusCode, error: null, body: JSON.parse(read.text) as unknown, ...text };
   } catch {
-    return { statusCode: res.statusCode, error: null, bodyError: 'the body is not JSON' };
+    return { statusCode: res.statusCode, error: null, bodyError: 'the body is not JSON', ...text };
   }
 }
 
