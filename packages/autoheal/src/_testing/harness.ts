@@ -1,0 +1,87 @@
+// Builds an engine on a manual clock with services whose health a test sets by hand. Not part of the package.
+import { createEventBus, createManualClock, memoryDocumentStore, memoryHealHistoryStore, type ManualClock, type StoredEvent } from '@aetherlink/core';
+import { memoryLogger } from '@aetherlink/core/testing';
+import { createAutoHealer, type AutoHealer } from '../healer.js';
+import type { HealPolicyInput, HealTarget } from '../types.js';
+import { recordingRuntime, type RecordingRuntime } from './recording-runtime.js';
+
+export type Health = boolean | 'draining';
+
+export interface Harness {
+  healer: AutoHealer;
+  clock: ManualClock;
+  runtime: RecordingRuntime;
+  documents: ReturnType<typeof memoryDocumentStore>;
+  history: ReturnType<typeof memoryHealHistoryStore>;
+  events: StoredEvent[];
+  logs: ReturnType<typeof memoryLogger>;
+  /** Sets a service's health (what its check answers from now on). */
+  health: Map<string, Health>;
+  set(name: string, health: Health): void;
+  /** One round, then the interval passes. */
+  round(): Promise<void>;
+  /** Moves time on, letting heals run. */
+  advance(ms: number): Promise<void>;
+  types(): string[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  services?: (string | (Partial<HealTarget> & { name: string }))[];
+  policy?: HealPolicyInput;
+  /** Restarted services come back healthy. Default true. */
+  healOnRestart?: boolean;
+  runtime?: RecordingRuntime | null;
+  random?: () => number;
+}
+
+/**
+ * An engine for rule tests: a custom liveness check per service reads `health`, the interval is 1 s, the start
+ * grace is off, verification probes every 100 ms for up to 5 s.
+ * @example const h = harness({ services: ['api'] }); h.set('api', false); await h.round()
+ */
+export function harness(options: HarnessOptions = {}): Harness {
+  const clock = createManualClock();
+  const runtime = options.runtime === undefined ? recordingRuntime() : options.runtime;
+  const documents = memoryDocumentStore({ clock });
+  const history = memoryHealHistoryStore();
+  const bus = createEventBus({ source: 'autoheal-test', clock });
+  const events: StoredEvent[] = [];
+  bus.subscribe({}, (e) => events.push(e));
+  const health = new Map<string, Health>();
+  const logs = memoryLogger();
+  const targets = (options.services ?? ['api']).map((s) => (typeof s === 'string' ? { name: s } : s)).map((t) => {
+    health.set(t.name, true);
+    return {
+      checks: [{ kind: 'custom' as const, name: 'probe', run: () => {
+        const h = health.get(t.name);
+        return h === 'draining' ? { ok: false, draining: true } : h === true ? true : { ok: false, error: 'HTTP 500' };
+      } }],
+      ...t,
+    };
+  });
+  if (runtime && options.healOnRestart !== false) runtime.onRestart((id) => health.set(id, true));
+  const healer = createAutoHealer({
+    runtime,
+    targets,
+    documents,
+    history,
+    bus,
+    clock,
+    random: options.random ?? (() => 0.5),
+    logger: logs.logger,
+    policy: { intervalMs: 1000, startGraceMs: 0, verifyIntervalMs: 100, verifyWindowMs: 5000, ...options.policy },
+  });
+  const h: Harness = {
+    healer, clock, runtime: runtime!, documents, history, events, logs, health,
+    set: (name, value) => health.set(name, value),
+    async round() {
+      await healer.runRound();
+      await clock.advanceAsync(1000);
+    },
+    advance: (ms) => clock.advanceAsync(ms),
+    types: () => events.map((e) => e.type),
+    close: () => healer.close(),
+  };
+  return h;
+}
