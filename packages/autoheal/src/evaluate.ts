@@ -167,7 +167,7 @@ function onFail(prev: ServiceState, s: ServiceState, obs: Observation, ctx: Eval
     return;
   }
   s.state = 'unhealthy';
-  const why = `liveness failed ${s.consecutive_failures} times in a row (${failureText(obs)})`;
+  const why = `liveness failed ${s.consecutive_failures === 1 ? 'once' : `${s.consecutive_failures} times in a row`} (${failureText(obs)})`;
   const skipOnce = (reason: Reason, message: string) => {
     decide(s, 'skip', reason, message, null, now);
     if (s.skipped === reason) return;

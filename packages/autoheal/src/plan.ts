@@ -7,7 +7,7 @@ export interface PlanInput {
   policy: HealPolicy;
   /** Restarts due this round; `order` is the target's place in dependency order (dependencies first). */
   due: readonly { service: string; order: number; failingSince: string | null }[];
-  /** Targets judged this round (maintenance left out), and how many of them failed liveness. */
+  /** Targets judged this round (maintenance left out), and how many of them failed liveness (dependencies' symptoms left out). */
   fleet: number;
   failing: number;
   /** Heals in flight now, on any instance (from the stored states). */

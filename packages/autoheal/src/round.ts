@@ -18,6 +18,8 @@ interface Judged {
   obs: Observation;
   next: ServiceState;
   effects: Effect[];
+  /** Some dependency of it is down this round. */
+  downstream: boolean;
 }
 
 /**
@@ -60,11 +62,13 @@ export async function runRound(e: EngineContext, signal: AbortSignal): Promise<R
       now, target, policy, maintenance, silence: inForce(windows, name, 'silence', now), dependenciesDown, dryRun,
       hasRuntime: e.runtime !== null, healLocal: false,
     });
-    judged.set(name, { target, read: doc, obs, next: state, effects });
+    judged.set(name, { target, read: doc, obs, next: state, effects, downstream: dependenciesDown.length > 0 });
   }
 
   const fleet = [...judged.values()].filter((j) => !j.next.in_maintenance);
-  report.failing = fleet.filter((j) => j.obs.liveness === 'fail').length;
+  // A service failing while something it depends on is down is that dependency's symptom, not a fleet-wide sign.
+  const failingNow = fleet.filter((j) => j.obs.liveness === 'fail' && !j.downstream);
+  report.failing = failingNow.length;
   const inFlight = [...judged.values()].filter((j) => j.next.heal).length + [...e.local.keys()].filter((n) => !judged.has(n)).length;
   const due = [...judged.values()].filter((j) => j.effects.some((x) => x.type === 'restart_due'));
   const engineData = engine?.data ?? EMPTY_ENGINE;
@@ -107,7 +111,7 @@ export async function runRound(e: EngineContext, signal: AbortSignal): Promise<R
   if (plan.fleetGuard && !engineData.fleet_guard) {
     await e.emit('autoheal.skipped', {
       service: '*', reason: 'fleet_guard', message: plan.held[0]?.message ?? 'the fleet guard holds every restart', failing: report.failing, fleet: fleet.length,
-      services: fleet.filter((j) => j.obs.liveness === 'fail').map((j) => j.target.name).slice(0, 100),
+      services: failingNow.map((j) => j.target.name).slice(0, 100),
     });
   }
   e.hooks.round?.(report);

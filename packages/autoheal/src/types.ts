@@ -227,7 +227,7 @@ export interface RoundReport {
   at: string;
   duration_ms: number;
   targets: number;
-  /** Targets whose liveness failed this round. */
+  /** Targets whose liveness failed this round while everything they depend on was up. */
   failing: number;
   /** Restarts started this round. */
   restarted: string[];

@@ -20,6 +20,8 @@ export interface Harness {
   set(name: string, health: Health): void;
   /** One round, then the interval passes. */
   round(): Promise<void>;
+  /** One round under a leadership signal. */
+  roundAs(signal: AbortSignal): Promise<void>;
   /** Moves time on, letting heals run. */
   advance(ms: number): Promise<void>;
   types(): string[];
@@ -33,6 +35,8 @@ export interface HarnessOptions {
   healOnRestart?: boolean;
   runtime?: RecordingRuntime | null;
   random?: () => number;
+  /** Share stores, clock and health with another harness (a second instance of the fleet). */
+  peer?: Harness;
 }
 
 /**
@@ -41,17 +45,18 @@ export interface HarnessOptions {
  * @example const h = harness({ services: ['api'] }); h.set('api', false); await h.round()
  */
 export function harness(options: HarnessOptions = {}): Harness {
-  const clock = createManualClock();
-  const runtime = options.runtime === undefined ? recordingRuntime() : options.runtime;
-  const documents = memoryDocumentStore({ clock });
-  const history = memoryHealHistoryStore();
+  const peer = options.peer;
+  const clock = peer?.clock ?? createManualClock();
+  const runtime = options.runtime === undefined ? (peer?.runtime ?? recordingRuntime()) : options.runtime;
+  const documents = peer?.documents ?? memoryDocumentStore({ clock });
+  const history = peer?.history ?? memoryHealHistoryStore();
   const bus = createEventBus({ source: 'autoheal-test', clock });
-  const events: StoredEvent[] = [];
+  const events: StoredEvent[] = peer?.events ?? [];
   bus.subscribe({}, (e) => events.push(e));
-  const health = new Map<string, Health>();
+  const health = peer?.health ?? new Map<string, Health>();
   const logs = memoryLogger();
   const targets = (options.services ?? ['api']).map((s) => (typeof s === 'string' ? { name: s } : s)).map((t) => {
-    health.set(t.name, true);
+    if (!peer) health.set(t.name, true);
     return {
       checks: [{ kind: 'custom' as const, name: 'probe', run: () => {
         const h = health.get(t.name);
@@ -60,7 +65,7 @@ export function harness(options: HarnessOptions = {}): Harness {
       ...t,
     };
   });
-  if (runtime && options.healOnRestart !== false) runtime.onRestart((id) => health.set(id, true));
+  if (runtime && !peer && options.healOnRestart !== false) runtime.onRestart((id) => health.set(id, true));
   const healer = createAutoHealer({
     runtime,
     targets,
@@ -77,6 +82,10 @@ export function harness(options: HarnessOptions = {}): Harness {
     set: (name, value) => health.set(name, value),
     async round() {
       await healer.runRound();
+      await clock.advanceAsync(1000);
+    },
+    async roundAs(signal) {
+      await healer.runRound(signal);
       await clock.advanceAsync(1000);
     },
     advance: (ms) => clock.advanceAsync(ms),

@@ -54,7 +54,12 @@ export function recordingRuntime(kind = 'recording'): RecordingRuntime {
       running++;
       peak = Math.max(peak, running);
       try {
-        if (holding) await new Promise<void>((resolve) => waiting.push(resolve));
+        if (holding) {
+          await new Promise<void>((resolve, reject) => {
+            waiting.push(resolve);
+            options.abort?.addEventListener('abort', () => reject(options.abort!.reason as Error), { once: true });
+          });
+        }
         const failure = failures.get(id);
         if (failure) throw failure;
         infos.set(id, { ...infos.get(id), state: 'running', stoppedByOperator: false });
