@@ -33,9 +33,11 @@ export const DEFAULT_POLICY: Readonly<HealPolicy> = Object.freeze({
   dryRun: false,
 });
 
-const ms = (min = 0) => z.number({ error: 'must be a number of milliseconds' }).int('must be a whole number of milliseconds').min(min);
-const count = (min = 1) => z.number({ error: 'must be a number' }).int('must be a whole number').min(min);
-const share = z.number({ error: 'must be a number' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
+// Only a wrong type gets the custom message; bounds keep zod's, which say the bound.
+const typed = (message: string) => ({ error: (issue: { code: string }) => (issue.code === 'invalid_type' ? message : undefined) });
+const ms = (min = 0) => z.number(typed('must be a number of milliseconds')).int('must be a whole number of milliseconds').min(min);
+const count = (min = 1) => z.number(typed('must be a number')).int('must be a whole number').min(min);
+const share = z.number(typed('must be a number')).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
 
 const policySchema = z
   .strictObject({

@@ -2,7 +2,8 @@ import { checkSchema, DEFAULT_CONDITIONS, httpUrlSchema, probeSettings, serviceN
 import { z } from 'zod';
 import type { CheckSpec, CustomCheck, HealTarget } from './types.js';
 
-const whole = (min: number, max: number) => z.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max);
+const whole = (min: number, max: number) =>
+  z.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number' : undefined) }).int('must be a whole number').min(min).max(max);
 const scalar = z.union([z.string().max(200), z.number(), z.boolean(), z.null()]);
 const statusCode = whole(100, 599);
 const base = {

@@ -5,7 +5,7 @@ import type { CheckSpec, HealPolicy, HealTarget, ResolvedCheck, ResolvedTarget }
 
 /**
  * Configured targets, checked and with the policy's defaults applied: a bad one is `config_invalid` naming the
- * field (`targets[1].checks[0].url`); so are two targets of one name, a target depending on itself, a cycle of
+ * field (`targets.1.checks.0.url`); so are two targets of one name, a target depending on itself, a cycle of
  * dependencies, and a runtime check without a runtime.
  * @example const targets = resolveTargets([{ name: 'api', checks: [{ kind: 'http', url: 'http://api:8080/ping' }] }], policy, true)
  */
@@ -14,22 +14,24 @@ export function resolveTargets(input: readonly HealTarget[], policy: HealPolicy,
   const out: ResolvedTarget[] = [];
   const seen = new Set<string>();
   input.forEach((raw, i) => {
+    const at = `targets.${i}`;
+    const name = (raw as { name?: unknown } | null)?.name;
+    if (typeof name === 'string' && seen.has(name)) errors.push({ field: `${at}.name`, message: `"${name}" is named twice` });
+    if (typeof name === 'string') seen.add(name);
     const parsed = targetInputSchema.safeParse(raw);
     if (!parsed.success) {
-      errors.push(...fieldErrorsFromZod(parsed.error, { prefix: `targets[${i}]` }));
+      errors.push(...fieldErrorsFromZod(parsed.error, { prefix: at }));
       return;
     }
     const t = parsed.data as HealTarget;
-    if (seen.has(t.name)) errors.push({ field: `targets[${i}].name`, message: `"${t.name}" is named twice` });
-    seen.add(t.name);
-    if (t.dependsOn?.includes(t.name)) errors.push({ field: `targets[${i}].dependsOn`, message: 'a service cannot depend on itself' });
+    if (t.dependsOn?.includes(t.name)) errors.push({ field: `${at}.dependsOn`, message: 'a service cannot depend on itself' });
     const checks = resolveChecks(t.checks?.length ? t.checks : [{ kind: 'runtime' }], policy);
     const names = new Set<string>();
     checks.forEach((c, j) => {
-      if (names.has(c.name)) errors.push({ field: `targets[${i}].checks[${j}].name`, message: `"${c.name}" is used by another check of this target` });
+      if (names.has(c.name)) errors.push({ field: `${at}.checks.${j}.name`, message: `"${c.name}" is used by another check of this target` });
       names.add(c.name);
       if (c.kind === 'runtime' && !hasRuntime) {
-        errors.push({ field: `targets[${i}].checks[${j}]`, message: 'a runtime check needs a runtime; give the target an HTTP, TCP or custom check' });
+        errors.push({ field: `${at}.checks.${j}`, message: 'a runtime check needs a runtime; give the target an HTTP, TCP or custom check' });
       }
     });
     out.push({
@@ -111,7 +113,7 @@ export function mergeTargets(configured: readonly ResolvedTarget[], registered: 
  */
 export function dependencyOrder(targets: readonly Pick<ResolvedTarget, 'name' | 'dependsOn'>[]): { order: string[]; cycles: string[][] } {
   const names = new Set(targets.map((t) => t.name));
-  const deps = new Map(targets.map((t) => [t.name, t.dependsOn.filter((d) => names.has(d))]));
+  const deps = new Map(targets.map((t) => [t.name, t.dependsOn.filter((d) => d !== t.name && names.has(d))]));
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const cycles: string[][] = [];

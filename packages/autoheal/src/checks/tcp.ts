@@ -30,7 +30,8 @@ export function runTcpCheck(check: ResolvedCheck & TcpCheck, ctx: { egress: Egre
     socket.setTimeout(check.timeoutMs, () => finish(outcome(false, `no connection within ${check.timeoutMs} ms`)));
     if (ctx.signal?.aborted) return onAbort();
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => finish(socket.destroyed ? outcome(false, 'refused by the egress policy') : outcome(true, null)));
+    // A socket the policy destroyed on connect reports why through 'error', right after.
+    socket.once('connect', () => socket.destroyed || finish(outcome(true, null)));
     socket.once('error', (error: NodeJS.ErrnoException) => {
       const message = isAetherError(error) ? error.message : error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'host not found' : error.message;
       finish(outcome(false, message));
