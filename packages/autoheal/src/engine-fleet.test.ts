@@ -105,3 +105,32 @@ describe('dependencies', () => {
     expect(() => harness({ services: [{ name: 'a', dependsOn: ['b'] }, { name: 'b', dependsOn: ['a'] }] })).toThrow(/cycle: a → b → a/);
   });
 });
+
+describe('a storm', () => {
+  it('ten of twelve failing at once: the fleet guard holds every restart, and one event says so', async () => {
+    h = harness({ services: names(12), policy: { failureThreshold: 2 } });
+    await h.round();
+    for (const n of names(10)) h.set(n, false);
+    for (let i = 0; i < 5; i++) await h.round();
+    expect(h.runtime.restarts).toEqual([]);
+    expect(h.events.filter((e) => e.type === 'autoheal.skipped').map((e) => e.data)).toEqual([expect.objectContaining({ service: '*', failing: 10, fleet: 12 })]);
+  });
+
+  it('ten of eighty failing at once: exactly the default caps restart, and the one in maintenance never', async () => {
+    h = harness({ services: names(80), policy: { failureThreshold: 2, verifyWindowMs: 60_000 }, healOnRestart: false });
+    await h.round();
+    await h.healer.setWindow({ service: 'svc-00', reason: 'kernel upgrade' }, 'ops');
+    for (const n of names(10)) h.set(n, false);
+    // Heals stay in flight (their services do not come back), so the concurrency cap of 3 holds them all.
+    for (let i = 0; i < 20; i++) await h.round();
+    expect(h.runtime.restarts).toHaveLength(3);
+    expect(h.runtime.restarts.map((r) => r.id)).not.toContain('svc-00');
+    // From now on a restarted service comes back: the heals end and the others follow, three at a time.
+    h.runtime.onRestart((id) => h.set(id, true));
+    for (const r of h.runtime.restarts) h.set(r.id, true);
+    for (let i = 0; i < 60; i++) await h.round();
+    expect(h.runtime.restarts.map((r) => r.id).sort()).toEqual(names(10).slice(1));
+    expect(h.runtime.restarts.map((r) => r.id)).not.toContain('svc-00');
+    expect((await h.healer.service('svc-00'))!.decision.reason).toBe('maintenance');
+  });
+});
