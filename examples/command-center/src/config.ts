@@ -2,6 +2,8 @@ import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
 import { isAetherError, parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
+import { autohealEndpointsVariable, autohealServicesVariable, autohealTargets } from './autoheal-config.js';
+import type { HealTarget } from '@aetherlink/autoheal';
 
 const bool = (name: string) =>
   z
@@ -90,6 +92,15 @@ export const envSchema = z
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
+    AUTOHEAL_SERVICES: autohealServicesVariable().describe('services to heal: a JSON array of names or targets, or comma-separated names'),
+    AUTOHEAL_HEALTH_ENDPOINTS: autohealEndpointsVariable().describe('health URL per service: a JSON object, or name=url pairs separated by commas'),
+    AUTOHEAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(30),
+    AUTOHEAL_PULL_FROM_REGISTRY: bool('AUTOHEAL_PULL_FROM_REGISTRY').transform((v) => v ?? true).describe('registered services are healed too (default true)'),
+    AUTOHEAL_RUNTIME: z.enum(['docker', 'process', 'none'], { error: 'must be docker, process or none' }).default('none')
+      .describe('where restarts happen; none watches and records without acting'),
+    AUTOHEAL_DRY_RUN: bool('AUTOHEAL_DRY_RUN').describe('decide and record, restart nothing'),
+    AUTOHEAL_FAILURE_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(3),
+    AUTOHEAL_CHECK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
@@ -107,8 +118,8 @@ const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: 
   },
 ];
 
-/** The server's variables, and the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …). */
-export type Config = z.output<typeof envSchema> & { ai: RouterConfig };
+/** The server's variables, the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …), and auto-heal's targets. */
+export type Config = z.output<typeof envSchema> & { ai: RouterConfig; autoheal: { targets: HealTarget[] } };
 
 /** Start-up stops with this when a variable is wrong; its message names each one. */
 export class ConfigError extends Error {
@@ -120,7 +131,8 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/;
+// Hidden too: health URL lists can be long, and a URL refused for carrying credentials must not be echoed.
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|AUTOHEAL_HEALTH_ENDPOINTS|AUTOHEAL_SERVICES/;
 
 /**
  * Reads and validates the configuration from the environment.
@@ -135,14 +147,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rule.variables.filter((v) => present[v] === undefined).map((variable) => ({ variable, message: `is required when ${rule.because}` })),
   );
   const ai = aiConfig(env);
-  if (parsed.success && missing.length === 0 && !Array.isArray(ai)) return { ...parsed.data, ai };
+  const targets = parsed.success
+    ? autohealTargets({ services: parsed.data.AUTOHEAL_SERVICES, endpoints: parsed.data.AUTOHEAL_HEALTH_ENDPOINTS, runtime: parsed.data.AUTOHEAL_RUNTIME })
+    : [];
+  const targetProblems = targets.filter((t): t is { variable: string; message: string } => 'variable' in t);
+  if (parsed.success && missing.length === 0 && !Array.isArray(ai) && targetProblems.length === 0) {
+    return { ...parsed.data, ai, autoheal: { targets: targets as HealTarget[] } };
+  }
   const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const variable = String(issue.path[0] ?? 'environment');
     const value = present[variable];
     const shown = value === undefined ? '' : SECRET.test(variable) ? ' (value hidden)' : ` (got "${value}")`;
     return { variable, message: `${issue.message}${shown}` };
   });
-  throw new ConfigError([...problems, ...missing, ...(Array.isArray(ai) ? ai : [])]);
+  throw new ConfigError([...problems, ...missing, ...targetProblems, ...(Array.isArray(ai) ? ai : [])]);
 }
 
 // The router's own parser names the variable and never shows a key's value.
