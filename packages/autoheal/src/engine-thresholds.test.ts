@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './_testing/harness.js';
+import { servicesCollection } from './state.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -44,5 +45,16 @@ describe('thresholds', () => {
     expect(await h.healer.service('api')).toMatchObject({ state: 'recovering', decision: { reason: 'recovering' } });
     await h.round();
     expect(await h.healer.service('api')).toMatchObject({ state: 'healthy', decision: { reason: 'healthy' } });
+  });
+
+  it('a steady service costs no writes: its stored state stays as it is round after round', async () => {
+    h = harness({ services: ['api', 'db'] });
+    for (let i = 0; i < 3; i++) await h.round();
+    const version = await h.documents.version(servicesCollection);
+    for (let i = 0; i < 30; i++) await h.round();
+    expect(await h.documents.version(servicesCollection)).toBe(version);
+    h.set('db', false);
+    await h.round();
+    expect(await h.documents.version(servicesCollection)).toBe(version + 1);
   });
 });

@@ -41,6 +41,7 @@ export async function runRound(e: EngineContext, signal: AbortSignal): Promise<R
   ]);
   const read = new Map(docs.map((d) => [d.id, d]));
   const byName = new Map(targets.map((t) => [t.name, t]));
+  const index = new Map(targets.map((t, i) => [t.name, i]));
   const observed = await mapLimit(targets, policy.checkConcurrency, async (t) => (e.local.has(t.name) ? null : e.runner.observe(t, signal)));
   const report: RoundReport = { at: iso(startedAt), duration_ms: 0, targets: targets.length, failing: 0, restarted: [], held: [], fleet_guard: false };
   if (signal.aborted) return report;
@@ -48,11 +49,12 @@ export async function runRound(e: EngineContext, signal: AbortSignal): Promise<R
   const now = clock.now();
   const dryRun = policy.dryRun || (settings?.data ?? DEFAULT_SETTINGS).dry_run;
   const { order } = dependencyOrder(targets);
+  const rank = new Map(order.map((name, i) => [name, i]));
   const judged = new Map<string, Judged>();
   targets.forEach((t, i) => observed[i] && e.observations.set(t.name, observed[i]!));
   for (const name of order) {
     const target = byName.get(name)!;
-    const obs = observed[targets.indexOf(target)];
+    const obs = observed[index.get(name)!];
     if (!obs) continue;
     const doc = read.get(name) ?? null;
     const prev = doc?.data ?? newServiceState(target, now);
@@ -74,7 +76,7 @@ export async function runRound(e: EngineContext, signal: AbortSignal): Promise<R
   const engineData = engine?.data ?? EMPTY_ENGINE;
   const plan = planRound({
     now, policy, fleet: fleet.length, failing: report.failing, inFlight, recentRestarts: engineData.recent_restarts,
-    due: due.map((j) => ({ service: j.target.name, order: order.indexOf(j.target.name), failingSince: j.next.failing_since })),
+    due: due.map((j) => ({ service: j.target.name, order: rank.get(j.target.name)!, failingSince: j.next.failing_since })),
   });
   report.fleet_guard = plan.fleetGuard;
   for (const h of plan.held) {

@@ -19,6 +19,9 @@ describe('backoff', () => {
 describe('flapping', () => {
   it('keeps the last results of the window and rates their changes over a full window', () => {
     expect(pushResult('PPPP', false, 4)).toBe('PPPF');
+    // A steady run is one result: its length changes no rate, and the stored state stops changing.
+    expect(pushResult('PPP', true, 21)).toBe('P');
+    expect(pushResult('P', false, 21)).toBe('PF');
     expect(changeRate('PFPF', 21)).toBe(3 / 20);
     expect(changeRate('P'.repeat(21), 21)).toBe(0);
     expect(changeRate('PF'.repeat(10) + 'P', 21)).toBe(1);

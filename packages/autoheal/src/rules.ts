@@ -15,11 +15,14 @@ export function backoffDelay(attempts: number, backoff: BackoffPolicy, random: (
 }
 
 /**
- * The last `window` liveness results, oldest first, with one more: `P` passed, `F` failed.
+ * The last `window` liveness results, oldest first, with one more: `P` passed, `F` failed. A steady run holds no
+ * change of state, so it is kept as one result: a steady service's stored state then stops changing round to round.
  * @example pushResult('PPF', false, 21) // 'PPFF'
  */
 export function pushResult(results: string, pass: boolean, window: number): string {
-  const next = results + (pass ? 'P' : 'F');
+  const result = pass ? 'P' : 'F';
+  if (results.length > 0 && !results.includes(pass ? 'F' : 'P')) return result;
+  const next = results + result;
   return next.length > window ? next.slice(next.length - window) : next;
 }
 

@@ -118,7 +118,7 @@ describe('redirects', () => {
 });
 
 describe('probe keepText', () => {
-  it('hands back the body text, JSON or not, only when asked', async () => {
+  it('hands back the body text, JSON or not, only when asked, and reads bodies only for the status codes asked', async () => {
     const text = await startTestServer((_req, res) => {
       res.statusCode = 500;
       res.end('SERVER_IS_SHUTTING_DOWN');
@@ -132,6 +132,9 @@ describe('probe keepText', () => {
         text: 'SERVER_IS_SHUTTING_DOWN',
       });
       expect(await probe(text.url, { dispatcher, timeoutMs: 2000, readBody: true })).not.toHaveProperty('text');
+      // Read only for the status codes asked about.
+      expect(await probe(text.url, { dispatcher, timeoutMs: 2000, readBody: (status) => status >= 500, keepText: true })).toMatchObject({ text: 'SERVER_IS_SHUTTING_DOWN' });
+      expect(await probe(text.url, { dispatcher, timeoutMs: 2000, readBody: (status) => status < 500, keepText: true })).toEqual({ statusCode: 500, error: null, latencyMs: expect.any(Number) });
     } finally {
       await dispatcher.close();
     }

@@ -10,7 +10,7 @@ export async function casUpdate<T extends object>(col: Collection<T>, id: string
     const current = await col.get(id);
     const next = change(current?.data ?? null);
     if (!next) return null;
-    if (current && JSON.stringify(current.data) === JSON.stringify(next)) return current;
+    if (current && sameJson(current.data, next)) return current;
     try {
       return await col.put({ id, data: next }, { ifVersion: current?.version ?? 0 });
     } catch (error) {
@@ -25,11 +25,25 @@ export async function casUpdate<T extends object>(col: Collection<T>, id: string
  * @example await writeIfChanged(services, doc, next)
  */
 export async function writeIfChanged<T extends object>(col: Collection<T>, id: string, read: StoredDocument<T> | null, next: T): Promise<StoredDocument<T> | null> {
-  if (read && JSON.stringify(read.data) === JSON.stringify(next)) return read;
+  if (read && sameJson(read.data, next)) return read;
   try {
     return await col.put({ id, data: next }, { ifVersion: read?.version ?? 0 });
   } catch (error) {
     if (isVersionConflict(error)) return null;
     throw error;
   }
+}
+
+/**
+ * Deep equality of two JSON values, without serializing them (a round compares every service's state).
+ * @example sameJson({ a: [1] }, { a: [1] }) // true
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => sameJson(v, b[i]));
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -32,7 +32,8 @@ export async function runHttpCheck(check: ResolvedCheck & HttpCheck, ctx: HttpCh
     ...(ctx.retryDispatcher ? { retryDispatcher: ctx.retryDispatcher } : {}),
     clock: ctx.clock,
     timeoutMs: check.timeoutMs,
-    readBody: true,
+    // A body condition needs every body; otherwise only a 500 or 503 is read, to tell draining from broken.
+    readBody: check.body ? true : (status) => status === 500 || status === 503,
     keepText: true,
     maxBodyBytes: MAX_BODY,
     headers: { 'user-agent': 'aetherlink-autoheal', ...check.headers },
