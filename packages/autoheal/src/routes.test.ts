@@ -3,6 +3,7 @@ import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './_testing/harness.js';
+import { historyResponse, serviceResponse, statsResponse, statusResponse } from './responses.js';
 import { autohealRoutes } from './routes.js';
 
 let h: Harness;
@@ -94,6 +95,17 @@ describe('auto-heal routes', () => {
     expect((await call('GET', '/autoheal/maintenance')).body).toMatchObject({ windows: [{ id: made.body!.id }] });
     expect((await call('DELETE', `/autoheal/maintenance/${made.body!.id}`, 'operator')).body).toEqual({ status: 'ok', id: made.body!.id, removed: true });
     expect((await call('DELETE', `/autoheal/maintenance/${made.body!.id}`, 'operator')).status).toBe(404);
+  });
+
+  it('answers what its OpenAPI response schemas say', async () => {
+    h.set('api', false);
+    await h.round();
+    await h.healer.idle();
+    await h.round();
+    expect(statusResponse.safeParse((await call('GET', '/autoheal/status')).body).error).toBeUndefined();
+    expect(historyResponse.safeParse((await call('GET', '/autoheal/history')).body).error).toBeUndefined();
+    expect(statsResponse.safeParse((await call('GET', '/autoheal/stats')).body).error).toBeUndefined();
+    expect(serviceResponse.safeParse((await call('GET', '/autoheal/services/api')).body).error).toBeUndefined();
   });
 
   it('quarantines and releases a service, and switches dry run', async () => {

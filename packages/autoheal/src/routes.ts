@@ -2,6 +2,7 @@ import { AetherError, defineRoute, PERMISSIONS, reply, type AnyRouteSpec, type P
 import { serviceNameSchema } from '@aetherlink/registry';
 import { z } from 'zod';
 import type { AutoHealer } from './healer.js';
+import { dryRunResponse, historyResponse, quarantineResponse, removedResponse, serviceResponse, statsResponse, statusResponse, windowResponse, windowsResponse } from './responses.js';
 import { dryRunBodySchema, quarantineBodySchema, windowBodySchema } from './schemas.js';
 
 export interface AutohealRoutesOptions {
@@ -37,6 +38,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'GET',
       path: '/autoheal/status',
       permission: read,
+      response: statusResponse,
       summary: 'What auto-heal watches: each service with its health, its state in the engine and where it came from',
       tags,
       handler: () => healer.status({ enabled: options.enabled ?? true }),
@@ -45,6 +47,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'GET',
       path: '/autoheal/history',
       permission: read,
+      response: historyResponse,
       summary: 'Recent heal attempts and recorded skips, newest first',
       tags,
       query: z.object({
@@ -57,6 +60,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'GET',
       path: '/autoheal/stats',
       permission: read,
+      response: statsResponse,
       summary: 'Attempts, success rate, attempts per service, time to heal and the quarantined services',
       tags,
       handler: () => healer.stats(),
@@ -65,6 +69,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'GET',
       path: '/autoheal/services/{name}',
       permission: read,
+      response: serviceResponse,
       summary: 'What the engine thinks of one service, and why it did or did not act in its last round',
       tags,
       params: nameParams,
@@ -74,6 +79,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'GET',
       path: '/autoheal/maintenance',
       permission: read,
+      response: windowsResponse,
       summary: 'Maintenance windows and silences, in force or to come',
       tags,
       handler: async () => ({ windows: await healer.windows() }),
@@ -82,6 +88,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'POST',
       path: '/autoheal/maintenance',
       permission: write,
+      response: windowResponse,
       summary: 'Set a maintenance window (failures expected, no restart) or a silence (judged, not acted on) for a service or `*`',
       tags,
       body: windowBodySchema,
@@ -94,6 +101,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'DELETE',
       path: '/autoheal/maintenance/{id}',
       permission: write,
+      response: removedResponse,
       summary: 'End a maintenance window or silence now',
       tags,
       params: z.object({ id: z.string().min(1).max(100) }),
@@ -106,6 +114,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'PUT',
       path: '/autoheal/services/{name}/quarantine',
       permission: write,
+      response: quarantineResponse,
       summary: 'Quarantine a service: auto-heal leaves it alone until an operator releases it',
       tags,
       params: z.object({ name: serviceNameSchema }),
@@ -119,6 +128,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'DELETE',
       path: '/autoheal/services/{name}/quarantine',
       permission: write,
+      response: quarantineResponse,
       summary: 'Release a quarantined service: its restart budget and backoff start over',
       tags,
       params: nameParams,
@@ -131,6 +141,7 @@ export function autohealRoutes(options: AutohealRoutesOptions): AnyRouteSpec[] {
       method: 'PUT',
       path: '/autoheal/dry-run',
       permission: write,
+      response: dryRunResponse,
       summary: 'Switch dry run on or off: auto-heal decides and records, and restarts nothing',
       tags,
       body: dryRunBodySchema,
