@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteStores } from '@aetherlink/adapters/sqlite';
+import { memoryDocumentStore, memoryHealHistoryStore, type DocumentStore, type HealHistoryStore } from '@aetherlink/core';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { harness, type Harness } from './_testing/harness.js';
 
 let h: Harness;
@@ -53,9 +55,19 @@ describe('verified outcome', () => {
   });
 });
 
-describe('leader hand-over', () => {
+const backends: [string, () => { documents: DocumentStore; history: HealHistoryStore; close(): Promise<void> }][] = [
+  ['memory', () => ({ documents: memoryDocumentStore(), history: memoryHealHistoryStore(), close: async () => undefined })],
+  ['sqlite', () => {
+    const stores = sqliteStores({ path: ':memory:' });
+    return { documents: stores.documents, history: stores.heal, close: () => stores.close() };
+  }],
+];
+
+describe.each(backends)('leader hand-over (%s)', (_name, open) => {
   it('a new leader finishes the heal the last one began, and keeps its backoff and budget', async () => {
-    h = harness({ policy: { failureThreshold: 1, backoff: { jitter: 0 }, budget: { restarts: 2, windowMs: 600_000 } }, healOnRestart: false });
+    const stores = open();
+    onTestFinished(() => stores.close());
+    h = harness({ policy: { failureThreshold: 1, backoff: { jitter: 0 }, budget: { restarts: 2, windowMs: 600_000 } }, healOnRestart: false, stores });
     const term = new AbortController();
     h.runtime.hold(true);
     h.set('api', false);

@@ -1,5 +1,5 @@
 // Builds an engine on a manual clock with services whose health a test sets by hand. Not part of the package.
-import { createEventBus, createManualClock, memoryDocumentStore, memoryHealHistoryStore, type ManualClock, type StoredEvent } from '@aetherlink/core';
+import { createEventBus, createManualClock, memoryDocumentStore, memoryHealHistoryStore, type DocumentStore, type HealHistoryStore, type ManualClock, type StoredEvent } from '@aetherlink/core';
 import { memoryLogger } from '@aetherlink/core/testing';
 import { createAutoHealer, type AutoHealer } from '../healer.js';
 import type { HealPolicyInput, HealTarget } from '../types.js';
@@ -11,8 +11,8 @@ export interface Harness {
   healer: AutoHealer;
   clock: ManualClock;
   runtime: RecordingRuntime;
-  documents: ReturnType<typeof memoryDocumentStore>;
-  history: ReturnType<typeof memoryHealHistoryStore>;
+  documents: DocumentStore;
+  history: HealHistoryStore;
   events: StoredEvent[];
   logs: ReturnType<typeof memoryLogger>;
   /** Sets a service's health (what its check answers from now on). */
@@ -37,6 +37,8 @@ export interface HarnessOptions {
   random?: () => number;
   /** Share stores, clock and health with another harness (a second instance of the fleet). */
   peer?: Harness;
+  /** Stores other than memory ones (a database). */
+  stores?: { documents: DocumentStore; history: HealHistoryStore };
 }
 
 /**
@@ -48,8 +50,8 @@ export function harness(options: HarnessOptions = {}): Harness {
   const peer = options.peer;
   const clock = peer?.clock ?? createManualClock();
   const runtime = options.runtime === undefined ? (peer?.runtime ?? recordingRuntime()) : options.runtime;
-  const documents = peer?.documents ?? memoryDocumentStore({ clock });
-  const history = peer?.history ?? memoryHealHistoryStore();
+  const documents = peer?.documents ?? options.stores?.documents ?? memoryDocumentStore({ clock });
+  const history = peer?.history ?? options.stores?.history ?? memoryHealHistoryStore();
   const bus = createEventBus({ source: 'autoheal-test', clock });
   const events: StoredEvent[] = peer?.events ?? [];
   bus.subscribe({}, (e) => events.push(e));
