@@ -61,6 +61,9 @@ export async function finish(e: EngineContext, target: ResolvedTarget, id: strin
   if (!written || !done) return;
   await e.record(done.record);
   const r = done.record;
+  const fields = { service: r.service, attempt: r.attempt, heal_id: r.id, duration_ms: r.duration_ms };
+  if (outcome === 'succeeded') e.log.info(fields, `${r.service} is healed: ${r.message}`);
+  else e.log.warn({ ...fields, error: r.error }, `${r.service} was not healed: ${r.error ?? 'unknown error'}`);
   if (outcome === 'succeeded') {
     await e.emit('autoheal.succeeded', { service: r.service, duration_ms: r.duration_ms, attempt: r.attempt, heal_id: r.id, message: r.message });
   } else {

@@ -137,6 +137,7 @@ async function startOne(e: EngineContext, j: Judged, now: number, signal: AbortS
   const next = startHeal(j.next, due, id, now, j.target, e.policy);
   if (!(await writeIfChanged(e.cols.services, j.target.name, j.read, next))) return 'conflict';
   await applyEffects(e, { ...j, effects: j.effects.filter((x) => x.type !== 'restart_due') }, now);
+  e.log.info({ service: j.target.name, runtime_id: j.target.runtimeId, attempt: due.attempt, heal_id: id }, `restarting ${j.target.name} (attempt ${due.attempt}): ${due.message}`);
   await e.emit('autoheal.attempted', { service: j.target.name, reason: 'threshold_reached', message: due.message, attempt: due.attempt, delay_ms: due.delay_ms, heal_id: id });
   const task = runHeal(e, j.target, id, signal)
     .catch((error: unknown) => e.log.error({ service: j.target.name, err: errorFields(error) }, 'a heal ended unexpectedly'))
