@@ -101,6 +101,9 @@ export const envSchema = z
     AUTOHEAL_DRY_RUN: bool('AUTOHEAL_DRY_RUN').describe('decide and record, restart nothing'),
     AUTOHEAL_FAILURE_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(3),
     AUTOHEAL_CHECK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
+    TRACE_START: bool('TRACE_START').describe(
+      'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate (default false)',
+    ),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),

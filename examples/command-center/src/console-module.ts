@@ -1,6 +1,7 @@
 import { buildOpenApi, defineRoute, type AnyRouteSpec, type EventTypeDefinition, type Loop, type Module } from '@aetherlink/core';
 import { z } from 'zod';
 import { dashboardRoutes } from './dashboard.js';
+import { docsRoutes } from './docs.js';
 
 export interface ConsoleModuleOptions {
   service: string;
@@ -35,11 +36,12 @@ const CRM_EVENT_TYPES: EventTypeDefinition[] = [
  */
 export function consoleModule(options: ConsoleModuleOptions): Module {
   const { service, version, instance, where } = options;
-  const ping = (path: string, extra: () => Record<string, unknown> = () => ({})) =>
+  const ping = (path: string, operationId: string, extra: () => Record<string, unknown> = () => ({})) =>
     defineRoute({
       method: 'GET',
       path,
       permission: 'public',
+      operationId,
       summary: 'Liveness: the service name and version',
       tags: ['ops'],
       response: z.object({ status: z.literal('ok'), service: z.string(), version: z.string(), providers: z.array(z.string()).optional() }),
@@ -49,16 +51,23 @@ export function consoleModule(options: ConsoleModuleOptions): Module {
   return {
     name: 'console',
     routes: [
-      ping('/ops/ping'),
+      ping('/ops/ping', 'pingOps'),
       // The seed's AI orchestrator answered /ping with its provider order.
-      ping('/ping', () => ({ providers: options.providers() })),
+      ping('/ping', 'ping', () => ({ providers: options.providers() })),
       defineRoute({
         method: 'GET',
         path: '/ops/instance',
         // Where the data lives (a file path, a database host) is for operators, not every viewer.
         permission: 'ops:operate',
+        operationId: 'getInstance',
         summary: 'This instance: its id, where its data lives, and which background loops it runs',
         tags: ['ops'],
+        response: z.object({
+          instance: z.string(),
+          version: z.string(),
+          store: z.string().describe('Where the data lives: a file path or a database host'),
+          loops: z.array(z.object({ name: z.string(), active: z.boolean(), last_run: z.string().nullable() })),
+        }),
         handler: () => ({
           instance,
           version,
@@ -67,10 +76,13 @@ export function consoleModule(options: ConsoleModuleOptions): Module {
         }),
       }),
       ...dashboardRoutes(),
+      ...docsRoutes(),
       defineRoute({
         method: 'GET',
         path: '/openapi.json',
         permission: 'public',
+        operationId: 'getOpenApi',
+        response: z.record(z.string(), z.unknown()).describe('This document'),
         summary: 'This API, as OpenAPI 3.1, generated from the route specs',
         tags: ['docs'],
         handler: () => (openapi ??= buildOpenApi([...options.routes()], { title: 'AetherLink command center', version })),

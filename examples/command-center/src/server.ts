@@ -15,6 +15,7 @@ import {
   opsRoutes,
   pinoAuditSink,
   storesReadiness,
+  traceLogFields,
   type AnyRouteSpec,
   type AuditLog,
   type AuditSink,
@@ -93,7 +94,13 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     logger:
       config.LOG_LEVEL === 'silent'
         ? false
-        : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'], ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
+        : {
+            level: config.LOG_LEVEL,
+            redact: ['req.headers.authorization'],
+            // Lines logged while a request is handled name its trace (trace_id, span_id).
+            mixin: traceLogFields,
+            ...(overrides.logStream ? { stream: overrides.logStream } : {}),
+          },
     bodyLimit: 64 * 1024,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
@@ -216,10 +223,14 @@ async function assemble(
     bus,
     metrics,
     principal: principalFor(config),
+    // Requests join the caller's W3C trace, or (TRACE_START) start one. Off by default: on Node 22 the first traced
+    // request switches on async context tracking, which makes every await of the process dearer.
+    trace: { start: config.TRACE_START ?? false },
     // Every 4xx of the whole app, not only the route specs', answers problem+json.
     problemHandlers: true,
     // Named fields only: nothing of the request's headers or body reaches the log.
-    onError: (error, where) => app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id }, 'request failed unexpectedly'),
+    onError: (error, where) =>
+      app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id, trace_id: where.trace_id }, 'request failed unexpectedly'),
   });
 
   const shutdown = createShutdown({

@@ -98,7 +98,7 @@ describe('command center routes (DESIGN §4)', () => {
     expect(paths).toEqual(
       [
         '/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
-        '/health', '/health.json', '/metrics', '/openapi.json', '/ops/instance', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
+        '/docs', '/health', '/health.json', '/metrics', '/openapi.json', '/ops/instance', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
         '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
         '/autoheal/status', '/autoheal/history', '/autoheal/stats', '/autoheal/services/{name}', '/autoheal/services/{name}/quarantine',
         '/autoheal/maintenance', '/autoheal/maintenance/{id}', '/autoheal/dry-run',

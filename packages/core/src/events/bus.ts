@@ -4,8 +4,10 @@ import { AetherError } from '../errors.js';
 import { errorFields, loggerFor, type Logger } from '../logger.js';
 import { uuidv7 } from '../ids.js';
 import { memoryEventStore } from '../stores/memory/events.js';
+import { currentTrace } from '../trace/context.js';
+import { spansEnabled, withSpan } from '../trace/otel.js';
 import type { EventStats, EventStore } from '../stores/types.js';
-import { normalizeEvent, parseEventInput, type EventInput, type SeedEventInput, type Severity, type StoredEvent } from './envelope.js';
+import { normalizeEvent, parseEventInput, type CloudEvent, type EventInput, type SeedEventInput, type Severity, type StoredEvent } from './envelope.js';
 import { compileFilter, type EventFilter } from './filter.js';
 import { createSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 
@@ -90,14 +92,33 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   // Events other instances appended to a shared store reach this instance's subscribers too.
   const unwatch = store.watch?.((event) => emitter.emit('event', event));
 
-  const publish = async (raw: unknown): Promise<PublishResult> => {
-    const { input, rename } = parseEventInput(raw);
-    const data = registry.validate(input.type, input.data, rename);
-    const now = clock.now();
-    const event = normalizeEvent({ ...input, data }, { now, newId });
+  const append = async (event: CloudEvent, now: number): Promise<PublishResult> => {
+    // Published during a traced request (or call): the event joins its trace, unless the publisher named one.
+    if (event.traceparent === undefined) {
+      const trace = currentTrace();
+      if (trace !== undefined) event.traceparent = trace.traceparent;
+    }
     const { event: stored, inserted } = await store.append(event, new Date(now).toISOString());
     if (inserted) emitter.emit('event', stored);
     return { event: stored, duplicate: !inserted };
+  };
+
+  const publish = (raw: unknown): Promise<PublishResult> => {
+    let event: CloudEvent;
+    let now: number;
+    try {
+      const { input, rename } = parseEventInput(raw);
+      const data = registry.validate(input.type, input.data, rename);
+      now = clock.now();
+      event = normalizeEvent({ ...input, data }, { now, newId });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (event.traceparent === undefined && spansEnabled() && currentTrace() !== undefined) {
+      const at = now;
+      return withSpan(`publish ${event.type}`, { kind: 'producer', requireParent: true, attributes: { 'messaging.system': 'aetherlink', 'messaging.destination.name': event.type, 'cloudevents.event_id': event.id, 'cloudevents.event_source': event.source } }, () => append(event, at));
+    }
+    return append(event, now);
   };
 
   return {

@@ -261,6 +261,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    name: 'audit trace ids',
+    sql: (t) => `ALTER TABLE ${t('audit_log')} ADD COLUMN trace_id text;`,
+  },
+  {
+    version: 10,
     name: 'heal history: why, the probe, backoff and timings of each attempt; tallies by query',
     // Older rows keep an empty reason and nulls for what they never recorded. The per-service counters gave way to
     // a GROUP BY over the history (what counts as an attempt is the auto-heal package's to say, not the store's).

@@ -183,6 +183,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   },
   {
     version: 4,
+    name: 'audit trace ids',
+    sql: `ALTER TABLE audit ADD COLUMN trace_id TEXT;`,
+  },
+  {
+    version: 5,
     name: 'heal history: why, the probe, backoff and timings of each attempt',
     // Older rows keep an empty reason and nulls for what they never recorded.
     sql: `
