@@ -8,35 +8,37 @@ const names = (n: number, prefix = 'svc') => Array.from({ length: n }, (_, i) =>
 
 describe('global caps', () => {
   it('never has more heals in flight than concurrentRestarts; the others wait their turn and say so', async () => {
-    h = harness({ services: names(20), policy: { failureThreshold: 1, caps: { concurrentRestarts: 2, restartsPerMinute: 100 }, fleetGuard: { share: 0.5 } } });
-    h.runtime.hold(true);
+    h = harness({ services: names(20), policy: { failureThreshold: 1, caps: { concurrentRestarts: 2, restartsPerMinute: 100 }, fleetGuard: { share: 0.5 } }, healOnRestart: false });
+    const inFlight = async () => (await h.healer.status()).services.filter((s) => s.state === 'restarting' || s.state === 'verifying').length;
     for (const n of names(5)) h.set(n, false);
     await h.round();
     await h.round();
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['svc-00', 'svc-01']);
-    expect(h.runtime.peak()).toBe(2);
+    expect(h.runtime.restarts()).toEqual(['svc-00', 'svc-01']);
+    expect(await inFlight()).toBe(2);
     expect((await h.healer.service('svc-04'))!.decision).toMatchObject({ action: 'skip', reason: 'concurrency_cap' });
-    // As heals end, the next ones start, two at most at any time.
-    for (let i = 0; i < 6; i++) {
-      h.runtime.release();
+    // As heals end (their services pass again), the next ones start, two at most at any time.
+    let peak = 0;
+    for (let i = 0; i < 8; i++) {
+      for (const id of h.runtime.restarts()) h.set(id, true);
       await h.round();
+      peak = Math.max(peak, await inFlight());
     }
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['svc-00', 'svc-01', 'svc-02', 'svc-03', 'svc-04']);
-    expect(h.runtime.peak()).toBe(2);
+    expect(h.runtime.restarts()).toEqual(['svc-00', 'svc-01', 'svc-02', 'svc-03', 'svc-04']);
+    expect(peak).toBe(2);
   });
 
   it('starts no more than restartsPerMinute restarts in any minute, across services', async () => {
     h = harness({ services: names(20), policy: { failureThreshold: 1, caps: { concurrentRestarts: 10, restartsPerMinute: 3 }, fleetGuard: { share: 0.5 } } });
     for (const n of names(6)) h.set(n, false);
     await h.round();
-    expect(h.runtime.restarts).toHaveLength(3);
+    expect(h.runtime.restarts()).toHaveLength(3);
     for (let i = 0; i < 58; i++) await h.round();
-    expect(h.runtime.restarts).toHaveLength(3);
+    expect(h.runtime.restarts()).toHaveLength(3);
     expect((await h.healer.service('svc-05'))!.decision).toMatchObject({ reason: 'rate_cap' });
     await h.round();
     await h.round();
-    expect(h.runtime.restarts).toHaveLength(6);
+    expect(h.runtime.restarts()).toHaveLength(6);
   });
 });
 
@@ -47,7 +49,7 @@ describe('fleet guard', () => {
     for (const n of names(4)) h.set(n, false);
     await h.round();
     await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     const guard = h.events.filter((e) => e.type === 'autoheal.skipped');
     expect(guard).toHaveLength(1);
     expect(guard[0]!.data).toMatchObject({ service: '*', reason: 'fleet_guard', failing: 4, fleet: 10, services: names(4) });
@@ -56,7 +58,7 @@ describe('fleet guard', () => {
     // Only one still failing: 10 % is under the guard, and one failure is never a fleet event.
     for (const n of names(3)) h.set(n, true);
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['svc-03']);
+    expect(h.runtime.restarts()).toEqual(['svc-03']);
     expect((await h.healer.status()).fleet_guard).toBeNull();
   });
 
@@ -64,7 +66,7 @@ describe('fleet guard', () => {
     h = harness({ services: names(2), policy: { failureThreshold: 1 } });
     h.set('svc-00', false);
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['svc-00']);
+    expect(h.runtime.restarts()).toEqual(['svc-00']);
   });
 });
 
@@ -75,7 +77,7 @@ describe('dependencies', () => {
     for (const n of ['db', 'api', 'web']) h.set(n, false);
     await h.round();
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['db']);
+    expect(h.runtime.restarts()).toEqual(['db']);
     expect((await h.healer.service('api'))!.decision).toMatchObject({ reason: 'dependency_down', message: expect.stringContaining('depends on db') });
     expect((await h.healer.service('web'))!.decision).toMatchObject({ reason: 'dependency_down', message: expect.stringContaining('depends on api') });
     // db comes back; api recovers by itself, web stays broken: web counts afresh and is restarted after 2 more failures.
@@ -84,9 +86,9 @@ describe('dependencies', () => {
     await h.advance(200);
     await h.healer.idle();
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['db']);
+    expect(h.runtime.restarts()).toEqual(['db']);
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['db', 'web']);
+    expect(h.runtime.restarts()).toEqual(['db', 'web']);
     await expect(h.history.list({ limit: 10, outcome: 'skipped' })).resolves.toEqual(
       expect.arrayContaining([expect.objectContaining({ service: 'api', reason: 'dependency_down' })]),
     );
@@ -97,7 +99,7 @@ describe('dependencies', () => {
     await h.round();
     for (const n of ['db', ...names(3, 'api')]) h.set(n, false);
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['db']);
+    expect(h.runtime.restarts()).toEqual(['db']);
     expect(h.events.some((e) => e.data && (e.data as { reason?: string }).reason === 'fleet_guard')).toBe(false);
   });
 
@@ -112,7 +114,7 @@ describe('a storm', () => {
     await h.round();
     for (const n of names(10)) h.set(n, false);
     for (let i = 0; i < 5; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(h.events.filter((e) => e.type === 'autoheal.skipped').map((e) => e.data)).toEqual([expect.objectContaining({ service: '*', failing: 10, fleet: 12 })]);
   });
 
@@ -123,14 +125,14 @@ describe('a storm', () => {
     for (const n of names(10)) h.set(n, false);
     // Heals stay in flight (their services do not come back), so the concurrency cap of 3 holds them all.
     for (let i = 0; i < 20; i++) await h.round();
-    expect(h.runtime.restarts).toHaveLength(3);
-    expect(h.runtime.restarts.map((r) => r.id)).not.toContain('svc-00');
+    expect(h.runtime.restarts()).toHaveLength(3);
+    expect(h.runtime.restarts()).not.toContain('svc-00');
     // From now on a restarted service comes back: the heals end and the others follow, three at a time.
-    h.runtime.onRestart((id) => h.set(id, true));
-    for (const r of h.runtime.restarts) h.set(r.id, true);
+    h.runtime.watch!((e) => e.action === 'start' && h.set(e.id, true));
+    for (const id of h.runtime.restarts()) h.set(id, true);
     for (let i = 0; i < 60; i++) await h.round();
-    expect(h.runtime.restarts.map((r) => r.id).sort()).toEqual(names(10).slice(1));
-    expect(h.runtime.restarts.map((r) => r.id)).not.toContain('svc-00');
+    expect(h.runtime.restarts().sort()).toEqual(names(10).slice(1));
+    expect(h.runtime.restarts()).not.toContain('svc-00');
     expect((await h.healer.service('svc-00'))!.decision.reason).toBe('maintenance');
   });
 });

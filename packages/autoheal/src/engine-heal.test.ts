@@ -45,7 +45,7 @@ describe('verified outcome', () => {
 
   it('fails a heal whose restart the runtime refused', async () => {
     h = harness({ policy: { failureThreshold: 1 } });
-    h.runtime.failRestarts('api', new Error('container api is marked for removal'));
+    h.runtime.failRestart('api', new Error('container api is marked for removal'), 10);
     h.set('api', false);
     await h.round();
     await h.healer.idle();
@@ -69,14 +69,14 @@ describe.each(backends)('leader hand-over (%s)', (_name, open) => {
     onTestFinished(() => stores.close());
     h = harness({ policy: { failureThreshold: 1, backoff: { jitter: 0 }, budget: { restarts: 2, windowMs: 600_000 } }, healOnRestart: false, stores });
     const term = new AbortController();
-    h.runtime.hold(true);
+    // It does not stop on SIGTERM: the restart waits its stop timeout, on the test's clock.
+    h.runtime.behave('api', 'stubborn');
     h.set('api', false);
     await h.healer.runRound(term.signal);
-    expect(h.runtime.restarts).toHaveLength(1);
+    expect(h.runtime.restarts()).toHaveLength(1);
+    h.runtime.behave('api', 'graceful');
     // Leadership moves on while the restart is still running; the old leader writes nothing more.
     term.abort();
-    h.runtime.hold(false);
-    h.runtime.release();
     await h.healer.idle();
     expect(await why()).toMatchObject({ heal: { phase: 'restarting', attempt: 1 } });
 
@@ -90,17 +90,17 @@ describe.each(backends)('leader hand-over (%s)', (_name, open) => {
     // Broken again at once: the backoff the first leader's heal set holds, then attempt 2 … and the budget of 2 is spent.
     h.set('api', false);
     await other.round();
-    expect(h.runtime.restarts).toHaveLength(1);
+    expect(h.runtime.restarts()).toHaveLength(1);
     expect((await why('api', other)).decision.reason).toBe('backoff');
-    for (let i = 0; i < 10 && h.runtime.restarts.length < 2; i++) await other.round();
-    expect(h.runtime.restarts).toHaveLength(2);
+    for (let i = 0; i < 10 && h.runtime.restarts().length < 2; i++) await other.round();
+    expect(h.runtime.restarts()).toHaveLength(2);
     h.set('api', true);
     await other.round();
     await other.healer.idle();
     h.set('api', false);
     expect((await h.history.list({ limit: 1 }))[0]).toMatchObject({ attempt: 2, delay_ms: 10_000 });
     for (let i = 0; i < 30; i++) await other.round();
-    expect(h.runtime.restarts).toHaveLength(2);
+    expect(h.runtime.restarts()).toHaveLength(2);
     expect((await why('api', other)).quarantine).toMatchObject({ reason: 'budget' });
   });
 });
@@ -116,7 +116,7 @@ describe('history and stats', () => {
       await h.healer.idle();
       await h.round();
     }
-    h.runtime.failRestarts('db', new Error('no such container'));
+    h.runtime.failRestart('db', new Error('no such container'), 10);
     h.set('db', false);
     await h.round();
     await h.round();

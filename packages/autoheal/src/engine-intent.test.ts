@@ -16,7 +16,7 @@ describe('operator intent', () => {
     expect(w).toMatchObject({ kind: 'maintenance', by: 'alice', in_force: true });
     h.set('api', false);
     for (let i = 0; i < 9; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await why()).toMatchObject({ state: 'maintenance', decision: { reason: 'maintenance', message: expect.stringContaining('maintenance by alice: upgrading postgres') } });
     expect(await skipped()).toEqual([['api', 'maintenance']]);
     expect(h.events.filter((e) => e.type === 'autoheal.skipped').map((e) => e.data)).toEqual([
@@ -24,10 +24,10 @@ describe('operator intent', () => {
     ]);
     // The window ends: 3 s of grace, then two failures, then the restart.
     for (let i = 0; i < 3; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect((await why()).decision.reason).toMatch(/start_grace|threshold_not_reached/);
-    for (let i = 0; i < 4 && h.runtime.restarts.length === 0; i++) await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['api']);
+    for (let i = 0; i < 4 && h.runtime.restarts().length === 0; i++) await h.round();
+    expect(h.runtime.restarts()).toEqual(['api']);
   });
 
   it('a window for "*" covers every service, and clearing it ends it at once', async () => {
@@ -37,12 +37,12 @@ describe('operator intent', () => {
     h.set('b', false);
     await h.round();
     await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await h.healer.clearWindow(w.id)).toBe(true);
     expect(await h.healer.clearWindow(w.id)).toBe(false);
     await h.round();
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id).sort()).toEqual(['a', 'b']);
+    expect(h.runtime.restarts().sort()).toEqual(['a', 'b']);
   });
 
   it('a silence keeps judging the service but does not act, until it ends', async () => {
@@ -50,11 +50,11 @@ describe('operator intent', () => {
     await h.healer.setWindow({ service: 'api', kind: 'silence', duration_seconds: 5, reason: 'debugging live' }, 'carol');
     h.set('api', false);
     for (let i = 0; i < 4; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await why()).toMatchObject({ state: 'unhealthy', consecutive_failures: 4, decision: { reason: 'silenced' } });
     expect(await skipped()).toEqual([['api', 'silenced']]);
     for (let i = 0; i < 3; i++) await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['api']);
+    expect(h.runtime.restarts()).toEqual(['api']);
   });
 
   it('refuses a window that would end before it starts, naming the field', async () => {
@@ -67,27 +67,27 @@ describe('operator intent', () => {
 
   it('leaves a service a person stopped stopped, and says so once', async () => {
     h = harness({ policy: { failureThreshold: 1 } });
-    h.runtime.set('api', { state: 'stopped', stoppedByOperator: true });
+    h.runtime.stop('api');
     h.set('api', false);
     for (let i = 0; i < 5; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await why()).toMatchObject({ state: 'stopped', decision: { reason: 'manual_stop', message: expect.stringContaining('left stopped') } });
     expect(await skipped()).toEqual([['api', 'manual_stop']]);
     // Started again by the person, it is watched and healed as before.
-    h.runtime.set('api', { state: 'running', stoppedByOperator: false });
+    h.runtime.emit({ id: 'api', action: 'start', byOperator: true });
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['api']);
+    expect(h.runtime.restarts()).toEqual(['api']);
   });
 
   it('does not restart a workload the runtime is restarting already, or does not know', async () => {
     h = harness({ services: ['a', 'b'], policy: { failureThreshold: 1 } });
     h.runtime.set('a', { state: 'restarting' });
-    h.runtime.set('b', { state: 'missing' });
+    h.runtime.remove('b');
     h.set('a', false);
     h.set('b', false);
     await h.round();
     await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect((await why('a')).decision.reason).toBe('runtime_busy');
     expect((await why('b')).decision).toMatchObject({ reason: 'missing', message: expect.stringContaining('knows no workload named "b"') });
     expect(await skipped()).toEqual([['b', 'missing']]);
@@ -97,7 +97,7 @@ describe('operator intent', () => {
     h = harness({ policy: { failureThreshold: 1, dryRun: true, backoff: { initialMs: 3000, jitter: 0 } } });
     h.set('api', false);
     for (let i = 0; i < 5; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await skipped()).toEqual([['api', 'dry_run'], ['api', 'dry_run']]);
     expect((await h.history.list({ limit: 5 }))[0]).toMatchObject({ attempt: 2, delay_ms: 3000, outcome: 'skipped' });
     expect((await h.healer.status()).dry_run).toBe(true);
@@ -108,11 +108,11 @@ describe('operator intent', () => {
     await h.healer.setDryRun(true, 'dave', 'first week');
     h.set('api', false);
     await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect((await why()).decision.reason).toBe('dry_run');
     await h.healer.setDryRun(false, 'dave');
-    for (let i = 0; i < 12 && h.runtime.restarts.length === 0; i++) await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['api']);
+    for (let i = 0; i < 12 && h.runtime.restarts().length === 0; i++) await h.round();
+    expect(h.runtime.restarts()).toEqual(['api']);
   });
 
   it('with no runtime, watches and records without acting', async () => {
@@ -131,7 +131,7 @@ describe('what is not a failure', () => {
     h = harness({ policy: { failureThreshold: 1 } });
     h.set('api', 'draining');
     for (let i = 0; i < 4; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await why()).toMatchObject({ status: 'draining', state: 'draining', consecutive_failures: 0, decision: { reason: 'draining' } });
   });
 
@@ -139,13 +139,13 @@ describe('what is not a failure', () => {
     h = harness({ policy: { failureThreshold: 1, startGraceMs: 5000 } });
     h.set('api', false);
     for (let i = 0; i < 4; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await why()).toMatchObject({ state: 'starting', decision: { reason: 'start_grace' } });
     h.set('api', true);
     await h.round();
     h.set('api', false);
     await h.round();
-    expect(h.runtime.restarts.map((r) => r.id)).toEqual(['api']);
+    expect(h.runtime.restarts()).toEqual(['api']);
   });
 
   it('a failing readiness check degrades the service but never restarts it', async () => {
@@ -154,7 +154,7 @@ describe('what is not a failure', () => {
       policy: { failureThreshold: 1 },
     });
     for (let i = 0; i < 3; i++) await h.round();
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(await why()).toMatchObject({ status: 'degraded', state: 'healthy', decision: { reason: 'readiness_only', message: expect.stringContaining('warming the cache') } });
   });
 });

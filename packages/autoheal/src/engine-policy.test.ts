@@ -7,11 +7,11 @@ afterEach(() => h?.close());
 const why = async (name = 'api') => (await h.healer.service(name))!;
 /** Breaks the service and runs rounds until a restart happens; returns how many rounds (seconds) that took. */
 async function roundsUntilRestart(name: string, max: number): Promise<number> {
-  const before = h.runtime.restarts.length;
+  const before = h.runtime.restarts().length;
   h.set(name, false);
   for (let i = 1; i <= max; i++) {
     await h.round();
-    if (h.runtime.restarts.length > before) return i;
+    if (h.runtime.restarts().length > before) return i;
   }
   return -1;
 }
@@ -57,7 +57,7 @@ describe('restart budget and quarantine', () => {
     h = harness({ policy: { failureThreshold: 1, backoff: { initialMs: 1000, maxMs: 1000, jitter: 0 }, budget: { restarts: 3, windowMs: 600_000 }, releaseAfterMs: 20_000 } });
     for (let i = 0; i < 3; i++) expect(await roundsUntilRestart('api', 5)).toBeGreaterThan(0);
     expect(await roundsUntilRestart('api', 10)).toBe(-1);
-    expect(h.runtime.restarts).toHaveLength(3);
+    expect(h.runtime.restarts()).toHaveLength(3);
     expect(await why()).toMatchObject({ state: 'quarantined', quarantine: { reason: 'budget' }, budget: { used: 3, limit: 3 } });
     const quarantined = h.events.filter((e) => e.type === 'autoheal.quarantined');
     expect(quarantined).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('flapping', () => {
       await h.round();
     }
     expect(await why()).toMatchObject({ flapping: { flapping: true }, quarantine: { reason: 'flapping' } });
-    expect(h.runtime.restarts).toEqual([]);
+    expect(h.runtime.restarts()).toEqual([]);
     expect(h.events.find((e) => e.type === 'autoheal.quarantined')?.data).toMatchObject({ reason: 'flapping' });
     // Steady for a while: the rate falls, but flapping holds until it reaches `low` (hysteresis).
     h.set('api', true);

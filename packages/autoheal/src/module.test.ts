@@ -1,19 +1,19 @@
 import { createEventBus, createManualClock, createMetricsRegistry, createModuleHost, memoryDocumentStore, memoryHealHistoryStore } from '@aetherlink/core';
 import { describe, expect, it } from 'vitest';
-import { recordingRuntime } from './_testing/recording-runtime.js';
+import { recordingRuntime } from '@aetherlink/core/testing';
 import { AUTOHEAL_EVENT_TYPES } from './events.js';
 import { autohealModule } from './module.js';
 
 describe('autohealModule', () => {
   it('runs rounds on the interval from a leader loop, registers its event types and reports its metrics', async () => {
     const clock = createManualClock();
-    const runtime = recordingRuntime();
+    const runtime = recordingRuntime({ clock, workloads: { api: {} } });
     let closed = false;
     runtime.close = async () => {
       closed = true;
     };
     let healthy = true;
-    runtime.onRestart(() => (healthy = true));
+    runtime.watch!((e) => e.action === 'start' && (healthy = true));
     const bus = createEventBus({ source: 'cc', clock });
     const metrics = createMetricsRegistry({ defaultMetrics: false });
     const autoheal = autohealModule({
@@ -35,7 +35,7 @@ describe('autohealModule', () => {
     healthy = false;
     // Two failing rounds a second apart, the restart, and its verification.
     await clock.advanceAsync(2500);
-    expect(runtime.restarts.map((r) => r.id)).toEqual(['api']);
+    expect(runtime.restarts()).toEqual(['api']);
     const text = await metrics.metrics();
     expect(text).toContain('aetherlink_autoheal_attempts_total{outcome="succeeded"} 1');
     expect(text).toMatch(/aetherlink_autoheal_time_to_heal_seconds_count 1/);

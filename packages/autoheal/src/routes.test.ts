@@ -36,7 +36,7 @@ describe('auto-heal routes', () => {
   it('GET /autoheal/status shows each service with its status, state and source (ops:read)', async () => {
     expect((await call('GET', '/autoheal/status', null)).status).toBe(401);
     await h.round();
-    h.runtime.set('db', { state: 'stopped', stoppedByOperator: true });
+    h.runtime.stop('db');
     h.set('db', false);
     await h.round();
     const { status, body } = await call('GET', '/autoheal/status');

@@ -1,9 +1,8 @@
 // Builds an engine on a manual clock with services whose health a test sets by hand. Not part of the package.
 import { createEventBus, createManualClock, memoryDocumentStore, memoryHealHistoryStore, type DocumentStore, type HealHistoryStore, type ManualClock, type StoredEvent } from '@aetherlink/core';
-import { memoryLogger } from '@aetherlink/core/testing';
+import { memoryLogger, recordingRuntime, type RecordingRuntime } from '@aetherlink/core/testing';
 import { createAutoHealer, type AutoHealer } from '../healer.js';
 import type { HealPolicyInput, HealTarget } from '../types.js';
-import { recordingRuntime, type RecordingRuntime } from './recording-runtime.js';
 
 export type Health = boolean | 'draining';
 
@@ -49,7 +48,11 @@ export interface HarnessOptions {
 export function harness(options: HarnessOptions = {}): Harness {
   const peer = options.peer;
   const clock = peer?.clock ?? createManualClock();
-  const runtime = options.runtime === undefined ? (peer?.runtime ?? recordingRuntime()) : options.runtime;
+  const specs = (options.services ?? ['api']).map((s) => (typeof s === 'string' ? { name: s } : s));
+  const runtime =
+    options.runtime === undefined
+      ? (peer?.runtime ?? recordingRuntime({ clock, workloads: Object.fromEntries(specs.map((t) => [t.runtimeId ?? t.name, {}])) }))
+      : options.runtime;
   const documents = peer?.documents ?? options.stores?.documents ?? memoryDocumentStore({ clock });
   const history = peer?.history ?? options.stores?.history ?? memoryHealHistoryStore();
   const bus = createEventBus({ source: 'autoheal-test', clock });
@@ -57,7 +60,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   bus.subscribe({}, (e) => events.push(e));
   const health = peer?.health ?? new Map<string, Health>();
   const logs = memoryLogger();
-  const targets = (options.services ?? ['api']).map((s) => (typeof s === 'string' ? { name: s } : s)).map((t) => {
+  const targets = specs.map((t) => {
     if (!peer) health.set(t.name, true);
     return {
       checks: [{ kind: 'custom' as const, name: 'probe', run: () => {
@@ -67,7 +70,8 @@ export function harness(options: HarnessOptions = {}): Harness {
       ...t,
     };
   });
-  if (runtime && !peer && options.healOnRestart !== false) runtime.onRestart((id) => health.set(id, true));
+  // A restart the runtime reports brings the service back.
+  if (runtime && !peer && options.healOnRestart !== false) runtime.watch!((e) => e.action === 'start' && !e.byOperator && health.set(e.id, true));
   const healer = createAutoHealer({
     runtime,
     targets,

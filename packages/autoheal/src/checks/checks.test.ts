@@ -1,8 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { createEgressPolicy, createManualClock, systemClock } from '@aetherlink/core';
+import { recordingRuntime } from '@aetherlink/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { recordingRuntime } from '../_testing/recording-runtime.js';
 import { resolvePolicy } from '../policy.js';
 import type { ResolvedTarget } from '../types.js';
 import { createCheckRunner, type CheckRunner } from './runner.js';
@@ -147,7 +147,7 @@ describe('custom and runtime checks', () => {
   });
 
   it('reads the runtime: running passes, exited fails, restarting is inconclusive', async () => {
-    const runtime = recordingRuntime();
+    const runtime = recordingRuntime({ workloads: { 'svc-1': {} } });
     runner = createCheckRunner({ runtime, policy, clock: systemClock });
     const check = { kind: 'runtime' as const, name: 'runtime', role: 'liveness' as const, timeoutMs: 1000 };
     expect((await runner.observe(target([check]))).liveness).toBe('pass');
