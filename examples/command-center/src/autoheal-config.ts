@@ -86,3 +86,48 @@ export function autohealTargets(input: { services: HealTargetConfig[]; endpoints
     });
   }
 }
+
+const processSchema = z.strictObject({
+  command: z.string().min(1, 'must name the program to run'),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().min(1).optional(),
+  inheritEnv: z.boolean().optional(),
+});
+
+/** `{"orders":{"command":"node","args":["orders.js"],"env":{"PORT":"9001"}}}`: what AUTOHEAL_RUNTIME=process supervises. */
+export const autohealProcessesVariable = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): Record<string, z.output<typeof processSchema>> => {
+      if (v === undefined || v.trim() === '') return {};
+      let raw: unknown;
+      try {
+        raw = JSON.parse(v);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of name → { command, args?, env?, cwd? }' });
+        return z.NEVER;
+      }
+      const parsed = z.record(z.string().min(1).max(255), processSchema, { error: 'must be a JSON object of name → { command, args?, env?, cwd? }' }).safeParse(raw);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: issuesOf(parsed.error) });
+        return z.NEVER;
+      }
+      return parsed.data;
+    });
+
+/** The Docker engine's address as DOCKER_HOST writes it: `unix:///var/run/docker.sock`, `tcp://proxy:2375`. */
+export const dockerHostVariable = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): { socketPath: string } | { host: string; port: number; protocol: 'http' | 'https' } | undefined => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const unix = /^unix:\/\/(\/.+)$/.exec(v.trim());
+      if (unix) return { socketPath: unix[1]! };
+      const tcp = /^(tcp|http|https):\/\/([^/:]+):(\d{1,5})\/?$/.exec(v.trim());
+      if (tcp) return { host: tcp[2]!, port: Number(tcp[3]), protocol: tcp[1] === 'https' ? 'https' : 'http' };
+      ctx.addIssue({ code: 'custom', message: 'must be unix:///path/to/docker.sock or tcp://host:port' });
+      return z.NEVER;
+    });

@@ -2,7 +2,7 @@ import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
 import { isAetherError, parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
-import { autohealEndpointsVariable, autohealServicesVariable, autohealTargets } from './autoheal-config.js';
+import { autohealEndpointsVariable, autohealProcessesVariable, autohealServicesVariable, autohealTargets, dockerHostVariable } from './autoheal-config.js';
 import type { HealTarget } from '@aetherlink/autoheal';
 
 const bool = (name: string) =>
@@ -98,6 +98,8 @@ export const envSchema = z
     AUTOHEAL_PULL_FROM_REGISTRY: bool('AUTOHEAL_PULL_FROM_REGISTRY').transform((v) => v ?? true).describe('registered services are healed too (default true)'),
     AUTOHEAL_RUNTIME: z.enum(['docker', 'process', 'none'], { error: 'must be docker, process or none' }).default('none')
       .describe('where restarts happen; none watches and records without acting'),
+    AUTOHEAL_PROCESSES: autohealProcessesVariable().describe('with AUTOHEAL_RUNTIME=process: the commands to supervise, by name'),
+    DOCKER_HOST: dockerHostVariable().describe('with AUTOHEAL_RUNTIME=docker: the engine (default unix:///var/run/docker.sock)'),
     AUTOHEAL_DRY_RUN: bool('AUTOHEAL_DRY_RUN').describe('decide and record, restart nothing'),
     AUTOHEAL_FAILURE_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(3),
     AUTOHEAL_CHECK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
@@ -113,6 +115,7 @@ export const envSchema = z
 
 /** Variables that only some settings require; checked beside the schema so every problem is reported at once. */
 const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: string; variables: string[] }[] = [
+  { when: (env) => env.AUTOHEAL_RUNTIME === 'process', because: 'AUTOHEAL_RUNTIME=process (it names the commands to supervise)', variables: ['AUTOHEAL_PROCESSES'] },
   { when: (env) => env.AUTH_MODE === 'jwt', because: 'AUTH_MODE=jwt', variables: ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL'] },
   {
     when: (env) => env.AUTH_MODE === 'jwt' && !/^(false|0|no|off)$/i.test(env.SELF_REGISTER ?? ''),

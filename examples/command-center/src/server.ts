@@ -153,8 +153,10 @@ async function assemble(
       egress: probeEgress,
     },
   });
+  const opened = overrides.runtime !== undefined ? { runtime: overrides.runtime } : await openRuntime(config, log('autoheal'));
   const autoheal = autohealModule({
-    runtime: overrides.runtime !== undefined ? overrides.runtime : await openRuntime(config, log('autoheal')),
+    runtime: opened.runtime,
+    ...(opened.start ? { onStart: opened.start } : {}),
     targets: config.autoheal.targets,
     ...(config.AUTOHEAL_PULL_FROM_REGISTRY ? { registry: registry.registry } : {}),
     bus,

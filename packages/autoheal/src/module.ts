@@ -9,6 +9,8 @@ export interface AutohealModuleOptions extends Omit<AutoHealerOptions, 'hooks'> 
   enabled?: boolean;
   readPermission?: Permission;
   writePermission?: Permission;
+  /** Runs once the app serves, e.g. to start a process supervisor's workloads. */
+  onStart?: () => Promise<void> | void;
 }
 
 export interface AutohealModule extends Module {
@@ -26,7 +28,7 @@ const HEAL_BUCKETS = [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800];
  * @example modules.push(autohealModule({ runtime, targets, registry: registry.registry, bus, documents: stores.documents, history: stores.heal, logger }))
  */
 export function autohealModule(options: AutohealModuleOptions): AutohealModule {
-  const { enabled = true, readPermission, writePermission, ...healerOptions } = options;
+  const { enabled = true, readPermission, writePermission, onStart, ...healerOptions } = options;
   let attempts: Counter<'outcome'> | undefined;
   let timeToHeal: Histogram | undefined;
   let roundDuration: Histogram | undefined;
@@ -62,6 +64,7 @@ export function autohealModule(options: AutohealModuleOptions): AutohealModule {
         ]
       : [],
     eventTypes: AUTOHEAL_EVENT_TYPES,
+    ...(onStart ? { start: onStart } : {}),
     metrics(registry) {
       attempts = sharedMetric(
         registry,
