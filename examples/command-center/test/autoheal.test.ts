@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RuntimeAdapter, RuntimeInfo } from '@aetherlink/core';
+import { recordingRuntime } from '@aetherlink/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createCommandCenter, type CommandCenter } from '../src/server.js';
@@ -24,16 +24,11 @@ describe('auto-heal in the reference server', () => {
   let cc: CommandCenter;
   let url: string;
   const services: Record<string, Awaited<ReturnType<typeof service>>> = {};
-  const restarts: string[] = [];
+  const runtime = recordingRuntime({ workloads: { orders: {}, billing: {} } });
   // Restarting a service brings it back, as a supervisor would.
-  const runtime: RuntimeAdapter = {
-    kind: 'test',
-    inspect: async (id): Promise<RuntimeInfo> => ({ id, state: 'running', startedAt: null, exitCode: null, stoppedByOperator: false, restartCount: null }),
-    async restart(id) {
-      restarts.push(id);
-      services[id]!.mode = 'ok';
-    },
-  };
+  runtime.watch!((e) => {
+    if (e.action === 'start') services[e.id]!.mode = 'ok';
+  });
 
   beforeAll(async () => {
     services.orders = await service();
@@ -76,7 +71,7 @@ describe('auto-heal in the reference server', () => {
     ]);
     services.orders!.mode = 'error';
     await expect.poll(async () => (await get('/autoheal/history')).history.length).toBe(1);
-    expect(restarts).toEqual(['orders']);
+    expect(runtime.restarts()).toEqual(['orders']);
     const { history, total_in_history } = await get('/autoheal/history');
     expect(total_in_history).toBe(1);
     expect(history[0]).toMatchObject({
@@ -96,7 +91,7 @@ describe('auto-heal in the reference server', () => {
   it('a hung service fails its check at the timeout and is restarted too', async () => {
     services.billing!.mode = 'hang';
     await expect.poll(async () => (await get('/autoheal/history')).total_in_history).toBe(2);
-    expect(restarts).toEqual(['orders', 'billing']);
+    expect(runtime.restarts()).toEqual(['orders', 'billing']);
     expect((await get('/autoheal/history?limit=1')).history[0]).toMatchObject({ service: 'billing', outcome: 'succeeded', probe: { error: 'no answer within 500 ms' } });
   });
 
@@ -130,7 +125,7 @@ describe('auto-heal in the reference server', () => {
     expect((await post('operator')).status).toBe(201);
     services.orders!.mode = 'error';
     await expect.poll(async () => (await get('/autoheal/services/orders')).decision.reason, { timeout: 15_000 }).toBe('maintenance');
-    expect(restarts).toEqual(['orders', 'billing']);
+    expect(runtime.restarts()).toEqual(['orders', 'billing']);
     expect((await get('/autoheal/history?limit=1')).history[0]).toMatchObject({ service: 'orders', outcome: 'skipped', reason: 'maintenance' });
   });
 });
