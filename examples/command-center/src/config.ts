@@ -137,8 +137,9 @@ export class ConfigError extends Error {
   }
 }
 
-// Hidden too: health URL lists can be long, and a URL refused for carrying credentials must not be echoed.
-const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|AUTOHEAL_HEALTH_ENDPOINTS|AUTOHEAL_SERVICES/;
+// Hidden too: health URL lists can be long, a URL refused for carrying credentials must not be echoed, and the
+// supervised processes' environments may hold their secrets.
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|AUTOHEAL_HEALTH_ENDPOINTS|AUTOHEAL_SERVICES|AUTOHEAL_PROCESSES/;
 
 /**
  * Reads and validates the configuration from the environment.

@@ -95,4 +95,16 @@ describe('loadConfig', () => {
     const cycle = problemsOf({ AUTOHEAL_SERVICES: '[{"name":"a","depends_on":["b"]},{"name":"b","depends_on":["a"]}]', AUTOHEAL_RUNTIME: 'docker' });
     expect(cycle).toEqual([{ variable: 'AUTOHEAL_SERVICES', message: 'dependsOn forms a cycle: a → b → a' }]);
   });
+
+  it('reads the runtime settings: DOCKER_HOST for docker, AUTOHEAL_PROCESSES (required) for process', () => {
+    expect(loadConfig({ AUTOHEAL_RUNTIME: 'docker', DOCKER_HOST: 'unix:///run/docker.sock' }).DOCKER_HOST).toEqual({ socketPath: '/run/docker.sock' });
+    expect(loadConfig({ DOCKER_HOST: 'tcp://docker-proxy:2375' }).DOCKER_HOST).toEqual({ host: 'docker-proxy', port: 2375, protocol: 'http' });
+    const processes = '{"orders":{"command":"node","args":["orders.js"],"env":{"PORT":"9001"}}}';
+    expect(loadConfig({ AUTOHEAL_RUNTIME: 'process', AUTOHEAL_PROCESSES: processes }).AUTOHEAL_PROCESSES).toEqual({ orders: { command: 'node', args: ['orders.js'], env: { PORT: '9001' } } });
+    expect(problemsOf({ AUTOHEAL_RUNTIME: 'process' })).toEqual([{ variable: 'AUTOHEAL_PROCESSES', message: expect.stringContaining('AUTOHEAL_RUNTIME=process') }]);
+    const bad = problemsOf({ DOCKER_HOST: 'docker.sock', AUTOHEAL_PROCESSES: '{"orders":{"args":["x"],"env":{"API_KEY":"sk-secret"}}}' });
+    expect(JSON.stringify(bad)).not.toContain('sk-secret');
+    expect(bad.map((p) => p.variable).sort()).toEqual(['AUTOHEAL_PROCESSES', 'DOCKER_HOST']);
+    expect(bad.find((p) => p.variable === 'AUTOHEAL_PROCESSES')!.message).toMatch(/^orders\.command:/);
+  });
 });
