@@ -94,6 +94,20 @@ describe('dependencies', () => {
     );
   });
 
+  it('leaves services known broken (quarantined, stopped by a person) out of the fleet guard', async () => {
+    h = harness({ services: names(10), policy: { failureThreshold: 1 } });
+    await h.round();
+    for (const n of names(3)) await h.healer.quarantine(n, 'ops', 'known broken');
+    h.runtime.stop('svc-03');
+    for (const n of names(4)) h.set(n, false);
+    await h.round();
+    await h.round();
+    h.set('svc-04', false);
+    await h.round();
+    expect(h.runtime.restarts()).toEqual(['svc-04']);
+    expect((await h.healer.status()).fleet_guard).toBeNull();
+  });
+
   it('counts the symptoms of a dependency as one failure for the fleet guard', async () => {
     h = harness({ services: ['db', ...names(3, 'api').map((name) => ({ name, dependsOn: ['db'] }))], policy: { failureThreshold: 1 }, healOnRestart: false });
     await h.round();

@@ -68,8 +68,9 @@ export async function runRound(e: EngineContext, signal: AbortSignal): Promise<R
   }
 
   const fleet = [...judged.values()].filter((j) => !j.next.in_maintenance);
-  // A service failing while something it depends on is down is that dependency's symptom, not a fleet-wide sign.
-  const failingNow = fleet.filter((j) => j.obs.liveness === 'fail' && !j.downstream);
+  // A dependency's symptoms, and services known broken (quarantined, stopped by a person), are no fleet-wide sign:
+  // counted, a few long-broken services would hold every heal.
+  const failingNow = fleet.filter((j) => j.obs.liveness === 'fail' && !j.downstream && !j.next.quarantine && j.read?.data.state !== 'stopped');
   report.failing = failingNow.length;
   const inFlight = [...judged.values()].filter((j) => j.next.heal).length + [...e.local.keys()].filter((n) => !judged.has(n)).length;
   const due = [...judged.values()].filter((j) => j.effects.some((x) => x.type === 'restart_due'));
