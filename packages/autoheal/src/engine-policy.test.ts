@@ -93,8 +93,9 @@ describe('restart budget and quarantine', () => {
     await h.round();
     await h.healer.quarantine('api', 'bob', 'leak hunt');
     for (let i = 0; i < 5; i++) await h.round();
+    expect(await why()).toMatchObject({ status: 'ok', state: 'quarantined' });
     expect(await roundsUntilRestart('api', 3)).toBe(-1);
-    expect(await why()).toMatchObject({ quarantine: { reason: 'operator', by: 'bob', message: 'leak hunt' }, decision: { reason: 'quarantined' } });
+    expect(await why()).toMatchObject({ state: 'quarantined', quarantine: { reason: 'operator', by: 'bob', message: 'leak hunt' }, decision: { reason: 'quarantined' } });
   });
 });
 

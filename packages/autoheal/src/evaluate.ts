@@ -132,6 +132,7 @@ function onPass(s: ServiceState, obs: Observation, ctx: EvaluateContext, effects
     return;
   }
   if (s.quarantine) {
+    s.state = 'quarantined';
     const until = s.quarantine.reason === 'operator' || s.flapping ? null : iso(msOf(s.healthy_since)! + policy.releaseAfterMs);
     decide(s, 'none', 'quarantined', `quarantined (${s.quarantine.reason}): ${s.quarantine.message}`, until, now);
   } else if (obs.readiness === 'fail') {
