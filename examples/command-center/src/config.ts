@@ -91,6 +91,8 @@ export const envSchema = z
     METRICS_PERMISSION: z.enum(['public', 'ops:read', 'ops:operate'], { error: 'must be public, ops:read or ops:operate' }).default('public')
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
+    ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
+      .describe('How often one instance evaluates every alert rule'),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
     AUTOHEAL_SERVICES: autohealServicesVariable().describe('services to heal: a JSON array of names or targets, or comma-separated names'),
     AUTOHEAL_HEALTH_ENDPOINTS: autohealEndpointsVariable().describe('health URL per service: a JSON object, or name=url pairs separated by commas'),

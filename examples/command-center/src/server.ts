@@ -29,7 +29,7 @@ import {
 } from '@aetherlink/core';
 import { autohealModule, type AutoHealer } from '@aetherlink/autoheal';
 import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
-import { alertsModule } from '@aetherlink/alerts';
+import { alertsModule, type Notifier } from '@aetherlink/alerts';
 import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistrationModule, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -72,6 +72,8 @@ export interface CommandCenterOverrides {
   stores?: OpenedStores;
   /** The AI router (tests point it at fake providers). Default: built from `config.ai` (or `env`). */
   aiRouter?: Router;
+  /** Where alert notices go (tests record them). */
+  alertNotifier?: Notifier;
   /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
   /** Where auto-heal restarts (tests pass a recording runtime). Default: AUTOHEAL_RUNTIME's. */
@@ -175,7 +177,14 @@ async function assemble(
     router: overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: log('ai-router') })),
     logger: log('ai-router'),
   });
-  const alerts = alertsModule({ deliveries: stores.deliveries, owner: instance, pollMs: config.DELIVERY_POLL_MS, logger: log('alerts') });
+  const alerts = alertsModule({
+    deliveries: stores.deliveries,
+    owner: instance,
+    pollMs: config.DELIVERY_POLL_MS,
+    rules: { bus, documents: stores.documents, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
+    ...(overrides.alertNotifier ? { notifier: overrides.alertNotifier } : {}),
+    logger: log('alerts'),
+  });
 
   let address: string | undefined;
   const selfRegistration =
@@ -205,7 +214,16 @@ async function assemble(
       autoheal,
       ai,
       alerts,
-      consoleModule({ service: config.SERVICE_NAME, version: VERSION, instance, where, loops: () => host.loops, routes: () => routes, providers: () => ai.router.providerNames() }),
+      consoleModule({
+        service: config.SERVICE_NAME,
+        version: VERSION,
+        instance,
+        where,
+        authMode: config.AUTH_MODE,
+        loops: () => host.loops,
+        routes: () => routes,
+        providers: () => ai.router.providerNames(),
+      }),
       ...selfRegistration,
     ],
     schemas: bus.registry,

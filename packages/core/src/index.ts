@@ -32,6 +32,8 @@ export type { SchemaRegistry, SchemaRegistryOptions, EventTypeDescription } from
 export { compileFilter, splitTypes, filterValues, parseSince, MAX_FILTER_VALUES } from './events/filter.js';
 export type { EventFilter, EventPredicate } from './events/filter.js';
 export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
+export { MAX_BUCKETS, MIN_BUCKET_MS, parseBucket, planBuckets, checkBucketQuery, bucketIndex, seriesFrom } from './events/buckets.js';
+export type { EventSeries, EventSeriesBucket } from './events/buckets.js';
 export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';
 export { eventRoutes } from './events/routes.js';
 export { binaryModeEvent, inBinaryModeTerms } from './events/content-modes.js';
@@ -71,6 +73,8 @@ export type {
   EventStore,
   EventQuery,
   EventStats,
+  EventBucketQuery,
+  EventBucketCount,
   AppendResult,
   AuditStore,
   AuditQuery,

@@ -8,7 +8,8 @@ import { currentTrace } from '../trace/context.js';
 import { spansEnabled, withSpan } from '../trace/otel.js';
 import type { EventStats, EventStore } from '../stores/types.js';
 import { normalizeEvent, parseEventInput, type CloudEvent, type EventInput, type SeedEventInput, type Severity, type StoredEvent } from './envelope.js';
-import { compileFilter, type EventFilter } from './filter.js';
+import { parseBucket, planBuckets, seriesFrom, type EventSeries } from './buckets.js';
+import { compileFilter, parseSince, type EventFilter } from './filter.js';
 import { createSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 
 export interface EventBusOptions {
@@ -61,6 +62,11 @@ export interface EventBus {
   /** Newest first; `cursor` pages to older events. */
   query(query?: EventPageQuery): Promise<EventPage>;
   stats(): Promise<EventStats>;
+  /**
+   * Events per bucket by severity, from the bucket holding `since` to the one holding now: `bucket` as `1m`,
+   * `since` as ISO 8601 or a window (`1h`). Counted by the store; `validation_failed` names a bad field.
+   */
+  series(query: { bucket: string; since: string }): Promise<EventSeries>;
   /** Live subscriptions right now. */
   subscriberCount(): number;
   /** Stops relaying events other instances appended (when the store reports them). */
@@ -163,6 +169,11 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
       return { events, next_cursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
     },
     stats: () => store.stats(clock.now()),
+    async series({ bucket, since }) {
+      const now = clock.now();
+      const plan = planBuckets(parseBucket(bucket), parseSince(since, now), now);
+      return seriesFrom(bucket, plan, await store.countBuckets(plan));
+    },
     subscriberCount: () => emitter.listenerCount('event'),
     close: () => unwatch?.(),
   };

@@ -44,10 +44,22 @@ export const eventTypeListSchema = z.object({
 
 export const publishResultSchema = z.object({ status: z.literal('ok'), event_id: z.string(), duplicate: z.boolean() });
 
+const severityCounts = z.object({ info: z.number(), warning: z.number(), error: z.number(), critical: z.number() });
+
 export const eventStatsSchema = z.object({
   total: z.number(),
   last_24h: z.number(),
-  by_severity: z.object({ info: z.number(), warning: z.number(), error: z.number(), critical: z.number() }),
+  by_severity: severityCounts,
+  series: z
+    .object({
+      bucket: z.string(),
+      bucket_ms: z.number(),
+      since: z.string(),
+      until: z.string(),
+      buckets: z.array(severityCounts.extend({ start: z.string() })),
+    })
+    .optional()
+    .describe('Only with bucket and since: every bucket from the one holding since to the one holding now, oldest first'),
 });
 
 /** Request body examples of `POST /events/publish`. */

@@ -4,6 +4,7 @@ import { AetherError, isAetherError } from '../errors.js';
 import { defineRoute, sse, type AnyRouteSpec } from '../http/route.js';
 import { PERMISSIONS } from '../rbac/policy.js';
 import { decodeCursor, encodeCursor, type EventBus } from './bus.js';
+import { MAX_BUCKETS } from './buckets.js';
 import { binaryModeEvent, inBinaryModeTerms } from './content-modes.js';
 import { eventInputSchema, seedEventInputSchema, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
 import { MAX_FILTER_VALUES, parseSince, type EventFilter } from './filter.js';
@@ -133,10 +134,23 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     path: '/events/stats',
     permission: PERMISSIONS.opsRead,
     operationId: 'getEventStats',
-    summary: 'Event counts: total, last 24 hours, by severity',
+    summary: 'Event counts: total, last 24 hours, by severity; with bucket and since, also per bucket by severity',
     tags: ['events'],
+    query: z
+      .object({
+        bucket: z.string().max(20).optional().describe(`Bucket length for a series: 30s, 1m, 5m, 1h, 1d (at most ${MAX_BUCKETS} buckets over the window)`),
+        since: z.string().max(100).optional().describe('Where the series starts: ISO 8601 date-time, or a window back from now such as 15m, 1h, 24h'),
+      })
+      .superRefine((q, ctx) => {
+        if (q.bucket !== undefined && q.since === undefined) ctx.addIssue({ code: 'custom', path: ['since'], message: 'is required with bucket' });
+        if (q.since !== undefined && q.bucket === undefined) ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'is required with since' });
+      }),
     response: eventStatsSchema,
-    handler: () => bus.stats(),
+    handler: async ({ query }) => {
+      if (query.bucket === undefined || query.since === undefined) return bus.stats();
+      const [totals, series] = await Promise.all([bus.stats(), bus.series({ bucket: query.bucket, since: query.since })]);
+      return { ...totals, series };
+    },
   });
 
   const schemaList = defineRoute({

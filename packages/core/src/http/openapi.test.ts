@@ -52,7 +52,7 @@ describe('buildOpenApi', () => {
     const statuses = (o: Operation) => Object.keys(o.responses).filter((s) => s !== '200');
     expect(statuses(op('/events/publish', 'post'))).toEqual(['400', '401', '403', '413', '415', '503', 'default']);
     expect(statuses(op('/events/schema/{type}'))).toEqual(['400', '401', '403', '404', '503', 'default']);
-    expect(statuses(op('/events/stats'))).toEqual(['401', '403', '503', 'default']);
+    expect(statuses(op('/events/stats'))).toEqual(['400', '401', '403', '503', 'default']);
     expect(op('/events/publish', 'post').responses['415']!.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
     const problem = doc.components.schemas!.Problem as { required: string[]; properties: Record<string, unknown> };
     expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail']);

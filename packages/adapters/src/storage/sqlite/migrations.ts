@@ -188,6 +188,16 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   },
   {
     version: 5,
+    name: 'events: a (time_ms, severity) index for bucketed stats',
+    // Replaces the time index it extends: bucket counts read only the index entries of their window (about ten
+    // times faster than looking each row up for its severity), and range counts on time use it as before.
+    sql: `
+      CREATE INDEX events_time_severity ON events (time_ms, severity);
+      DROP INDEX events_time;
+    `,
+  },
+  {
+    version: 6,
     name: 'heal history: why, the probe, backoff and timings of each attempt',
     // Older rows keep an empty reason and nulls for what they never recorded.
     sql: `
