@@ -128,4 +128,36 @@ describe('auto-heal in the reference server', () => {
     expect(runtime.restarts()).toEqual(['orders', 'billing']);
     expect((await get('/autoheal/history?limit=1')).history[0]).toMatchObject({ service: 'orders', outcome: 'skipped', reason: 'maintenance' });
   });
+  it('answers each role as DESIGN §3 says: reads for ops:read, writes for ops:operate, and /ops/me agrees', async () => {
+    // Bodies and ids that change nothing: an allowed call gets past RBAC to a 400 or 404, a denied one stops at 401/403.
+    const reads: [string, string][] = [['GET', '/autoheal/status'], ['GET', '/autoheal/history'], ['GET', '/autoheal/stats'], ['GET', '/autoheal/services/nope'], ['GET', '/autoheal/maintenance']];
+    const writes: [string, string, string, unknown?][] = [
+      ['POST', '/autoheal/maintenance', '/autoheal/maintenance', {}],
+      ['DELETE', '/autoheal/maintenance/{id}', '/autoheal/maintenance/nope'],
+      ['PUT', '/autoheal/services/{name}/quarantine', '/autoheal/services/nope/quarantine', {}],
+      ['DELETE', '/autoheal/services/{name}/quarantine', '/autoheal/services/nope/quarantine'],
+      ['PUT', '/autoheal/dry-run', '/autoheal/dry-run', {}],
+    ];
+    const call = async (method: string, path: string, roles: string | null, body?: unknown) =>
+      (await fetch(`${url}${path}`, {
+        method,
+        headers: { ...(roles ? { 'x-user-roles': roles } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })).status;
+    for (const roles of ['viewer', 'agent', 'operator', 'admin']) {
+      const operates = roles === 'operator' || roles === 'admin';
+      const me = (await get('/ops/me', roles)).routes as Record<string, boolean>;
+      for (const [method, path] of reads) {
+        expect(me[`${method} ${path.replace('nope', '{name}')}`], `${roles} ${method} ${path}`).toBe(true);
+        expect([200, 404], `${roles} ${method} ${path}`).toContain(await call(method, path, roles));
+      }
+      for (const [method, template, path, body] of writes) {
+        expect(me[`${method} ${template}`], `${roles} ${method} ${template}`).toBe(operates);
+        const status = await call(method, path, roles, body);
+        if (operates) expect([400, 404], `${roles} ${method} ${path}`).toContain(status);
+        else expect(status, `${roles} ${method} ${path}`).toBe(403);
+      }
+    }
+    for (const [method, path] of [...reads, ...writes.map(([m, , p]) => [m, p] as [string, string])]) expect(await call(method, path, null), `${method} ${path}`).toBe(401);
+  });
 });
