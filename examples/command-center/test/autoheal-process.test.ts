@@ -21,7 +21,9 @@ describe('auto-heal end to end with real processes', () => {
       SELF_REGISTER: 'false',
       AUTOHEAL_RUNTIME: 'process',
       AUTOHEAL_PROCESSES: JSON.stringify(processes),
-      AUTOHEAL_SERVICES: JSON.stringify(Object.entries(ports).map(([name, port]) => ({ name, health_url: `http://127.0.0.1:${port}/ping`, start_grace_seconds: 20 }))),
+      AUTOHEAL_SERVICES: JSON.stringify(
+        Object.entries(ports).map(([name, port]) => ({ name, health_url: `http://127.0.0.1:${port}/ping`, readiness_url: `http://127.0.0.1:${port}/ready`, start_grace_seconds: 20 })),
+      ),
       AUTOHEAL_INTERVAL_SECONDS: '1',
       AUTOHEAL_CHECK_TIMEOUT_MS: '500',
     });
@@ -73,5 +75,33 @@ describe('auto-heal end to end with real processes', () => {
     });
     // billing was never touched.
     expect((await get('/autoheal/services/billing')).backoff.attempt).toBe(0);
+  });
+  it('leaves alone a service that says it is draining, and one whose readiness alone fails, and says why', async () => {
+    const pid = await pidOf('billing');
+    const why = () => get('/autoheal/services/billing');
+    // More rounds than the failure threshold (3) after the positive signal, so a restart would have come due.
+    const rounds = async (n: number) => {
+      const at = Date.parse((await get('/autoheal/status')).last_check);
+      await eventually(async () => Date.parse((await get('/autoheal/status')).last_check) >= at + n * 1000, `${n} more rounds`, 30_000, 200);
+    };
+    await breakIt('billing', 'drain');
+    await eventually(async () => (await why()).decision.reason === 'draining', 'billing seen draining', 30_000, 200);
+    await rounds(4);
+    expect(await why()).toMatchObject({ state: 'draining', status: 'draining', consecutive_failures: 0, decision: { action: 'none', reason: 'draining' } });
+
+    await breakIt('billing', 'unready');
+    await eventually(async () => (await why()).decision.reason === 'readiness_only', 'billing seen not ready', 30_000, 200);
+    await rounds(4);
+    expect(await why()).toMatchObject({ status: 'degraded', consecutive_failures: 0, decision: { reason: 'readiness_only' } });
+    expect((await why()).checks).toEqual([
+      expect.objectContaining({ name: 'http', role: 'liveness', verdict: 'pass' }),
+      expect.objectContaining({ name: 'ready', role: 'readiness', verdict: 'fail', status_code: 503 }),
+    ]);
+
+    await breakIt('billing', 'ok');
+    await eventually(async () => (await why()).decision.reason === 'healthy', 'billing healthy again', 30_000, 200);
+    expect(await pidOf('billing')).toBe(pid);
+    expect((await get('/autoheal/history?service=billing')).history).toEqual([]);
+    expect(((await get('/events/recent?event_type=autoheal.*&limit=50')).events as { data: { service: string } }[]).filter((e) => e.data.service === 'billing')).toEqual([]);
   });
 });
