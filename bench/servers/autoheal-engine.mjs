@@ -1,6 +1,7 @@
 // The engine side of the auto-heal benchmark, on the BUILT packages with plain node. MODE=detect induces faults on
 // distinct services and times fault → restart call; MODE=storm fails 100 of 1000 at once under the default caps;
-// MODE=round times one round over the whole fleet beside the registry checker's pass. Prints one JSON line.
+// MODE=scale times one round at 10, 100 and 1000 services beside a hand-written poll-and-restart loop and the
+// registry checker's pass. Prints one JSON line.
 import { Agent, request } from 'node:http';
 import { autohealModule, createAutoHealer } from '@aetherlink/autoheal';
 import { createModuleHost, memoryDocumentStore, memoryHealHistoryStore, silentLogger } from '@aetherlink/core';
@@ -94,39 +95,91 @@ async function storm() {
   return { seconds, failing, restarts: starts.length, peak_concurrent: peak, max_per_minute: perMinute, healthy_restarted: healthyRestarted, fleet_guard: status.fleet_guard !== null, first_restart_ms: times.length ? times[0] - t0 : null };
 }
 
-async function round() {
-  const rounds = Number(process.env.ROUNDS ?? 5);
-  const concurrency = Number(process.env.CONCURRENCY ?? 64);
-  // With --expose-gc the heap is measured after a collection: what the engine keeps, not what it left for the GC.
-  globalThis.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  const healer = createAutoHealer({ runtime: null, targets: targets(fleet), documents: memoryDocumentStore(), history: memoryHealHistoryStore(), logger: silentLogger, policy: { checkConcurrency: concurrency, startGraceMs: 0 } });
-  await healer.runRound();
-  const engine = [];
-  for (let r = 0; r < rounds; r++) {
-    const t = performance.now();
-    await healer.runRound();
-    engine.push(performance.now() - t);
-  }
-  globalThis.gc?.();
-  const heapAfter = process.memoryUsage().heapUsed;
-  const rss = process.memoryUsage().rss;
-  await healer.close();
-  const registry = createRegistry({ logger: silentLogger });
-  for (let i = 0; i < fleet; i++) await registry.register({ name: `svc-${i}`, url: `${base}/svc/${i}`, health_url: `${base}/svc/${i}/ping` });
-  const checker = createHealthChecker({ registry, concurrency, timeoutMs: 5000, logger: silentLogger });
-  await checker.checkAll();
-  const probes = [];
-  for (let r = 0; r < rounds; r++) {
-    const t = performance.now();
-    await checker.checkAll();
-    probes.push(performance.now() - t);
-  }
-  await checker.close();
-  return { fleet, rounds, concurrency, engine_ms: engine, registry_ms: probes, heap_retained_mb: (heapAfter - heapBefore) / 2 ** 20, rss_mb: rss / 2 ** 20 };
+/**
+ * The peer a person writes by hand (what docker-autoheal does): GET every health URL on a keep-alive agent at the
+ * same concurrency, count failures in a row, call restart at three. No state kept anywhere, no caps, no verify.
+ */
+function pollAndRestartLoop(urls, runtime, concurrency) {
+  const loopAgent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const failures = new Map();
+  const ok = (url) =>
+    new Promise((resolve) => {
+      const req = request(url, { agent: loopAgent, timeout: 5000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode >= 200 && res.statusCode < 300));
+        res.on('error', () => resolve(false));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+  return {
+    async pass() {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, urls.length) }, async () => {
+          while (next < urls.length) {
+            const i = next++;
+            const n = (await ok(urls[i])) ? 0 : (failures.get(i) ?? 0) + 1;
+            failures.set(i, n);
+            if (n === 3) await runtime.restart(String(i));
+          }
+        }),
+      );
+    },
+    close: () => loopAgent.destroy(),
+  };
 }
 
-const result = mode === 'detect' ? await detect() : mode === 'storm' ? await storm() : await round();
+/**
+ * One round's cost as the fleet grows: for each size, the engine's round, the hand-written loop's pass and the
+ * registry checker's pass over the same healthy endpoints, alternating round by round; the heap the engine keeps.
+ */
+async function scale() {
+  const rounds = Number(process.env.ROUNDS ?? 5);
+  const concurrency = Number(process.env.CONCURRENCY ?? 64);
+  const sizes = (process.env.SIZES ?? '10,100,1000').split(',').map(Number);
+  const out = [];
+  // A healthy fleet: the modes an earlier run left behind are cleared.
+  for (let i = 0; i < Math.max(...sizes); i += 64) await Promise.all(Array.from({ length: 64 }, (_, k) => control(i + k, 'ok')));
+  for (const n of sizes) {
+    let restarts = 0;
+    let loopRestarts = 0;
+    const runtime = benchRuntime(() => restarts++);
+    globalThis.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const healer = createAutoHealer({ runtime, targets: targets(n), documents: memoryDocumentStore(), history: memoryHealHistoryStore(), logger: silentLogger, policy: { checkConcurrency: concurrency, startGraceMs: 0 } });
+    await healer.runRound();
+    globalThis.gc?.();
+    // With --expose-gc the heap is measured after a collection: what the engine keeps, not what it left for the GC.
+    const heapKept = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+    const loop = pollAndRestartLoop(targets(n).map((t) => t.checks[0].url), benchRuntime(() => loopRestarts++), concurrency);
+    const registry = createRegistry({ logger: silentLogger });
+    for (let i = 0; i < n; i++) await registry.register({ name: `svc-${i}`, url: `${base}/svc/${i}`, health_url: `${base}/svc/${i}/ping` });
+    const checker = createHealthChecker({ registry, concurrency, timeoutMs: 5000, logger: silentLogger });
+    const variants = { engine: () => healer.runRound(), loop: () => loop.pass(), registry: () => checker.checkAll() };
+    const times = { engine: [], loop: [], registry: [] };
+    await loop.pass();
+    await checker.checkAll();
+    const names = Object.keys(variants);
+    for (let r = 0; r < rounds; r++) {
+      // A different variant goes first each round, so none always runs on a cold or a warm machine.
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(r + k) % names.length];
+        const t = performance.now();
+        await variants[name]();
+        times[name].push(performance.now() - t);
+      }
+    }
+    await healer.close();
+    await checker.close();
+    loop.close();
+    out.push({ targets: n, engine_ms: times.engine, loop_ms: times.loop, registry_ms: times.registry, heap_kept_mb: heapKept, restarts, loop_restarts: loopRestarts });
+  }
+  return { rounds, concurrency, sizes: out, rss_mb: process.memoryUsage().rss / 2 ** 20 };
+}
+
+const result = mode === 'detect' ? await detect() : mode === 'storm' ? await storm() : await scale();
 agent.destroy();
 process.stdout.write(`${JSON.stringify({ mode, ...result })}\n`);
 process.exit(0);
