@@ -2,7 +2,7 @@
 import { createEventBus, createManualClock, memoryDocumentStore, memoryHealHistoryStore, type DocumentStore, type HealHistoryStore, type ManualClock, type StoredEvent } from '@aetherlink/core';
 import { memoryLogger, recordingRuntime, type RecordingRuntime } from '@aetherlink/core/testing';
 import { createAutoHealer, type AutoHealer } from '../healer.js';
-import type { HealPolicyInput, HealTarget } from '../types.js';
+import type { AutoHealerOptions, HealPolicyInput, HealTarget } from '../types.js';
 
 export type Health = boolean | 'draining';
 
@@ -38,6 +38,8 @@ export interface HarnessOptions {
   peer?: Harness;
   /** Stores other than memory ones (a database). */
   stores?: { documents: DocumentStore; history: HealHistoryStore };
+  /** Registered services join the targets. */
+  registry?: AutoHealerOptions['registry'];
 }
 
 /**
@@ -81,6 +83,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     clock,
     random: options.random ?? (() => 0.5),
     logger: logs.logger,
+    ...(options.registry ? { registry: options.registry } : {}),
     policy: { intervalMs: 1000, startGraceMs: 0, verifyIntervalMs: 100, verifyWindowMs: 5000, ...options.policy },
   });
   const h: Harness = {
