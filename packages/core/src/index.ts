@@ -64,8 +64,6 @@ export {
   emptyDeliveryCounts,
   emptySeverityCounts,
   encodeDeliveryCursor,
-  healStatsFrom,
-  isHealAttempt,
   newDelivery,
   prefixRange,
   replayOf,
@@ -111,7 +109,9 @@ export type {
   HealHistoryStore,
   HealRecord,
   HealOutcome,
-  HealStats,
+  HealProbe,
+  HealTally,
+  HealHistoryQuery,
   Stores,
 } from './stores/types.js';
 export {

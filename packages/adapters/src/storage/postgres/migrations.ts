@@ -275,6 +275,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 11,
+    name: 'heal history: why, the probe, backoff and timings of each attempt; tallies by query',
+    // Older rows keep an empty reason and nulls for what they never recorded. The per-service counters gave way to
+    // a GROUP BY over the history (what counts as an attempt is the auto-heal package's to say, not the store's).
+    sql: (t) => `
+      ALTER TABLE ${t('heal_history')}
+        ADD COLUMN reason text NOT NULL DEFAULT '',
+        ADD COLUMN probe json,
+        ADD COLUMN delay_ms double precision,
+        ADD COLUMN detected_at timestamptz,
+        ADD COLUMN started_at timestamptz,
+        ADD COLUMN error text;
+      CREATE INDEX heal_history_outcome_seq_idx ON ${t('heal_history')} (outcome, seq);
+      DROP TABLE ${t('heal_counters')};`,
+  },
+  {
+    version: 12,
     name: 'delivery statuses of the alerts queue, endpoint ids, attempt bodies',
     // leased → delivering and failed → retrying, in place: existing rows keep their place in the queue. The
     // generated due_at names the old statuses, so it is dropped (with its index) and made again.
