@@ -2,7 +2,7 @@ import { memoryLogger, type LogLine } from '@aetherlink/core/testing';
 import { createManualClock, type ManualClock } from '@aetherlink/core';
 import { openPostgresStores, type PostgresStores } from '@aetherlink/adapters/postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../adapters/src/storage/postgres/test-support.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../test/postgres.js';
 import { createRegistry } from './registry.js';
 import type { CheckOutcome, Registry, ServiceView } from './types.js';
 
