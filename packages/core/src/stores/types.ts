@@ -73,6 +73,8 @@ export interface AuditQuery {
   before?: number;
   path?: string;
   status?: number;
+  /** Only requests with one of these methods (e.g. the writes: POST, PUT, PATCH, DELETE). */
+  methods?: readonly string[];
   /** ISO time: records at or after it. */
   since?: string;
 }
