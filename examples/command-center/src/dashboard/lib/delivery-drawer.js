@@ -80,7 +80,7 @@ export async function showDelivery(ctx, id, ruleNames = new Map()) {
   const button = el('button', { type: 'button', class: 'primary', 'data-action': 'retry', onclick: () => void retry() }, d.status === 'delivered' ? 'Send again' : 'Retry delivery');
   const canRetry = may(REPLAY_ONE) && !UNFINISHED.has(d.status);
   const waiting = d.status === 'pending' || d.status === 'retrying';
-  const reload = el('button', { type: 'button', class: 'small', 'data-action': 'reload-delivery', onclick: () => void showDelivery(ctx, d.id, ruleNames) }, 'Reload');
+  const reload = el('button', { type: 'button', class: 'small', 'data-drawer': 'reload', onclick: () => void showDelivery(ctx, d.id, ruleNames) }, 'Reload');
   openDrawer({
     kind: 'delivery',
     title: `Delivery ${d.id}`,

@@ -43,9 +43,8 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
       onCancel: () => (drafting.hidden = true),
     });
     const drafting = el('div', { class: 'draft', hidden: true }, form, formError);
+    if (canCreate) f.body.before(drafting);
     if (canCreate) f.tools.append(el('button', { type: 'button', class: 'primary small', 'data-action': 'new-rule', onclick: () => ((drafting.hidden = !drafting.hidden), drafting.hidden || form.querySelector('input')?.focus()) }, 'New rule'));
-    // The form and the preview stay reachable when there are no rules yet.
-    f.body.before(drafting);
     const rows = el('tbody');
     f.body.append(
       el('div', { class: 'scroll' },
@@ -110,7 +109,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
         el('td', {}, `${r.threshold}× ${r.event_type ?? 'any event'}${r.source ? ` from ${r.source}` : ''} in ${secs(r.window_seconds)}${r.for_seconds ? `, for ${secs(r.for_seconds)}` : ''}${r.group_by.length ? ` per ${r.group_by.join(', ')}` : ''}`),
         el('td', {}, r.tenant ?? 'all'),
         el('td', { class: 'row-actions' },
-          canPreview && !r.problem ? el('button', { type: 'button', class: 'small', 'data-action': 'preview', onclick: () => void preview.show(r.name, { rule_id: r.id }) }, 'Preview') : null,
+          canPreview && !r.problem ? el('button', { type: 'button', class: 'small', 'data-preview-rule': r.id, onclick: () => void preview.show(r.name, { rule_id: r.id }) }, 'Preview') : null,
           canRemove ? el('button', { type: 'button', class: 'small danger', 'data-action': 'delete', onclick: () => void remove(r) }, 'Delete') : null,
         ),
       );

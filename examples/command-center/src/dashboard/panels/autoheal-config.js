@@ -18,8 +18,8 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
     const f = frame(section, 'Configuration');
     const facts = el('dl', { class: 'facts' });
     const guard = el('p', { class: 'error-text', hidden: true, 'data-fleet-guard': '' });
-    const dryRun = el('button', { type: 'button', class: 'small', 'data-action': 'dry-run', hidden: !may(DRY_RUN) });
-    f.body.append(facts, guard, dryRun);
+    const dryRun = el('button', { type: 'button', class: 'small', 'data-action': 'dry-run' });
+    f.body.append(facts, guard, ...(may(DRY_RUN) ? [dryRun] : []));
     /** @type {HealStatus | null} */
     let last = null;
     dryRun.addEventListener('click', async () => {

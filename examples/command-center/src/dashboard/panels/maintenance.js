@@ -30,7 +30,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
     const { api, may, toast } = ctx;
     const f = frame(section, 'Maintenance');
     const service = el('select', { name: 'service', 'aria-label': 'Service' }, el('option', { value: '*' }, 'every service'));
-    const form = el('form', { class: 'window-form', 'data-form': 'maintenance', hidden: !may(SET) },
+    const form = el('form', { class: 'window-form', 'data-form': 'maintenance' },
       el('label', { class: 'field' }, el('span', {}, 'Service'), service),
       el('label', { class: 'field' }, el('span', {}, 'Kind'), el('select', { name: 'kind' }, el('option', { value: 'maintenance' }, 'maintenance (no restarts)'), el('option', { value: 'silence' }, 'silence (judge, do not act)'))),
       el('label', { class: 'field' }, el('span', {}, 'For'), el('select', { name: 'duration_seconds' }, ...DURATIONS.map(([v, l]) => el('option', { value: v, selected: v === '3600' }, l)))),
@@ -38,7 +38,8 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
       el('div', { class: 'buttons' }, el('button', { type: 'submit', class: 'primary', 'data-action': 'set-window' }, 'Start')),
     );
     const formError = el('p', { class: 'error-text', hidden: true });
-    f.body.before(form, formError);
+    // Offered only to those who may set one.
+    if (may(SET)) f.body.before(form, formError);
     const list = el('ul', { class: 'windows' });
     f.body.append(list);
 
