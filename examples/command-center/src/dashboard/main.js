@@ -41,7 +41,7 @@ const PANELS = /** @type {PanelDefinition[]} */ ([
   stats, chart, health, live, providers, requests,
   history, audit,
   autohealStats, autohealConfig, reconcile, autohealWhy, maintenance, autohealTimeline,
-  deliveryQueue, endpoints, alertTemplates, alertRules, deliveries,
+  deliveryQueue, endpoints, deliveries, alertRules, alertTemplates,
 ]);
 
 const VIEWS = ['overview', 'events', 'autoheal', 'alerts'];

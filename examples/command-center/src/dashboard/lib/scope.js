@@ -21,7 +21,7 @@ export function createScope(root, onChange) {
   let tenant = sessionStorage.getItem(KEY) ?? '';
   const known = new Set(tenant ? [tenant] : []);
   const options = el('datalist', { id: 'tenants' });
-  const input = el('input', { id: 'tenant', name: 'tenant', list: 'tenants', placeholder: 'all tenants', size: 12, autocomplete: 'off', 'aria-label': 'Tenant', value: tenant });
+  const input = el('input', { id: 'tenant', name: 'tenant', list: 'tenants', placeholder: 'all tenants', size: 10, autocomplete: 'off', 'aria-label': 'Tenant', title: 'Narrows alert rules, templates, deliveries and event history to one tenant', value: tenant });
   const set = () => {
     const next = input.value.trim();
     if (next === tenant) return;
@@ -32,7 +32,7 @@ export function createScope(root, onChange) {
   };
   input.addEventListener('change', set);
   input.addEventListener('keydown', (ev) => ev.key === 'Enter' && set());
-  root.replaceChildren(el('label', { class: 'inline' }, 'Tenant', input), options);
+  root.replaceChildren(input, options);
   return {
     tenant: () => tenant,
     learn(tenants) {
