@@ -61,7 +61,7 @@ export async function showDelivery(ctx, id, ruleNames = new Map()) {
   if (d.rule_id && ruleName === undefined && may('GET /alerts/rules/{id}')) {
     ruleName = await api.get(`/alerts/rules/${encodeURIComponent(d.rule_id)}`).then(
       (/** @type {{ name: string }} */ r) => r.name,
-      () => '(no longer a rule)',
+      () => `${d.rule_id} (not a stored rule)`,
     );
   }
   const retry = async () => {
