@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventually } from '@aetherlink/core/testing';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startWebhookSink, type WebhookSink } from '../../../packages/alerts/src/_testing/sink.js';
 import { loadConfig } from '../src/config.js';
 import { createCommandCenter, type CommandCenter } from '../src/server.js';
@@ -13,6 +13,9 @@ import { attachDashboard, healthyServer, type Dashboard } from './dashboard-harn
 // (the delivery worker, auto-heal) and sending alerts to a webhook sink on 127.0.0.1 that fails until it is fixed.
 // Each test opens its own browser context and names its own rules, services and events, so tests do not meet.
 // Waits are for what each step expects to see (expect.poll, eventually), never for an amount of time.
+
+// The incident waits on three tries of three deliveries, a replay and its delivery: room on a busy machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 declare const document: { documentElement: { scrollWidth: number } };
 declare const window: { innerWidth: number };
@@ -272,6 +275,24 @@ describe('operator console in headless Chromium (one reference server for the su
     await window_.locator('[data-action="end-window"]').click();
     await expect.poll(() => window_.count()).toBe(0);
     expect((await call('GET', '/autoheal/maintenance')).body.windows).toEqual([]);
+  });
+
+  it('narrows rules, templates, deliveries and event history to the tenant picked in the header', async () => {
+    expect((await call('POST', '/alerts/rules', { name: 'acme-orders', event_type: 'order.failed', window_seconds: 60, threshold: 1, tenant: 'acme' })).status).toBe(201);
+    const { page } = await open('alerts');
+    await expect.poll(() => page.locator('[data-panel="alert-rules"] tr[data-name="checkout-failures"]').count()).toBe(1);
+    await page.fill('#tenant', 'acme');
+    await page.press('#tenant', 'Enter');
+    await expect.poll(() => page.locator('[data-panel="alert-rules"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-name')))).toEqual(['acme-orders']);
+    expect(d!.requests).toEqual(expect.arrayContaining(['GET /alerts/rules?tenant=acme', 'GET /alerts/templates?tenant=acme', 'GET /alerts/deliveries/history?limit=50&since=1h&tenant_id=acme']));
+    await expect.poll(() => d!.state('deliveries')).toBe('empty');
+    await page.click('#tab-events');
+    await expect.poll(() => d!.requests.includes('GET /events/recent?limit=50&since=1h&tenant_id=acme')).toBe(true);
+    // Back to every tenant.
+    await page.fill('#tenant', '');
+    await page.press('#tenant', 'Enter');
+    await page.click('#tab-alerts');
+    await expect.poll(() => page.locator('[data-panel="alert-rules"] tr[data-name="checkout-failures"]').count()).toBe(1);
   });
 
   it('shows a published event arriving on the live stream', async () => {
