@@ -32,11 +32,15 @@ describe('operator console in headless Chromium (one reference server for the su
   let healthy: Server;
   /** The sink answers 503 while this is true: the incident. */
   let outage = true;
+  /** The sink answers 500 on /hooks/flaky while this is true. */
+  let flaky = true;
   let d: Dashboard | undefined;
   let expected: RegExp[] = [];
 
   beforeAll(async () => {
-    sink = await startWebhookSink(() => (outage ? { status: 503, body: 'upstream maintenance: try later' } : { status: 200, body: 'ok' }));
+    sink = await startWebhookSink((r) =>
+      outage ? { status: 503, body: 'upstream maintenance: try later' } : flaky && r.path === '/hooks/flaky' ? { status: 500, body: 'flaky' } : { status: 200, body: 'ok' },
+    );
     healthy = await healthyServer();
     cc = await createCommandCenter(
       loadConfig({
@@ -191,6 +195,26 @@ describe('operator console in headless Chromium (one reference server for the su
     }
   });
 
+  it('retries one delivery from the drawer and follows the new one there until it is delivered', async () => {
+    const original = await cc.stores.deliveries.enqueue({ endpoint: `${sink.url}/hooks/flaky`, payload: { n: 1 }, max_attempts: 1, event_type: 'retry.test' }, Date.now());
+    await eventually(async () => (await call('GET', `/alerts/deliveries/${original.id}`)).body.status === 'dead_letter', 'the delivery dead-lettered', 30_000);
+    flaky = false;
+    const { page } = await open('alerts');
+    const row = page.locator(`[data-panel="deliveries"] tr[data-id="${original.id}"]`);
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    await row.click();
+    await expect.poll(() => page.textContent('#drawer [data-fact="last error"]')).toContain('500');
+    await page.click('#drawer [data-action="retry"]');
+    await expect.poll(() => page.textContent('#drawer [data-fact="replay of"]')).toBe(original.id);
+    const next = (await page.textContent('#drawer-title'))!.replace('Delivery ', '');
+    expect(next).not.toBe(original.id);
+    await expect.poll(async () => {
+      await page.click('#drawer [data-drawer="reload"]');
+      return page.textContent('#drawer [data-fact="status"]');
+    }, { timeout: 20_000 }).toBe('delivered');
+    expect((await call('GET', `/alerts/deliveries/${next}`)).body).toMatchObject({ status: 'delivered', replay_of: original.id, webhook_id: original.webhook_id });
+  });
+
   it('materializes a template with one click, toggles a rule, and previews when it would have fired, drawn as a chart', async () => {
     // Six events half an hour ago: a rule over two in five minutes fires once, then resolves.
     for (let i = 0; i < 6; i++) await cc.bus.publish({ type: 'preview.hit', source: 'test', severity: 'error', data: { i }, time: new Date(Date.now() - 30 * 60_000 + i * 1000).toISOString() });
@@ -311,6 +335,11 @@ describe('operator console in headless Chromium (one reference server for the su
     await expect.poll(() => d!.state('alert-rules')).toBe('ready');
     expect(await page.locator('#view-alerts [data-action]').count()).toBe(0);
     expect(await page.locator('#view-alerts input[type="checkbox"]').count()).toBe(0);
+    // A delivery opens for a viewer too, without a retry.
+    await page.locator('[data-panel="deliveries"] tbody tr').first().click();
+    await expect.poll(() => page.getAttribute('#drawer', 'data-kind')).toBe('delivery');
+    expect(await page.locator('#drawer [data-action]').count()).toBe(0);
+    await page.keyboard.press('Escape');
     // Previews are for every reader.
     expect(await page.locator('#view-alerts [data-preview-rule]').count()).toBeGreaterThan(0);
     await page.click('#tab-autoheal');
