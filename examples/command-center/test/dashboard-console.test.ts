@@ -103,7 +103,7 @@ describe('operator console in headless Chromium (one reference server for the su
     const rule = await call('POST', '/alerts/rules', { name: 'checkout-failures', severity: 'error', event_type: 'checkout.failed', window_seconds: 600, threshold: 1, group_by: ['data.region'] });
     expect(rule.status).toBe(201);
     for (const region of ['eu', 'us', 'ap']) await publish({ event_type: 'checkout.failed', source: 'shop', payload: { region }, severity: 'error' });
-    expect((await call('POST', '/alerts/evaluate')).body).toMatchObject({ alerts: { firing: 3 } });
+    await eventually(async () => (await call('POST', '/alerts/evaluate')).body.alerts.firing === 3, 'the rule firing for the three regions');
     const failed = () => call('GET', '/alerts/deliveries/history?status=dead_letter&since=15m');
     await eventually(async () => (await failed()).body.deliveries.length === 3, 'three deliveries in the dead letter after three tries each', 30_000);
     await eventually(async () => (await call('GET', `/alerts/deliveries/${old.id}`)).body.status === 'dead_letter', 'the old delivery dead-lettered', 30_000);
@@ -193,6 +193,38 @@ describe('operator console in headless Chromium (one reference server for the su
     } finally {
       await call('PATCH', `/alerts/endpoints/${endpoint!.id}`, { enabled: true });
     }
+  });
+
+  it('selects every delivery matching the filters, over more pages than are shown, for one replay', async () => {
+    const at = Date.now() - 20 * 60_000;
+    for (let i = 0; i < 60; i++) await cc.stores.deliveries.enqueue({ endpoint: `${sink.url}/hooks/pages`, payload: { i }, max_attempts: 1, event_type: 'page.test' }, at);
+    const matching = async () => {
+      let ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { deliveries: { id: string }[]; next_cursor: string | null } = (await call('GET', `/alerts/deliveries/history?since=1h&status=delivered&limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body;
+        ids = [...ids, ...page.deliveries.map((x) => x.id)];
+        cursor = page.next_cursor;
+      } while (cursor);
+      return ids;
+    };
+    await eventually(async () => (await call('GET', '/alerts/deliveries/stats')).body.queue_depth === 0, 'the 60 deliveries sent', 30_000);
+    const ids = await matching();
+    expect(ids.length).toBeGreaterThan(60);
+    const { page } = await open('alerts');
+    await page.selectOption('[data-panel="deliveries"] select[name="status"]', 'delivered');
+    const rows = page.locator('[data-panel="deliveries"] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(50);
+    await page.check('[data-panel="deliveries"] input[data-select="all"]');
+    await expect.poll(() => page.textContent('[data-panel="deliveries"] [data-selected]')).toBe('50 selected');
+    await page.click('[data-panel="deliveries"] [data-action="select-matching"]');
+    await expect.poll(() => page.textContent('[data-panel="deliveries"] [data-selected]')).toBe(`${ids.length} selected (every delivery matching the filters)`);
+    expect(await page.textContent('[data-panel="deliveries"] [data-action="bulk-replay"]')).toBe(`Replay ${ids.length} selected`);
+    // Cancelled at the confirmation: nothing is sent.
+    await page.click('[data-panel="deliveries"] [data-action="bulk-replay"]');
+    await page.click('dialog.confirm [data-confirm="no"]');
+    await expect.poll(() => page.locator('dialog.confirm').count()).toBe(0);
+    expect(d!.requests.filter((r) => r.startsWith('POST '))).toEqual([]);
   });
 
   it('retries one delivery from the drawer and follows the new one there until it is delivered', async () => {
