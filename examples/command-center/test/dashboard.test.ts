@@ -284,6 +284,9 @@ describe('operator dashboard in headless Chromium (header auth)', () => {
     // The panels of the modules it has are there.
     await page.click('#tab-alerts');
     await expect.poll(() => d!.state('alert-templates')).toBe('ready');
+    // Alerting is all here: endpoints and deliveries read their routes (this server has neither yet).
+    for (const panel of ['endpoints', 'deliveries']) await expect.poll(() => d!.state(panel), { message: panel }).toBe('empty');
+    expect(d.requests).toEqual(expect.arrayContaining(['GET /alerts/endpoints', 'GET /alerts/deliveries/history?limit=50&since=1h']));
     expect(d.requests.filter((r) => /\/autoheal\/|\/audit\/records/.test(r))).toEqual([]);
   });
 
