@@ -59,12 +59,12 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
     const bulk = el('div', { class: 'bulk', hidden: true, 'data-bulk': '' }, count, everything, replay, el('button', { type: 'button', class: 'small', onclick: () => clearSelection() }, 'Clear'));
     const summary = el('div', { class: 'summary', hidden: true, 'data-replay-summary': '', role: 'status' });
     const body = el('tbody');
-    const more = el('button', { type: 'button', hidden: true, 'data-action': 'older', onclick: () => void load(true) }, 'Older deliveries');
+    const more = el('button', { type: 'button', hidden: true, 'data-page': 'older', onclick: () => void load(true) }, 'Older deliveries');
     const headers = ['status', 'event type', 'rule', 'target', 'attempts', 'tenant', 'created', 'last error'];
     // The summary outlives the rows it was about (a filter that now matches nothing).
     f.body.before(summary);
     f.body.append(
-      bulk,
+      ...(operate ? [bulk] : []),
       el('div', { class: 'scroll tall' },
         el('table', { class: 'grid deliveries' },
           el('thead', {}, el('tr', {}, operate ? el('th', { class: 'check' }, all) : null, ...headers.map((h) => el('th', {}, h)))),
