@@ -129,6 +129,7 @@ await heal(52, 'billing', 'failed', 'threshold_reached', 'restarted after 3 fail
 await heal(49, 'billing', 'succeeded', 'threshold_reached', 'restarted after 3 failed checks; passing again', 4210);
 await heal(21, 'search', 'skipped', 'maintenance', 'in a maintenance window: failures expected', null);
 await heal(8, 'billing', 'succeeded', 'threshold_reached', 'restarted after 3 failed checks; passing again', 3870);
+await until(async () => ((await call('GET', '/autoheal/status')).services as unknown[]).length === 5, 'auto-heal watching the registered services');
 await call('POST', '/autoheal/maintenance', { service: 'crm-ui', kind: 'maintenance', duration_seconds: 3600, reason: 'deploying crm-ui 3.2' });
 await call('PUT', '/autoheal/services/search/quarantine', { reason: 'index rebuild: leave it alone' });
 
@@ -136,14 +137,18 @@ await call('PUT', '/autoheal/services/search/quarantine', { reason: 'index rebui
 await call('POST', '/alerts/templates/autoheal-failure-spike/materialize');
 await call('POST', '/alerts/templates/service-health-failures/materialize', { enabled: false });
 await call('POST', '/alerts/rules', { name: 'checkout-errors', severity: 'critical', event_type: 'checkout.failed', window_seconds: 300, threshold: 2, group_by: ['data.region'], tenant: null });
+// Earlier checkout failures, for the rule's backtest: bursts over the day.
+for (const [region, agoH, n] of [['eu-west', 20, 4], ['eu-west', 13.5, 3], ['us-east', 9, 5], ['eu-west', 6, 2], ['ap-south', 3.2, 3], ['us-east', 1.5, 2]] as const) {
+  for (let i = 0; i < n; i++) await cc.bus.publish({ type: 'checkout.failed', source: 'shop', severity: 'error', data: { region, order: 8000 + i }, time: new Date(now - agoH * 3_600_000 + i * 20_000).toISOString() });
+}
 for (const region of ['eu-west', 'us-east', 'ap-south']) {
   for (let i = 0; i < 3; i++) await call('POST', '/events/publish', { event_type: 'checkout.failed', source: 'shop', severity: 'error', payload: { region, order: 9000 + i } }, 'agent');
 }
 await call('POST', '/alerts/evaluate');
 await until(async () => (await call('GET', '/alerts/deliveries/history?status=dead_letter&since=15m')).deliveries.length >= 3, 'the pager deliveries in the dead letter');
 await until(async () => (await call('GET', '/alerts/deliveries/history?status=delivered&since=15m')).deliveries.length >= 3, 'the Slack deliveries delivered');
-// Auto-heal notices billing-worker failing and restarts it.
-await until(async () => ((await call('GET', '/autoheal/history?limit=50')).history as { service: string; outcome: string }[]).some((h) => h.service === 'billing-worker' && h.outcome === 'succeeded'), 'billing-worker healed');
+// Auto-heal notices billing-worker failing once its start grace (30 s) is over, and restarts it.
+await until(async () => ((await call('GET', '/autoheal/history?limit=50')).history as { service: string; outcome: string }[]).some((h) => h.service === 'billing-worker' && h.outcome === 'succeeded'), 'billing-worker healed', 120_000);
 for (let i = 0; i < 7; i++) {
   await fetch(`${url}/orchestrate`, {
     method: 'POST',
@@ -152,10 +157,10 @@ for (let i = 0; i < 7; i++) {
   });
 }
 
-/** Resolves once `check` is true, polling; fails after 20 s naming `what`. */
-async function until(check: () => Promise<boolean>, what: string) {
+/** Resolves once `check` is true, polling; fails after `ms` (default 20 s) naming `what`. */
+async function until(check: () => Promise<boolean>, what: string, ms = 20_000) {
   for (const started = Date.now(); !(await check()); ) {
-    if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

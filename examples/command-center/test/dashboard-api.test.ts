@@ -135,6 +135,9 @@ describe('the dashboard’s API', () => {
     expect(rest.body.records.map((r: { path: string }) => r.path)).toEqual(['/alerts/templates/{id}/materialize']);
     expect((await get('/audit/records?limit=200', operator)).body.records.some((r: { path: string }) => r.path === '/events/stats')).toBe(true);
     expect((await get('/audit/records?path=/alerts/rules&writes=true', operator)).body.records).toHaveLength(1);
+    // Several routes at once, comma-separated: the ops plane's writes without the rest.
+    const some = await get('/audit/records?path=/alerts/evaluate,/alerts/templates/{id}/materialize,/nowhere', operator);
+    expect(some.body.records.map((r: { path: string }) => r.path)).toEqual(['/alerts/evaluate', '/alerts/templates/{id}/materialize']);
     expect((await get('/audit/records', { 'x-user-roles': 'viewer' })).status).toBe(403);
     const bad = await get('/audit/records?limit=0&writes=maybe', operator);
     expect(bad.status).toBe(400);

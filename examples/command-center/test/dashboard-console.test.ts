@@ -169,6 +169,9 @@ describe('operator console in headless Chromium (one reference server for the su
     expect(trail.body.records).toEqual([expect.objectContaining({ method: 'POST', path: '/alerts/deliveries/replay-bulk', roles: ['operator'], status: 200 })]);
     await page.click('#tab-events');
     await expect.poll(() => page.locator('[data-panel="audit"] tr[data-path="/alerts/deliveries/replay-bulk"]').count()).toBe(1);
+    expect(await page.locator('[data-panel="audit"] tr[data-path="/alerts/rules"]').count()).toBe(1);
+    // The agents' traffic is not an operator's action.
+    expect(await page.locator('[data-panel="audit"] tr[data-path="/events/publish"]').count()).toBe(0);
   });
 
   it('says what could not be replayed, and replays nothing, when one of the selection cannot be', async () => {

@@ -55,13 +55,19 @@ export function auditRoutes(options: { audit: AuditLog }): AnyRouteSpec[] {
             permission: PERMISSIONS.opsOperate,
             operationId: 'listAuditRecords',
             summary: 'The audit trail, newest first: who called which route, when, and what it answered',
-            description: 'writes=true keeps the requests that change something (POST, PUT, PATCH, DELETE): the operators’ actions. Page with before=next_before.',
+            description: 'writes=true keeps the requests that change something (POST, PUT, PATCH, DELETE); path narrows to some routes (the operators’ actions: the ops plane’s writes). Page with before=next_before.',
             tags: ['audit'],
             query: z.object({
               limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_RECORDS, `must be at most ${MAX_RECORDS}`).default(50),
               before: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').optional().describe('next_before of the previous page'),
               writes: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
-              path: z.string().min(1).max(500).optional().describe('a route template, e.g. /alerts/deliveries/replay-bulk'),
+              path: z
+                .string()
+                .min(1)
+                .max(8000)
+                .optional()
+                .transform((v) => (v === undefined ? undefined : [...new Set(v.split(',').map((p) => p.trim()).filter(Boolean))]))
+                .describe('route templates, comma-separated: e.g. /alerts/deliveries/replay-bulk,/alerts/rules/{id}'),
               status: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(100, 'must be an HTTP status').max(599, 'must be an HTTP status').optional(),
               since: z.string().min(1).max(64).optional().describe('ISO 8601 time'),
             }),
@@ -71,7 +77,7 @@ export function auditRoutes(options: { audit: AuditLog }): AnyRouteSpec[] {
                 limit: q.limit,
                 ...(q.before !== undefined ? { before: q.before } : {}),
                 ...(q.writes === 'true' ? { methods: WRITES } : {}),
-                ...(q.path !== undefined ? { path: q.path } : {}),
+                ...(q.path !== undefined ? { paths: q.path } : {}),
                 ...(q.status !== undefined ? { status: q.status } : {}),
                 ...(q.since !== undefined ? { since: q.since } : {}),
               });

@@ -54,7 +54,7 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
       expect(await errorCode(s.get().query({ limit: 10, since: 'last tuesday' }))).toBe('validation_failed');
     });
 
-    it('filters by method, so the writes stand out among the reads', async () => {
+    it('filters by methods and by route templates, so the writes stand out among the reads', async () => {
       await s.get().append([
         makeAuditRecord({ ts: iso(0), method: 'POST', path: '/alerts/deliveries/replay-bulk' }),
         makeAuditRecord({ ts: iso(1000) }),
@@ -67,6 +67,8 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
         ['POST', '/alerts/deliveries/replay-bulk'],
       ]);
       expect((await s.get().query({ limit: 1, methods: ['POST', 'PUT'], before: writes[0]!.seq })).map((r) => r.method)).toEqual(['POST']);
+      expect((await s.get().query({ limit: 10, paths: ['/alerts/deliveries/replay-bulk', '/nowhere'] })).map((r) => r.method)).toEqual(['POST']);
+      expect(await s.get().query({ limit: 10, paths: [] })).toEqual([]);
     });
 
     it('counts like /audit/stats, across appends', async () => {

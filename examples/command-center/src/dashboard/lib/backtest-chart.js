@@ -4,7 +4,7 @@ import { el, svg } from './dom.js';
 /** @typedef {import('./types.js').BacktestResult} BacktestResult */
 /** @typedef {import('./types.js').BacktestEpisode} BacktestEpisode */
 
-const LANE = 22;
+const LANE = 26;
 const MAX_LANES = 8;
 const PAD = { top: 6, right: 10, bottom: 22, left: 10 };
 
@@ -49,8 +49,8 @@ export function drawBacktest(host, result) {
         const f0 = x(Date.parse(e.firing_at));
         const f1 = x(e.resolved_at ? Date.parse(e.resolved_at) : to);
         return [
-          svg('rect', { class: 'pending', x: p0, y: y + 14, width: Math.max(1, f0 - p0), height: 4 }),
-          svg('rect', { class: 'firing', 'data-firing-at': e.firing_at, x: f0, y: y + 14, width: Math.max(2, f1 - f0), height: 4 }, svg('title', {}, `${name}: firing ${new Date(e.firing_at).toLocaleString()} → ${e.resolved_at ? new Date(e.resolved_at).toLocaleString() : 'still firing'}, peak ${e.peak_count}`)),
+          svg('rect', { class: 'pending', x: p0, y: y + 13, width: Math.max(1, f0 - p0), height: 6 }),
+          svg('rect', { class: 'firing', 'data-firing-at': e.firing_at, x: f0, y: y + 12, width: Math.max(3, f1 - f0), height: 8, rx: 1 }, svg('title', {}, `${name}: firing ${new Date(e.firing_at).toLocaleString()} → ${e.resolved_at ? new Date(e.resolved_at).toLocaleString() : 'still firing'}, peak ${e.peak_count}`)),
         ];
       }),
     ];

@@ -13,6 +13,15 @@ const LABEL = { pending: 'pending', delivering: 'delivering', delivered: 'delive
 /** @param {DeliveryStatus} status */
 export const statusChip = (status) => el('span', { class: `dstatus ${status}`, 'data-status': status }, LABEL[status] ?? status);
 
+const PREVIEW = 80;
+
+/** What the receiver answered: its start at a glance, all of it when unfolded. @param {string | null} body */
+function responseOf(body) {
+  if (body === null || body === '') return el('span', { class: 'muted' }, 'nothing');
+  if (body.length <= PREVIEW) return el('code', {}, body);
+  return el('details', {}, el('summary', {}, el('code', {}, `${body.slice(0, PREVIEW)}…`)), el('pre', { class: 'raw' }, body));
+}
+
 /**
  * The attempts of a delivery, each with what the receiver answered.
  * @param {DeliveryDetail} d
@@ -27,9 +36,9 @@ function attemptsTable(d) {
           el('tr', { 'data-attempt': a.attempt, 'data-ok': String(a.error === null) },
             el('td', {}, a.attempt),
             el('td', {}, fmtDateTime(a.at)),
-            el('td', { class: a.error ? 'error-text' : '' }, a.status_code === null ? 'no answer' : String(a.status_code), a.error ? el('div', { class: 'wrap' }, a.error) : null),
+            el('td', { class: a.error ? 'error-text' : '' }, a.status_code === null ? 'no answer' : String(a.status_code), a.error && a.error !== `HTTP ${a.status_code}` ? el('div', { class: 'wrap' }, a.error) : null),
             el('td', {}, fmtMs(a.duration_ms)),
-            el('td', { class: 'wrap' }, a.response_body === null || a.response_body === '' ? el('span', { class: 'muted' }, 'nothing') : el('details', {}, el('summary', {}, `${a.response_body.length} chars`), el('pre', { class: 'raw' }, a.response_body))),
+            el('td', { class: 'wrap', 'data-response': '' }, responseOf(a.response_body)),
           ),
         ),
       ),

@@ -1,5 +1,5 @@
 // @ts-check
-import { describeError, el, fmtMs, fmtNumber, frame } from '../lib/dom.js';
+import { describeError, el, fmtDuration, fmtNumber, frame } from '../lib/dom.js';
 
 /** @typedef {import('../lib/types.js').HealStats} HealStats */
 
@@ -35,7 +35,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
             card('successful', fmtNumber(s.successful), 'succeeded', s.successful ? 'good' : ''),
             card('failed', fmtNumber(s.failed), 'failed', s.failed ? 'bad' : ''),
             card('skipped', fmtNumber(s.skipped), 'left alone (skips recorded)'),
-            card('time_to_heal', s.time_to_heal_ms.samples ? `${fmtMs(s.time_to_heal_ms.p50)}` : '–', s.time_to_heal_ms.samples ? `time to heal, p50 (p95 ${fmtMs(s.time_to_heal_ms.p95)})` : 'time to heal'),
+            card('time_to_heal', s.time_to_heal_ms.samples ? `${fmtDuration(s.time_to_heal_ms.p50)}` : '–', s.time_to_heal_ms.samples ? `time to heal, p50 (p95 ${fmtDuration(s.time_to_heal_ms.p95)})` : 'time to heal'),
             card('most_healed', s.most_healed ?? '–', s.most_healed ? `most healed (${s.services[s.most_healed] ?? 0})` : 'most healed'),
             card('quarantined', fmtNumber(s.quarantined.length), s.quarantined.length ? `quarantined: ${s.quarantined.map((q) => q.service).join(', ')}` : 'quarantined', s.quarantined.length ? 'bad' : ''),
           );

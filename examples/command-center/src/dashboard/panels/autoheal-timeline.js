@@ -1,5 +1,5 @@
 // @ts-check
-import { describeError, el, fmtDateTime, fmtMs, frame } from '../lib/dom.js';
+import { describeError, el, fmtDateTime, fmtDuration, frame } from '../lib/dom.js';
 
 /** @typedef {import('../lib/types.js').HealHistory} HealHistory */
 /** @typedef {import('../lib/types.js').HealRecord} HealRecord */
@@ -28,8 +28,8 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
         title: `${r.service}: ${r.action} ${r.outcome}`,
         facts: [
           ['time', fmtDateTime(r.ts)], ['outcome', r.outcome], ['reason', r.reason.replaceAll('_', ' ')], ['message', r.message],
-          ['attempt', r.attempt === null ? null : String(r.attempt)], ['waited', r.delay_ms === null ? null : fmtMs(r.delay_ms)],
-          ['detected', r.detected_at ? fmtDateTime(r.detected_at) : null], ['took', r.duration_ms === null ? null : fmtMs(r.duration_ms)],
+          ['attempt', r.attempt === null ? null : String(r.attempt)], ['waited', r.delay_ms === null ? null : fmtDuration(r.delay_ms)],
+          ['detected', r.detected_at ? fmtDateTime(r.detected_at) : null], ['took', r.duration_ms === null ? null : fmtDuration(r.duration_ms)],
           ['probe', r.probe ? `${r.probe.check}: ${r.probe.error ?? r.probe.status_code ?? 'ok'}` : null], ['error', r.error],
         ],
         json: r,
@@ -46,7 +46,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
                 el('span', { class: `outcome ${r.outcome === 'succeeded' ? 'ok' : r.outcome === 'failed' ? 'failed' : 'skipped'}` }, r.outcome),
                 el('b', {}, r.service),
                 el('span', { class: 'what' }, `${r.action} · ${r.reason.replaceAll('_', ' ')}: ${r.message}`),
-                el('span', { class: 'muted' }, r.duration_ms === null ? '' : fmtMs(r.duration_ms)),
+                el('span', { class: 'muted' }, r.duration_ms === null ? '' : fmtDuration(r.duration_ms)),
               ),
             ),
           );

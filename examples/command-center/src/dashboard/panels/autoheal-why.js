@@ -1,5 +1,5 @@
 // @ts-check
-import { describeError, el, fmtAgo, fmtDateTime, fmtMs, frame, healthChip } from '../lib/dom.js';
+import { describeError, el, fmtAgo, fmtDateTime, fmtDuration, fmtMs, frame, healthChip } from '../lib/dom.js';
 
 /** @typedef {import('../lib/types.js').HealStatus} HealStatus */
 /** @typedef {import('../lib/types.js').HealService} HealService */
@@ -70,7 +70,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
           ['last round', fmtAgo(s.last_round)],
           ['failures', `${s.consecutive_failures} in a row (acts at ${s.thresholds.failure})`],
           ['successes', `${s.consecutive_successes} in a row (healthy at ${s.thresholds.success})`],
-          ['backoff', s.backoff.attempt ? `attempt ${s.backoff.attempt}, next wait ${fmtMs(s.backoff.next_delay_ms)}${s.backoff.next_restart_at ? `, not before ${fmtDateTime(s.backoff.next_restart_at)}` : ''}` : 'none'],
+          ['backoff', s.backoff.attempt ? `attempt ${s.backoff.attempt}, next wait ${fmtDuration(s.backoff.next_delay_ms)}${s.backoff.next_restart_at ? `, not before ${fmtDateTime(s.backoff.next_restart_at)}` : ''}` : 'none'],
           ['budget', `${s.budget.used} of ${s.budget.limit} restarts per ${Math.round(s.budget.window_seconds / 60)} min`],
           ['flapping', s.flapping.flapping ? `yes (${s.flapping.results})` : null],
           ['quarantine', s.quarantine ? `${s.quarantine.reason} since ${fmtDateTime(s.quarantine.since)}${s.quarantine.by ? ` by ${s.quarantine.by}` : ''}: ${s.quarantine.message}` : null],

@@ -58,7 +58,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
           el('dt', {}, 'last success'), el('dd', {}, fmtAgo(h.last_success_at)),
         ),
         e.disabled_reason ? el('p', { class: 'error-text' }, `Disabled: ${e.disabled_reason}`) : null,
-        h.last_failure ? el('p', { class: 'error-text', 'data-last-failure': '' }, `${fmtAgo(h.last_failure.at)}: ${h.last_failure.status_code ?? 'no answer'} ${h.last_failure.error}`) : null,
+        h.last_failure ? el('p', { class: 'error-text', 'data-last-failure': '' }, `${fmtAgo(h.last_failure.at)}: ${h.last_failure.error.includes(String(h.last_failure.status_code)) ? h.last_failure.error : `${h.last_failure.status_code ?? 'no answer'} ${h.last_failure.error}`}`) : null,
         canChange || canTest
           ? el('div', { class: 'row-actions' },
               canTest && e.enabled ? el('button', { type: 'button', class: 'small', 'data-action': 'test', onclick: () => void act(e, 'a test alert is queued', () => api.send('POST', `/alerts/endpoints/${encodeURIComponent(e.id)}/test`)) }, 'Send test') : null,
