@@ -176,7 +176,8 @@ async function shoot(browser: Browser, file: string, view: string, options: { wi
   if (view === 'overview') await until(async () => (await page.textContent('[data-live-status]')) === 'live', 'the live stream');
   await options.before?.(page);
   if (options.clip) await page.locator(options.clip).screenshot({ path: docs(file) });
-  else await page.screenshot({ path: docs(file), fullPage: !view.startsWith('alerts') || file === 'dashboard-alerts.png' });
+  // The whole page, unless the drawer is open: it and its overlay cover the window, not the page below it.
+  else await page.screenshot({ path: docs(file), fullPage: !(await page.isVisible('#drawer')) });
   await context.close();
   console.log(`wrote docs/${file}`);
 }
