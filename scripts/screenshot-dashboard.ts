@@ -205,7 +205,7 @@ try {
   });
   await shoot(browser, 'dashboard-autoheal.png', 'autoheal', {
     before: async (page) => {
-      await page.click('[data-panel="autoheal-why"] li[data-service="billing-worker"]');
+      await page.click('[data-panel="autoheal-why"] li[data-watched="billing-worker"]');
       await page.waitForSelector('[data-panel="autoheal-why"] [data-why] h3:text("billing-worker")');
     },
   });

@@ -305,10 +305,10 @@ describe('operator console in headless Chromium (one reference server for the su
     expect(await page.textContent('[data-panel="autoheal-stats"] [data-card="total_attempts"] .big')).toBe('0');
     await expect.poll(() => page.textContent('[data-panel="autoheal-config"] [data-config="interval"]')).toBe('1 s');
     expect(await page.textContent('[data-panel="autoheal-config"] [data-config="runtime"]')).toMatch(/^none/);
-    await expect.poll(() => page.getAttribute('[data-panel="reconcile"] tr[data-service="payments"]', 'data-verdict')).toBe('both');
+    await expect.poll(() => page.getAttribute('[data-panel="reconcile"] tr[data-reconcile="payments"]', 'data-verdict')).toBe('both');
 
     // Why: the engine's answer for payments.
-    await page.click('[data-panel="autoheal-why"] li[data-service="payments"]');
+    await page.click('[data-panel="autoheal-why"] li[data-watched="payments"]');
     await expect.poll(() => page.textContent('[data-panel="autoheal-why"] [data-why] h3')).toBe('payments');
     await expect.poll(() => page.getAttribute('[data-panel="autoheal-why"] [data-decision]', 'data-reason')).toBe('healthy');
 
@@ -316,7 +316,7 @@ describe('operator console in headless Chromium (one reference server for the su
     await page.selectOption('[data-panel="maintenance"] select[name="service"]', 'payments');
     await page.fill('[data-panel="maintenance"] input[name="reason"]', 'deploying 2.5.0');
     await page.click('[data-panel="maintenance"] [data-action="set-window"]');
-    const window_ = page.locator('[data-panel="maintenance"] li[data-service="payments"]');
+    const window_ = page.locator('[data-panel="maintenance"] li[data-window-service="payments"]');
     await expect.poll(() => window_.getAttribute('data-in-force')).toBe('true');
     expect(await window_.textContent()).toContain('deploying 2.5.0');
     const windows = (await call('GET', '/autoheal/maintenance')).body.windows as { service: string; kind: string; reason: string; ends_at: string | null }[];

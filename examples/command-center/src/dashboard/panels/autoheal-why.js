@@ -86,7 +86,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
     };
     const pick = async (/** @type {string} */ name) => {
       chosen = name;
-      for (const li of list.children) li.setAttribute('aria-selected', String(/** @type {HTMLElement} */ (li).dataset.service === name));
+      for (const li of list.children) li.setAttribute('aria-selected', String(/** @type {HTMLElement} */ (li).dataset.watched === name));
       try {
         /** @type {HealService} */
         const s = await api.get(`/autoheal/services/${encodeURIComponent(name)}`);
@@ -103,7 +103,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
           const status = await api.get('/autoheal/status');
           list.replaceChildren(
             ...status.services.map((s) =>
-              el('li', { 'data-service': s.name, role: 'option', tabindex: 0, 'aria-selected': String(s.name === chosen), onclick: () => void pick(s.name), onkeydown: (ev) => /** @type {KeyboardEvent} */ (ev).key === 'Enter' && void pick(s.name) },
+              el('li', { 'data-watched': s.name, role: 'option', tabindex: 0, 'aria-selected': String(s.name === chosen), onclick: () => void pick(s.name), onkeydown: (ev) => /** @type {KeyboardEvent} */ (ev).key === 'Enter' && void pick(s.name) },
                 el('b', {}, s.name), el('span', { class: `estate ${s.state}` }, s.state), el('small', { class: 'muted' }, s.reason.replaceAll('_', ' ')),
               ),
             ),

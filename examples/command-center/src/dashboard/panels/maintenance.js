@@ -88,7 +88,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
           }
           list.replaceChildren(
             ...answer.windows.map((w) =>
-              el('li', { 'data-window': w.id, 'data-service': w.service, 'data-kind': w.kind, 'data-in-force': String(w.in_force ?? false) },
+              el('li', { 'data-window': w.id, 'data-window-service': w.service, 'data-kind': w.kind, 'data-in-force': String(w.in_force ?? false) },
                 el('div', {},
                   el('b', {}, w.service === '*' ? 'every service' : w.service), ' ', el('span', { class: `pill ${w.in_force ? 'ok' : ''}` }, w.in_force ? `${w.kind} now` : `${w.kind} from ${fmtDateTime(w.starts_at)}`),
                   el('p', { class: 'muted' }, `until ${w.ends_at ? fmtDateTime(w.ends_at) : 'ended'} · ${w.by}: ${w.reason}`),

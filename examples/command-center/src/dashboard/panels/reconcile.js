@@ -41,7 +41,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
               const m = mon.get(name);
               const verdict = r && m ? 'both' : r ? 'registered, not monitored' : 'monitored, not registered';
               if (verdict !== 'both') gaps++;
-              return el('tr', { 'data-service': name, 'data-verdict': r && m ? 'both' : r ? 'registered-only' : 'monitored-only' },
+              return el('tr', { 'data-reconcile': name, 'data-verdict': r && m ? 'both' : r ? 'registered-only' : 'monitored-only' },
                 el('td', {}, name),
                 el('td', {}, r ? healthChip(r.status) : el('span', { class: 'muted' }, 'no')),
                 el('td', {}, m ? `yes (${m.source === 'both' ? 'configured and registry' : m.source})` : el('span', { class: 'muted' }, 'no')),
