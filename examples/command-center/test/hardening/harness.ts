@@ -2,6 +2,9 @@
 // on 127.0.0.1 with a signer, the routes Fastify serves, and the operations of the served /openapi.json.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { memoryAuditStore, soleLeader } from '@aetherlink/core';
+import { sqliteStores } from '@aetherlink/adapters/sqlite';
+import Database from 'better-sqlite3';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { loadConfig } from '../../src/config.js';
 import { createCommandCenter, type CommandCenter, type CommandCenterOverrides } from '../../src/server.js';
@@ -35,6 +38,34 @@ export async function startInProcess(
   const cc = await createCommandCenter(config, { env: {}, ...options.overrides });
   const url = options.loops ? await cc.listen() : await cc.app.listen({ port: 0, host: '127.0.0.1' });
   return { cc, url: url.replace('localhost', '127.0.0.1'), db, close: () => cc.close() };
+}
+
+export interface WatchedServer extends InProcessServer {
+  /**
+   * SQLite's `data_version` seen from a connection of the test's own: it moves whenever the server commits anything.
+   * The audit trail, which records every request by design, is kept in memory so it does not count.
+   */
+  version(): number;
+}
+
+/**
+ * The reference server in-process on a SQLite file the test watches for writes (see `version()`), loops off.
+ * @example const s = await startWatched(); const v = s.version(); await fetch(…); expect(s.version()).toBe(v)
+ */
+export async function startWatched(env: Record<string, string> = {}): Promise<WatchedServer> {
+  const db = tempDbPath();
+  const opened = sqliteStores({ path: db });
+  const stores = { ...opened, audit: memoryAuditStore() };
+  const server = await startInProcess({ ...env, AETHERLINK_DB: db }, { overrides: { stores: { stores, leader: soleLeader(), where: `sqlite ${db}` } } });
+  const watcher = new Database(db, { readonly: true });
+  return {
+    ...server,
+    version: () => watcher.pragma('data_version', { simple: true }) as number,
+    async close() {
+      watcher.close();
+      await server.close();
+    },
+  };
 }
 
 export interface Jwks {
