@@ -1,6 +1,6 @@
 // Shared pieces of the hardening suites: the reference server in-process on 127.0.0.1 (header or JWT mode), a JWKS
 // on 127.0.0.1 with a signer, the routes Fastify serves, and the operations of the served /openapi.json.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { memoryAuditStore, soleLeader } from '@aetherlink/core';
 import { sqliteStores } from '@aetherlink/adapters/sqlite';
@@ -203,4 +203,35 @@ export async function call(url: string, method: string, path: string, headers: R
     return { status: res.status, type, body: '', headers: res.headers };
   }
   return { status: res.status, type, body: await res.text(), headers: res.headers };
+}
+
+export interface RawAnswer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+/**
+ * One request with its path sent as written (`%ff`, `..`, `__proto__[x]=1` stay as they are, unlike fetch), answered
+ * once the body ends; an event stream is answered at its headers, then closed.
+ * @example await rawRequest(url, 'GET', '/events/recent?limit=%ff', { 'x-user-roles': 'viewer' })
+ */
+export function rawRequest(base: string, method: string, path: string, headers: Record<string, string>, body?: Buffer, timeoutMs = 15_000): Promise<RawAnswer> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sized = body === undefined ? headers : { ...headers, 'content-length': String(body.length) };
+    const req = request({ host: hostname, port: Number(port), method, path, headers: sized, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      const type = res.headers['content-type'] ?? '';
+      if (type.startsWith('text/event-stream')) {
+        res.destroy();
+        return resolve({ status: res.statusCode ?? 0, type, body: '' });
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

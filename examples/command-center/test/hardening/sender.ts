@@ -1,7 +1,7 @@
 // One hostile request and what must hold for every answer to it: no 5xx (but the 502 the AI routes document), no
 // polluted Object.prototype, 4xx as problem+json with a code and named fields, and no database write for a rejection
 // — neither before its answer nor after it, until the next request starts.
-import type { WatchedServer, Operation } from './harness.js';
+import { rawRequest, type Operation, type WatchedServer } from './harness.js';
 
 // A request the server never answers is a failure of its own; generous, for a busy machine.
 const ANSWER_MS = 15_000;
@@ -40,15 +40,10 @@ export function createSender(server: WatchedServer): Sender {
       const carried = pending;
       pending = undefined;
       if (carried && start !== carried.version) throw new Error(`${carried.label} was rejected, yet the database changed after its answer`);
-      const res = await fetch(`${server.url}${path}`, {
-        method: o.method,
-        headers: { ...ADMIN, ...headers },
-        signal: AbortSignal.timeout(ANSWER_MS),
-        ...(body === undefined ? {} : { body }),
-      }).catch((error: Error) => {
-        throw new Error(`${o.method} ${path.slice(0, 200)} with ${label}: no answer within ${ANSWER_MS} ms (${error.name})`);
+      const res = await rawRequest(server.url, o.method, path, { ...ADMIN, ...headers }, body, ANSWER_MS).catch((error: Error) => {
+        throw new Error(`${o.method} ${path.slice(0, 200)} with ${label}: no answer within ${ANSWER_MS} ms (${error.message})`);
       });
-      const text = await res.text();
+      const text = res.body;
       const where = `${o.method} ${o.path} with ${label} → ${res.status} ${text.slice(0, 200)}`;
       // The AI routes answer 502 when every provider failed (DESIGN §4): documented, and not a fault of the server.
       if (res.status >= 500 && (res.status === 500 || !documented(o, res.status))) throw new Error(where);
@@ -57,7 +52,7 @@ export function createSender(server: WatchedServer): Sender {
         await settle();
         return { status: res.status, fields: [] };
       }
-      const type = res.headers.get('content-type') ?? '';
+      const type = res.type;
       // The OpenAI-compatible gateway answers in OpenAI's error shape where its document says so, `param` naming the field.
       const openai = type.startsWith('application/json') && o.op.responses?.[res.status]?.content?.['application/json'];
       if (!type.startsWith('application/problem+json') && !openai) throw new Error(`not problem+json: ${where}`);
