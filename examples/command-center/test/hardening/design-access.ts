@@ -38,7 +38,7 @@ export const DESIGN_ACCESS: readonly AccessRule[] = [
   { methods: ['DELETE'], path: /^\/ops\/services\/[^/]+$/, permission: 'ops:operate', why: '§3 ops:operate' },
   { methods: GET, path: /^\/ops\/services\/[^/]+$/, permission: 'ops:operate', why: 'one service reads like the list (§3 ops:operate)' },
   { methods: ['PUT'], path: /^\/ops\/services\/[^/]+\/(heartbeat|maintenance)$/, permission: 'ops:operate', why: 'registry writes, like POST /ops/register' },
-  { methods: GET, path: /^\/ops\/instance$/, permission: 'ops:read', why: 'where the data lives is for operators' },
+  { methods: GET, path: /^\/ops\/instance$/, permission: 'ops:operate', why: 'where the data lives is for operators' },
   { methods: GET, path: /^\/ops\/me$/, permission: 'ops:read', why: 'every role of §3 may ask who it is' },
   { methods: GET, path: /^\/audit\/stats$/, permission: 'ops:operate', why: '§3 GET /audit/stats' },
   { methods: ['POST'], path: /^\/(orchestrate|v1\/chat\/completions)$/, permission: 'ai:invoke', why: '§3 ai:invoke' },

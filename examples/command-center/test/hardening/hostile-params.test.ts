@@ -74,6 +74,8 @@ describe('hostile query strings and path parameters', () => {
     return schema ? Buffer.from(JSON.stringify(fc.sample(validOf(schema, doc), { numRuns: 1, seed: 1 })[0])) : undefined;
   };
 
+  const jsonType = (body: Buffer | undefined): Record<string, string> => (body ? { 'content-type': 'application/json' } : {});
+
   it('answers each without a 5xx, names the parameter its schema refuses, and writes nothing for a rejection', async () => {
     const failures: string[] = [];
     const tried: string[] = [];
@@ -83,7 +85,7 @@ describe('hostile query strings and path parameters', () => {
     for (const o of ops) {
       const params = (o.op.parameters as { name: string; in: string; schema: Record<string, any> }[]).filter((p) => p.in === 'query' || p.in === 'path');
       const body = bodyFor(o);
-      const headers = body ? { 'content-type': 'application/json' } : {};
+      const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
       let n = 0;
       const property = fc.asyncProperty(fc.constantFrom(...params), hostileRaw, fc.boolean(), fc.nat(), async (p, v, useTrick, pick) => {
         n++;
@@ -126,7 +128,7 @@ describe('hostile query strings and path parameters', () => {
     for (const o of ops.filter((op) => op.path.includes('{'))) {
       for (const name of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf']) {
         const path = o.path.replace(/\{[^}]+\}/g, name);
-        const res = await sender.send(o, path, bodyFor(o), bodyFor(o) ? { 'content-type': 'application/json' } : {}, `${name} as a path parameter`).catch((e: Error) => ({ status: 0, fields: [e.message] }));
+        const res = await sender.send(o, path, bodyFor(o), jsonType(bodyFor(o)), `${name} as a path parameter`).catch((e: Error) => ({ status: 0, fields: [e.message] }));
         if (res.status !== 404 && res.status !== 400) wrong.push(`${o.method} ${path} → ${res.status} ${res.fields.join(', ')}`);
       }
     }

@@ -17,7 +17,7 @@ const goodRule = fc.record({
   keep_firing_for_seconds: fc.constantFrom(0, 30),
   event_type: fc.constantFrom(null, 'api.error', 'api.*'),
   source: fc.constantFrom(null, 'billing', 'search'),
-  group_by: fc.constantFrom([], ['source'], ['event_type', 'source']),
+  group_by: fc.constantFrom<string[]>([], ['source'], ['event_type', 'source']),
   severity: fc.constantFrom('warning', 'critical'),
 });
 
