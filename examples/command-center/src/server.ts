@@ -19,6 +19,7 @@ import {
   type AnyRouteSpec,
   type AuditLog,
   type AuditSink,
+  type EgressPolicyOptions,
   type EventBus,
   type MetricsRegistry,
   type ModuleHost,
@@ -78,6 +79,8 @@ export interface CommandCenterOverrides {
   env?: Record<string, string | undefined>;
   /** Where auto-heal restarts (tests pass a recording runtime). Default: AUTOHEAL_RUNTIME's. */
   runtime?: RuntimeAdapter | null;
+  /** How outbound calls made on someone's say-so look host names up (tests answer as DNS would). Default: the system's. */
+  egressResolve?: EgressPolicyOptions['resolve'];
   /** Where the server's log lines go (tests read them). Default: stdout. */
   logStream?: { write(line: string): void };
   /** What a finished shutdown calls (main passes process.exit). Default: nothing. */
@@ -141,7 +144,8 @@ async function assemble(
 
   const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
   // Registry probes and auto-heal checks go to the same internal services, under one policy.
-  const probeEgress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
+  const resolve = overrides.egressResolve ? { resolve: overrides.egressResolve } : {};
+  const probeEgress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY, ...resolve });
   const registry = registryModule({
     store: stores.registry,
     bus,
