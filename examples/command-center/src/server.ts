@@ -102,6 +102,8 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
         : {
             level: config.LOG_LEVEL,
             redact: ['req.headers.authorization'],
+            // A query string may carry a token (`?access_token=`, a signed link): its names are logged, not its values.
+            serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: withoutQueryValues(req.url) }) },
             // Lines logged while a request is handled name its trace (trace_id, span_id).
             mixin: traceLogFields,
             ...(overrides.logStream ? { stream: overrides.logStream } : {}),
@@ -297,6 +299,12 @@ async function assemble(
     start: () => host.start(),
     close: () => shutdown.run('closing'),
   };
+}
+
+/** `/events/recent?source=x&limit=5` → `/events/recent?source=…&limit=…`. */
+function withoutQueryValues(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? url : `${url.slice(0, at)}?${url.slice(at + 1).replace(/=[^&]*/g, '=…')}`;
 }
 
 function principalFor(config: Config): PrincipalResolver {
