@@ -108,7 +108,7 @@ describe('secrets never come back out', () => {
       answers: answers.join('\n'),
       events: streamed.join('\n'),
     };
-    expect(outputs.logs.length).toBeGreaterThan(1000);
+    expect(outputs.logs!.length).toBeGreaterThan(1000);
     const found: string[] = [];
     // Kept out of logs, audit, events and answers: keys and tokens anywhere; body secrets except where stored on purpose.
     for (const [where, text] of Object.entries(outputs)) {
