@@ -183,11 +183,18 @@ async function assemble(
     router: overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: log('ai-router') })),
     logger: log('ai-router'),
   });
+  const webhooksPrivate = config.ALERT_WEBHOOK_ALLOW_PRIVATE ?? false;
   const alerts = alertsModule({
     deliveries: stores.deliveries,
+    documents: stores.documents,
     owner: instance,
     pollMs: config.DELIVERY_POLL_MS,
-    rules: { bus, documents: stores.documents, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
+    webhooks: config.ALERT_WEBHOOKS,
+    ...(config.ALERT_WEBHOOK_SECRET ? { secret: config.ALERT_WEBHOOK_SECRET } : {}),
+    egress: createEgressPolicy({ allowPrivate: webhooksPrivate, allowLoopback: webhooksPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY }),
+    timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS,
+    retry: { scheduleMs: config.ALERT_WEBHOOK_RETRY_SCHEDULE },
+    rules: { bus, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
     ...(overrides.alertNotifier ? { notifier: overrides.alertNotifier } : {}),
     logger: log('alerts'),
   });

@@ -263,7 +263,7 @@ describe('operator dashboard in headless Chromium (header auth)', () => {
     await expect.poll(() => row.locator('button[data-action="maintenance"]').textContent()).toBe('Maintenance');
   });
 
-  it('shows the auto-heal view from its module, and the panels whose routes are not on this server yet as such, asking for none of their routes', async () => {
+  it('shows the auto-heal view from its module, and the alerts panels reading their routes (endpoints and deliveries included)', async () => {
     d = await openDashboard(browser, { view: 'autoheal' });
     const { page } = d;
     await d.signIn('admin');
@@ -276,10 +276,9 @@ describe('operator dashboard in headless Chromium (header auth)', () => {
     expect(d.requests).toEqual(expect.arrayContaining(['GET /autoheal/stats', 'GET /autoheal/status', 'GET /autoheal/history?limit=10']));
     await page.click('#tab-alerts');
     await expect.poll(() => page.isVisible('[data-panel="deliveries"]')).toBe(true);
-    // The rules half of alerting is here; endpoints and deliveries are not yet.
-    for (const panel of ['endpoints', 'deliveries']) expect(await d.state(panel), panel).toBe('unavailable');
-    expect(await page.textContent('[data-panel="deliveries"] .state')).toMatch(/^Not on this server yet: needs GET \/alerts\/deliveries/);
-    expect(d.requests.filter((r) => /\/alerts\/(deliveries|endpoints)/.test(r))).toEqual([]);
+    // Alerting is all here now: endpoints and deliveries show what their routes answer.
+    for (const panel of ['endpoints', 'deliveries']) await expect.poll(() => d!.state(panel), { message: panel }).toBe('ready');
+    expect(d.requests).toEqual(expect.arrayContaining(['GET /alerts/endpoints', 'GET /alerts/deliveries/history?since=1h']));
   });
 
   it('lays the overview out in one column on a narrow window, with nothing wider than the screen', async () => {
