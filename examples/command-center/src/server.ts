@@ -191,7 +191,7 @@ async function assemble(
     pollMs: config.DELIVERY_POLL_MS,
     webhooks: config.ALERT_WEBHOOKS,
     ...(config.ALERT_WEBHOOK_SECRET ? { secret: config.ALERT_WEBHOOK_SECRET } : {}),
-    egress: createEgressPolicy({ allowPrivate: webhooksPrivate, allowLoopback: webhooksPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY }),
+    egress: createEgressPolicy({ allowPrivate: webhooksPrivate, allowLoopback: webhooksPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY, ...resolve }),
     timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS,
     retry: { scheduleMs: config.ALERT_WEBHOOK_RETRY_SCHEDULE },
     rules: { bus, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
