@@ -45,6 +45,7 @@ describe('outbound calls under the egress policy, through the reference server',
       'v6-loopback.test': [['::1']],
       'rebind.test': [['127.0.0.1'], ['127.0.0.2']],
       'heal.test': [['127.0.0.1'], ['127.0.0.2']],
+      'hook-rebind.test': [['127.0.0.1'], ['127.0.0.2']],
     };
     const egressResolve = async (host: string) => {
       const n = (lookups[host] = (lookups[host] ?? 0) + 1);
@@ -61,6 +62,8 @@ describe('outbound calls under the egress policy, through the reference server',
         AUTOHEAL_HEALTH_ENDPOINTS: `heal-rebind=http://heal.test:${trap.port}/health`,
         AUTOHEAL_INTERVAL_SECONDS: '1',
         AUTOHEAL_PULL_FROM_REGISTRY: 'false',
+        ALERT_WEBHOOK_ALLOW: '127.0.0.1',
+        DELIVERY_POLL_MS: '100',
       },
       { loops: true, overrides: { egressResolve } },
     );
@@ -136,6 +139,43 @@ describe('outbound calls under the egress policy, through the reference server',
       return s.checks?.[0]?.error?.includes('127.0.0.2') ? s : undefined;
     }, 'an auto-heal check of heal-rebind refused');
     expect(state.checks![0]!.error).toMatch(/refused to connect: heal\.test resolves to 127\.0\.0\.2/);
+    expect(trap.hits).toEqual([]);
+  });
+
+  const endpoint = async (url: string) => {
+    const res = await fetch(`${server.url}/alerts/endpoints`, { method: 'POST', headers: ADMIN, body: JSON.stringify({ url, channel: 'webhook' }) });
+    return { status: res.status, body: (await res.json()) as { endpoint?: { id: string }; errors?: { field: string }[] } };
+  };
+  const testDelivery = async (id: string) => {
+    const res = await fetch(`${server.url}/alerts/endpoints/${id}/test`, { method: 'POST', headers: { 'x-user-roles': 'admin' } });
+    expect(res.status).toBe(202);
+    const { delivery_id } = (await res.json()) as { delivery_id: string };
+    // The first attempt has been made once the delivery has an attempt on record.
+    return eventually(async () => {
+      const d = (await (await fetch(`${server.url}/alerts/deliveries/${delivery_id}`, { headers: ADMIN })).json()) as { attempt_log?: unknown[] };
+      return d.attempt_log?.length ? JSON.stringify(d) : undefined;
+    }, `an attempt of delivery ${delivery_id}`);
+  };
+
+  it('refuses webhook endpoints that are or resolve to refused addresses (400 naming url)', async () => {
+    const wrong: string[] = [];
+    for (const url of [`http://127.0.0.2:${trap.port}/hook`, 'http://10.0.0.5/hook', 'http://169.254.169.254/', 'http://metadata.google.internal/', 'http://private.test/hook', 'http://[::1]/hook', 'ftp://127.0.0.1/hook']) {
+      const res = await endpoint(url);
+      if (res.status !== 400 || !res.body.errors?.some((e) => e.field === 'url')) wrong.push(`${url} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('delivers a webhook neither through a redirect nor to a name that resolves elsewhere at connect time', async () => {
+    const redirecting = await endpoint(`http://127.0.0.1:${redirector.port}/to-trap/hook`);
+    expect(redirecting.status).toBe(201);
+    const redirected = await testDelivery(redirecting.body.endpoint!.id);
+    expect(redirected).toMatch(/302/);
+    const rebinding = await endpoint(`http://hook-rebind.test:${trap.port}/hook`);
+    expect(rebinding.status).toBe(201);
+    const rebound = await testDelivery(rebinding.body.endpoint!.id);
+    expect(rebound).toMatch(/refused to connect: hook-rebind\.test resolves to 127\.0\.0\.2/);
+    expect(redirector.hits.some((h) => h.startsWith('/to-trap/hook'))).toBe(true);
     expect(trap.hits).toEqual([]);
   });
 });
