@@ -5,7 +5,7 @@
 // Upstream providers that echo the key they were sent are the hostile part.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryAuditSink, type AuditRecord } from '@aetherlink/core';
+import type { AuditRecord } from '@aetherlink/core';
 import { eventually, openStream, type OpenStream } from '@aetherlink/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFixtures, pathFor } from './fixtures.js';
@@ -16,10 +16,16 @@ vi.setConfig({ testTimeout: 120_000 });
 const CLAUDE_KEY = 'hardening-claude-key-5f2c91d7e4b3';
 const OPENAI_KEY = 'hardening-openai-key-8a6e03b2c7f1';
 const BODY_SECRET = 'hardening-body-secret-3d9b7a51c2e8';
+// Standard Webhooks secrets: whsec_ and base64 of at least 24 bytes.
+const WEBHOOK_SECRET = `whsec_${Buffer.from('hardening-config-webhook-secret!').toString('base64')}`;
+const ENDPOINT_SECRET = `whsec_${Buffer.from('hardening-endpoint-webhook-secret').toString('base64')}`;
+const URL_TOKEN = 'hardeningUrlToken7c4e19b2';
 
 describe('secrets never come back out', () => {
   let jwks: Jwks;
   let upstream: Server;
+  let receiver: Server;
+  const received: string[] = [];
   let server: InProcessServer;
   let stream: OpenStream;
   const logs: string[] = [];
@@ -40,16 +46,32 @@ describe('secrets never come back out', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    // A receiver that tells the sender which path (and token) it was called at.
+    receiver = createServer((req, res) => {
+      received.push(req.url ?? '');
+      req.resume();
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`no route for ${req.url}`);
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     selfToken = await jwks.token(['operator']);
     adminToken = await jwks.token(['admin']);
-    Object.assign(secrets, { CLAUDE_KEY, OPENAI_KEY, BODY_SECRET, selfToken, adminToken });
-    const sink = memoryAuditSink();
+    Object.assign(secrets, { CLAUDE_KEY, OPENAI_KEY, BODY_SECRET, selfToken, adminToken, WEBHOOK_SECRET, ENDPOINT_SECRET, URL_TOKEN });
     server = await startInProcess(
-      { ...jwtEnv(jwks), LOG_LEVEL: 'debug', SELF_REGISTER: 'true', SELF_REGISTER_TOKEN: selfToken },
+      {
+        ...jwtEnv(jwks),
+        LOG_LEVEL: 'debug',
+        SELF_REGISTER: 'true',
+        SELF_REGISTER_TOKEN: selfToken,
+        ALERT_WEBHOOKS: `${hook}/hooks/${URL_TOKEN}/config`,
+        ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        ALERT_WEBHOOK_ALLOW_PRIVATE: 'true',
+        DELIVERY_POLL_MS: '100',
+      },
       {
         loops: true,
         overrides: {
-          auditSinks: [{ write: (r: AuditRecord) => (audit.push(r), sink.write(r)) } as never],
+          auditSinks: [{ write: (r: AuditRecord) => void audit.push(r) }],
           logStream: { write: (line: string) => void logs.push(line) },
           env: { PROVIDER_ORDER: 'claude,openai', ANTHROPIC_BASE_URL: base, ANTHROPIC_API_KEY: CLAUDE_KEY, OPENAI_BASE_URL: `${base}/v1`, OPENAI_API_KEY: OPENAI_KEY },
         },
@@ -64,9 +86,10 @@ describe('secrets never come back out', () => {
     stream?.close();
     await server?.close();
     await jwks?.close();
-    await new Promise<void>((r) => (upstream ? upstream.close(() => r()) : r()));
+    for (const s of [upstream, receiver]) await new Promise<void>((r) => (s ? s.close(() => r()) : r()));
   });
 
+  const sinkUrl = async () => `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   const call = async (method: string, path: string, body?: unknown, token = adminToken) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -93,6 +116,18 @@ describe('secrets never come back out', () => {
     await call('POST', '/alerts/rules', { name: 'n', window_seconds: BODY_SECRET, threshold: 1 });
     await call('GET', `/events/recent?source=${BODY_SECRET}`);
     await eventually(async () => (await call('GET', '/ops/services')).text.includes('aetherlink-command-center'), 'the server registered itself with its token');
+    // Webhooks: one from configuration (its URL holds a token), one made through the API with its own secret; a
+    // test alert to each, which the receiver refuses, echoing the path it was called at.
+    const made = JSON.parse((await call('POST', '/alerts/endpoints', { url: `${(await sinkUrl())}/hooks/${URL_TOKEN}/api`, channel: 'webhook', secret: ENDPOINT_SECRET })).text) as { endpoint: { id: string } };
+    const listed = JSON.parse((await call('GET', '/alerts/endpoints')).text) as { endpoints: { id: string }[] };
+    for (const { id } of listed.endpoints) await call('POST', `/alerts/endpoints/${id}/test`);
+    expect(listed.endpoints.map((e) => e.id)).toContain(made.endpoint.id);
+    await eventually(() => received.filter((p) => p.includes(URL_TOKEN)).length >= 2, 'both receivers called');
+    const history = JSON.parse((await call('GET', '/alerts/deliveries/history?limit=50')).text) as { deliveries: { id: string }[] };
+    await eventually(async () => {
+      const all = await Promise.all(history.deliveries.map(async (d) => JSON.parse((await call('GET', `/alerts/deliveries/${d.id}`)).text) as { attempt_log: unknown[] }));
+      return all.length >= 2 && all.every((d) => d.attempt_log.length > 0);
+    }, 'the attempts recorded');
   });
 
   it('finds no secret in any answer of any route, in logs, audit records, events or metrics', async () => {
