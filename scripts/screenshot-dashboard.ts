@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { startFakeLlmServer } from '../packages/ai-router/src/_fixtures/fake-llm-server.js';
+import { startFakeLlmServer } from '../packages/ai-router/src/_testing/fake-llm-server.js';
 import { loadConfig } from '../examples/command-center/src/config.js';
 import { createCommandCenter } from '../examples/command-center/src/server.js';
 import { launchChromium } from '../examples/command-center/test/browser.js';
