@@ -1,13 +1,15 @@
 import { cpSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-// The reference server built for benchmarks and deployments: one ESM file on the built packages, plus the
-// dashboard's static files beside it. `pnpm start` runs from source instead and needs no build.
+// The published server (`npx @aetherlink/command-center`), also what benchmarks and the container run: one ESM
+// file on the built packages (every dependency stays external), with its shebang, plus the dashboard's static
+// files beside it. `pnpm start` runs from source instead and needs no build.
 export default defineConfig({
   entry: { main: 'src/main.ts' },
   format: ['esm'],
   clean: true,
   target: 'node22',
+  sourcemap: true,
   async onSuccess() {
     cpSync('src/dashboard', 'dist/dashboard', { recursive: true });
   },

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   auditModule,
   createAuditLog,
@@ -33,8 +32,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { consoleModule } from './console-module.js';
 import { openStores, type OpenedStores } from './stores.js';
+import { VERSION } from './version.js';
 
-const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export interface CommandCenter {
   app: FastifyInstance;
