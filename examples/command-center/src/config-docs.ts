@@ -7,6 +7,8 @@ export interface VariableDoc {
   name: string;
   /** The default as text, or undefined when unset means "off" or "none". */
   default: string | undefined;
+  /** True when `default` is a value to type; false when it describes one ("the listen address"). */
+  literal: boolean;
   description: string;
   /** Which part reads it. */
   group: 'server' | 'ai';
@@ -27,14 +29,15 @@ export function configVariables(): VariableDoc[] {
  */
 export function variablesOf(shape: Record<string, z.ZodType>, group: VariableDoc['group']): VariableDoc[] {
   return Object.entries(shape).map(([name, schema]) => {
-    const meta = z.globalRegistry.get(schema) as { description?: string; default?: unknown } | undefined;
+    const meta = z.globalRegistry.get(schema) as { description?: string; default?: unknown; defaultDescription?: string } | undefined;
     if (!meta?.description) throw new Error(`the variable ${name} has no description: add .describe('…') (or .meta({ description })) to its schema`);
-    return { name, default: defaultOf(schema, meta.default), description: meta.description, group };
+    if (meta.defaultDescription) return { name, default: meta.defaultDescription, literal: false, description: meta.description, group };
+    return { name, default: defaultOf(schema, meta.default), literal: true, description: meta.description, group };
   });
 }
 
-// A zod default is what the schema gives an unset variable; a documented one is for defaults decided later
-// (in code, or by another package), named in the schema's metadata.
+// A zod default is what the schema gives an unset variable; one in the metadata (`default`, or in words
+// `defaultDescription`) is for a default decided later, in code or by another package.
 function defaultOf(schema: z.ZodType, documented: unknown): string | undefined {
   if (documented !== undefined) return String(documented);
   const unset = schema.safeParse(undefined);
@@ -81,6 +84,9 @@ export function markdownTable(): string {
   return [
     '| variable | default | what it does |',
     '|---|---|---|',
-    ...configVariables().map((v) => `| \`${v.name}\` | ${v.default === undefined ? '—' : `\`${cell(v.default)}\``} | ${cell(v.description)} |`),
+    ...configVariables().map((v) => {
+      const def = v.default === undefined ? '—' : v.literal ? `\`${cell(v.default)}\`` : cell(v.default);
+      return `| \`${v.name}\` | ${def} | ${cell(v.description)} |`;
+    }),
   ].join('\n');
 }

@@ -74,9 +74,9 @@ export const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,39}$/, "must be 1–39 letters, digits, '.', '_', ':' or '-', and unique among the instances")
       .optional()
-      .meta({ description: "this instance's name in leases and /ops/instance", default: 'host:pid:random' }),
+      .meta({ description: "this instance's name in leases and /ops/instance", defaultDescription: 'host:pid:random' }),
     PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()
-      .meta({ description: 'how other services reach this one (self-registration)', default: 'the listen address' }),
+      .meta({ description: 'how other services reach this one (self-registration)', defaultDescription: 'the listen address' }),
     SELF_REGISTER: bool('SELF_REGISTER').meta({ description: 'register this server in its own registry (heartbeat lease, deregistered on shutdown)', default: 'true' }),
     SELF_REGISTER_TOKEN: z.string().min(1).optional()
       .meta({ description: 'bearer token for self-registration; required when AUTH_MODE=jwt and SELF_REGISTER is on' }),
