@@ -2,8 +2,8 @@ import { cpSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // The published server (`npx @aetherlink/command-center`), also what benchmarks and the container run: one ESM
-// file on the built packages (every dependency stays external), with its shebang, plus the dashboard's static
-// files beside it. `pnpm start` runs from source instead and needs no build.
+// file on the built packages (every dependency stays external), with its shebang, plus the dashboard's and the API
+// page's static files beside it. `pnpm start` runs from source instead and needs no build.
 export default defineConfig({
   entry: { main: 'src/main.ts' },
   format: ['esm'],
@@ -12,5 +12,6 @@ export default defineConfig({
   sourcemap: true,
   async onSuccess() {
     cpSync('src/dashboard', 'dist/dashboard', { recursive: true });
+    cpSync('src/docs', 'dist/docs', { recursive: true });
   },
 });

@@ -6,6 +6,8 @@ export default defineConfig({
     fastify: 'src/http/fastify.ts',
     sqlite: 'src/storage/sqlite/index.ts',
     postgres: 'src/storage/postgres/index.ts',
+    docker: 'src/runtime/docker.ts',
+    process: 'src/runtime/process.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

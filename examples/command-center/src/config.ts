@@ -102,7 +102,13 @@ export const envSchema = z
       .describe('who may read /metrics: public, ops:read or ops:operate'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000)
       .describe('how often this instance looks for due webhook deliveries'),
+    ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
+      .describe('how often one instance of the fleet evaluates every alert rule (POST /alerts/evaluate runs one evaluation now)'),
     EVENTS_STRICT: bool('EVENTS_STRICT').meta({ description: 'reject event types that are not registered', default: 'false' }),
+    TRACE_START: bool('TRACE_START').meta({
+      description: 'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate',
+      default: 'false',
+    }),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header')
       .describe('header (X-User-Roles, trusted networks only) or jwt'),
     JWT_ISSUER: z.string().min(1).optional().describe('expected JWT issuer; required when AUTH_MODE=jwt'),

@@ -14,6 +14,7 @@ import {
   opsRoutes,
   pinoAuditSink,
   storesReadiness,
+  traceLogFields,
   type AnyRouteSpec,
   type AuditLog,
   type AuditSink,
@@ -25,7 +26,7 @@ import {
   type Stores,
 } from '@aetherlink/core';
 import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
-import { alertsModule } from '@aetherlink/alerts';
+import { alertsModule, type Notifier } from '@aetherlink/alerts';
 import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistrationModule, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -66,6 +67,8 @@ export interface CommandCenterOverrides {
   stores?: OpenedStores;
   /** The AI router (tests point it at fake providers). Default: built from `config.ai` (or `env`). */
   aiRouter?: Router;
+  /** Where alert notices go (tests record them). */
+  alertNotifier?: Notifier;
   /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
   /** Where the server's log lines go (tests read them). Default: stdout. */
@@ -86,7 +89,13 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     logger:
       config.LOG_LEVEL === 'silent'
         ? false
-        : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'], ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
+        : {
+            level: config.LOG_LEVEL,
+            redact: ['req.headers.authorization'],
+            // Lines logged while a request is handled name its trace (trace_id, span_id).
+            mixin: traceLogFields,
+            ...(overrides.logStream ? { stream: overrides.logStream } : {}),
+          },
     bodyLimit: 64 * 1024,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
@@ -141,7 +150,14 @@ async function assemble(
     router: overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: log('ai-router') })),
     logger: log('ai-router'),
   });
-  const alerts = alertsModule({ deliveries: stores.deliveries, owner: instance, pollMs: config.DELIVERY_POLL_MS, logger: log('alerts') });
+  const alerts = alertsModule({
+    deliveries: stores.deliveries,
+    owner: instance,
+    pollMs: config.DELIVERY_POLL_MS,
+    rules: { bus, documents: stores.documents, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
+    ...(overrides.alertNotifier ? { notifier: overrides.alertNotifier } : {}),
+    logger: log('alerts'),
+  });
 
   let address: string | undefined;
   const selfRegistration =
@@ -170,7 +186,16 @@ async function assemble(
       registry,
       ai,
       alerts,
-      consoleModule({ service: config.SERVICE_NAME, version: VERSION, instance, where, loops: () => host.loops, routes: () => routes, providers: () => ai.router.providerNames() }),
+      consoleModule({
+        service: config.SERVICE_NAME,
+        version: VERSION,
+        instance,
+        where,
+        authMode: config.AUTH_MODE,
+        loops: () => host.loops,
+        routes: () => routes,
+        providers: () => ai.router.providerNames(),
+      }),
       ...selfRegistration,
     ],
     schemas: bus.registry,
@@ -190,10 +215,14 @@ async function assemble(
     bus,
     metrics,
     principal: principalFor(config),
+    // Requests join the caller's W3C trace, or (TRACE_START) start one. Off by default: on Node 22 the first traced
+    // request switches on async context tracking, which makes every await of the process dearer.
+    trace: { start: config.TRACE_START ?? false },
     // Every 4xx of the whole app, not only the route specs', answers problem+json.
     problemHandlers: true,
     // Named fields only: nothing of the request's headers or body reaches the log.
-    onError: (error, where) => app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id }, 'request failed unexpectedly'),
+    onError: (error, where) =>
+      app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id, trace_id: where.trace_id }, 'request failed unexpectedly'),
   });
 
   const shutdown = createShutdown({

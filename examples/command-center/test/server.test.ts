@@ -97,9 +97,11 @@ describe('command center routes (DESIGN §4)', () => {
     expect(paths).toEqual(
       [
         '/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
-        '/health', '/health.json', '/metrics', '/openapi.json', '/ops/instance', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
+        '/docs', '/health', '/health.json', '/metrics', '/openapi.json', '/ops/auth', '/ops/instance', '/ops/me', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
         '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
         '/orchestrate', '/providers/health', '/v1/chat/completions', '/v1/models',
+        '/alerts/rules', '/alerts/rules/{id}', '/alerts/rules/{id}/enabled', '/alerts/rules/{id}/alerts', '/alerts/rules/preview', '/alerts/active',
+        '/alerts/evaluate', '/alerts/silences', '/alerts/silences/{id}', '/alerts/templates', '/alerts/templates/{id}/materialize',
       ].sort(),
     );
     expect([...new Set(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path))].sort()).toEqual(paths);

@@ -84,7 +84,9 @@ describe('two reference servers on one PostgreSQL', () => {
     const [leader, follower] = (await leads(a)) ? [a, b] : [b, a];
     await leader.crash();
     await expect.poll(() => leads(follower), { timeout: 15_000, interval: 250 }).toBe(true);
-    expect((await instanceOf(follower)).loops.filter((l) => l.active).map((l) => l.name).sort()).toEqual(['deliveries', 'lease-expiry', 'registry-leases', 'registry-probe']);
+    await expect
+      .poll(async () => (await instanceOf(follower)).loops.filter((l) => l.active).map((l) => l.name).sort(), { timeout: 15_000, interval: 250 })
+      .toEqual(['alert-evaluator', 'deliveries', 'lease-expiry', 'registry-leases', 'registry-probe']);
   });
 
   it('loses no acknowledged event when killed with SIGKILL in the middle of a burst', async () => {

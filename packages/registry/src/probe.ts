@@ -1,4 +1,4 @@
-import { isAetherError, systemClock, type Clock } from '@aetherlink/core';
+import { isAetherError, systemClock, traceHeaders, type Clock } from '@aetherlink/core';
 import { request, type Dispatcher } from 'undici';
 import type { ProbeResult } from './types.js';
 
@@ -77,7 +77,8 @@ async function once(url: string, options: ProbeOptions, dispatcher: Dispatcher, 
     signal,
     // The retry's connection closes after its answer, so the retry dispatcher never holds an idle (stale) one.
     ...(fresh ? { reset: true } : {}),
-    headers: { accept: 'application/json, */*;q=0.5', 'user-agent': 'aetherlink-registry', ...options.headers },
+    // A probe asked for by a traced request (GET /ops/health?fresh=true) carries its trace.
+    headers: traceHeaders({ accept: 'application/json, */*;q=0.5', 'user-agent': 'aetherlink-registry', ...options.headers }),
     // A real-time backstop beside the clock's deadline, which a manual clock in tests may never reach.
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,

@@ -1,4 +1,4 @@
-import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
+import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceContext } from '@aetherlink/core';
 import type { default as Express, ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
 import { loadPeer } from '../_internal/peer.js';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
@@ -24,6 +24,7 @@ export interface AetherlinkExpress {
 interface Locals {
   aetherPath?: string;
   aetherPrincipal?: Principal | null;
+  aetherTrace?: TraceContext;
 }
 
 /**
@@ -44,7 +45,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
       // A response emits 'close' once, whether it finished or the client went away.
       res.once('close', () => {
         const locals = res.locals as Locals;
-        finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, res.statusCode, req.ip ?? '', performance.now() - started);
+        finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, res.statusCode, req.ip ?? '', performance.now() - started, locals.aetherTrace);
       });
       next();
     });
@@ -121,6 +122,7 @@ function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
 
 function deliver(core: HttpCore, route: AnyRouteSpec, req: Request, res: Response, outcome: Outcome): void {
   (res.locals as Locals).aetherPrincipal = outcome.principal;
+  if (outcome.trace !== undefined) (res.locals as Locals).aetherTrace = outcome.trace;
   if (outcome.type === 'sse') {
     pumpSse(req, res, outcome.result, core.options.sse).catch((error: unknown) =>
       core.problem(error, { method: req.method, path: route.path, url: req.originalUrl }),

@@ -23,6 +23,21 @@ export interface EventStats {
   by_severity: Record<Severity, number>;
 }
 
+/** Whole time buckets to count events in: `[from, from + bucketMs × count)`, epoch ms. Core plans them (`planBuckets`). */
+export interface EventBucketQuery {
+  from: number;
+  bucketMs: number;
+  /** 1 to MAX_BUCKETS. */
+  count: number;
+}
+
+/** Events of one severity whose `time` falls in bucket `bucket` (0-based from `from`); buckets without events are left out. */
+export interface EventBucketCount {
+  bucket: number;
+  severity: Severity;
+  n: number;
+}
+
 export interface AppendResult {
   event: StoredEvent;
   /** False when an event with the same `source` and `id` was already stored; `event` is then the stored one. */
@@ -37,6 +52,11 @@ export interface EventStore {
   append(event: CloudEvent, receivedAt: string): Promise<AppendResult>;
   query(query: EventQuery): Promise<StoredEvent[]>;
   stats(now: number): Promise<EventStats>;
+  /**
+   * Events per time bucket and severity, from an index over `time` (a GROUP BY, never a scan of every event);
+   * checks the query with `checkBucketQuery` first.
+   */
+  countBuckets(query: EventBucketQuery): Promise<EventBucketCount[]>;
   /**
    * Optional: events appended by *other* processes sharing this store (PostgreSQL LISTEN/NOTIFY), so a bus can
    * fan them out locally. Events this process appended are not repeated here.

@@ -29,7 +29,7 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
     const s = withStore(factory);
 
     it('returns records newest first, round-tripping every field', async () => {
-      const a = makeAuditRecord({ ts: iso(0), principal: 'u-1', meta: { note: 'x', nested: { n: 1 } } });
+      const a = makeAuditRecord({ ts: iso(0), principal: 'u-1', trace_id: '0af7651916cd43dd8448eb211c80319c', meta: { note: 'x', nested: { n: 1 } } });
       const b = makeAuditRecord({ ts: iso(1000), path: '/events/recent', roles: [], status: 401 });
       await s.get().append([a, b]);
       const rows = await s.get().query({ limit: 10 });

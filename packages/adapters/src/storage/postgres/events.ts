@@ -18,6 +18,7 @@ import {
   type StoredEvent,
 } from '@aetherlink/core';
 import type { PoolClient } from 'pg';
+import { postgresEventBuckets } from './event-buckets.js';
 import { createEventWatcher, noticePayloads } from './event-watcher.js';
 import { groupCommit } from './group-commit.js';
 import { nameRefusedValue } from './errors.js';
@@ -284,6 +285,7 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
       }
       return stats;
     },
+    countBuckets: postgresEventBuckets(db),
     watch(listener) {
       return watcher.add(listener);
     },

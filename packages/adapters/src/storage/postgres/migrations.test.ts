@@ -103,7 +103,7 @@ describe('postgres migrations', () => {
       'events USING btree (source, seq)',
       'events USING btree (severity, seq)',
       'events USING btree (tenantid, seq)',
-      'events USING btree (time)',
+      'events USING btree (time, severity)',
       'events USING btree (source, id)',
       'deliveries USING btree (due_at, id)',
       'deliveries USING btree (status, next_attempt_at)',

@@ -39,7 +39,9 @@ export function openDatabase(options: OpenOptions): SqliteDatabase {
     }
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    // A fresh file's schema is written to the WAL first; folding it into the file at once keeps it from taking
+    // its room twice on a small disk.
+    if (migrate(db) > 0 && path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
     // SQLite quietly falls back to read-only when it may not write the file; find out now, not on the first
     // publish. Counting opens is a real write that also tells an operator how often the server restarted.
     db.prepare("INSERT INTO counters (name, n) VALUES ('opens', 1) ON CONFLICT (name) DO UPDATE SET n = n + 1").run();
@@ -50,7 +52,8 @@ export function openDatabase(options: OpenOptions): SqliteDatabase {
   }
 }
 
-function migrate(db: SqliteDatabase): void {
+/** Applies the migrations this file lacks, each in its own transaction; returns how many it applied. */
+function migrate(db: SqliteDatabase): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const newest = Math.max(0, ...applied);
@@ -58,13 +61,16 @@ function migrate(db: SqliteDatabase): void {
   if (newest > known) {
     throw new AetherError('config_invalid', `this database was migrated by a newer AetherLink (schema version ${newest}, this one knows up to ${known}); upgrade AetherLink or use another file`);
   }
+  let count = 0;
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
     }).immediate();
+    count++;
   }
+  return count;
 }
 
 /**

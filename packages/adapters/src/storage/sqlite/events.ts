@@ -1,5 +1,6 @@
 import { checkStorableEvent, emptySeverityCounts, filterValues, isAetherError, parseTime, prefixRange, serializeData, splitTypes, timeParam, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
 import { guarded, translateError, type SqliteDatabase } from './database.js';
+import { sqliteEventBuckets } from './event-buckets.js';
 import { statementCache } from './statements.js';
 
 interface EventRow {
@@ -215,6 +216,7 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
         const last = (stmt('SELECT count(*) AS n FROM events WHERE time_ms >= ?').get(now - DAY_MS) as { n: number }).n;
         return { total: by.info + by.warning + by.error + by.critical, last_24h: last, by_severity: by };
       }),
+    countBuckets: sqliteEventBuckets(db),
     commits: () => commits,
     flush,
     statements: () => stmt.size(),

@@ -2,6 +2,7 @@ import type { CloudEvent, StoredEvent } from '../../events/envelope.js';
 import { checkStorableEvent } from '../../events/limits.js';
 import { compileFilter } from '../../events/filter.js';
 import { cloneRecord } from '../shared.js';
+import { countMemoryBuckets } from './event-buckets.js';
 import type { AppendResult, EventQuery, EventStats, EventStore } from '../types.js';
 
 export interface MemoryEventStoreOptions {
@@ -76,5 +77,6 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
       }
       return stats;
     },
+    countBuckets: async (q) => countMemoryBuckets(events, max < events.length ? events.length - max : 0, q),
   };
 }
