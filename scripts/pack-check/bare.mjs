@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const SUBPATHS = { express: 'express', fastify: 'fastify', sqlite: 'better-sqlite3', postgres: 'pg' };
+const SUBPATHS = { express: 'express', fastify: 'fastify', sqlite: 'better-sqlite3', postgres: 'pg', docker: 'dockerode', process: undefined };
 for (const subpath of Object.keys(SUBPATHS)) {
   await import(`@aetherlink/adapters/${subpath}`);
   require(`@aetherlink/adapters/${subpath}`);
@@ -24,6 +24,8 @@ const { openPostgresStores } = await import('@aetherlink/adapters/postgres');
 await expectMissing('pg', () => openPostgresStores({ connectionString: 'postgres://app@127.0.0.1:5432/app' }));
 const { aetherlinkExpress } = await import('@aetherlink/adapters/express');
 await expectMissing('express', () => aetherlinkExpress({ service: 'bare' }));
+const { dockerRuntime } = await import('@aetherlink/adapters/docker');
+await expectMissing('dockerode', () => dockerRuntime({ socketPath: '/nonexistent.sock' }).inspect('billing'));
 // The CJS build finds (and misses) peers the same way.
 await expectMissing('express', () => require('@aetherlink/adapters/express').aetherlinkExpress({ service: 'bare' }));
-process.stdout.write('better-sqlite3, pg and express named');
+process.stdout.write('better-sqlite3, pg, express and dockerode named');

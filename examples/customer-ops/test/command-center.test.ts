@@ -1,5 +1,6 @@
 import { eventually } from '@aetherlink/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../packages/adapters/src/storage/postgres/test-support.js';
 import { tempDbPath } from '../../command-center/test/helpers.js';
 import { call, startCommandCenter, startOps, startOpsProcess, type RunningOps, type RunningServer } from './helpers.js';
 
@@ -21,17 +22,30 @@ interface StoredEvent {
   data: Record<string, unknown>;
 }
 
-describe('customer-ops beside a real command center process', () => {
-  const ccDb = tempDbPath();
+// The same scenarios against the command center on each of its stores: its SQLite file, and PostgreSQL (the run's
+// server, a schema of its own), as a fleet of them would run.
+const BACKENDS = [
+  { store: 'SQLite', env: () => ({ AETHERLINK_DB: tempDbPath() }), drop: async () => undefined },
+  {
+    store: 'PostgreSQL',
+    env: () => ({ DATABASE_URL: testDatabaseUrl(), DATABASE_SCHEMA: uniqueSchema('customer_ops') }),
+    drop: (env: Record<string, string>) => dropSchema(env.DATABASE_SCHEMA!),
+  },
+];
+
+describe.each(BACKENDS)('customer-ops beside a real command center process on $store', (backend) => {
+  let ccEnv: Record<string, string>;
   let cc: RunningServer;
   let s: RunningOps;
   beforeAll(async () => {
-    cc = await startCommandCenter({ AETHERLINK_DB: ccDb, REGISTRY_PROBE_INTERVAL_SECONDS: '1' });
+    ccEnv = { ...backend.env(), REGISTRY_PROBE_INTERVAL_SECONDS: '1' };
+    cc = await startCommandCenter(ccEnv);
     s = await startOps({ COMMAND_CENTER_URL: cc.url });
   });
   afterAll(async () => {
     await s?.close();
     await cc?.stop();
+    if (ccEnv) await backend.drop(ccEnv);
   });
 
   const services = async () => (await call(cc.url, 'GET', '/ops/services', { roles: 'operator' })).body.services as ServiceView[];
@@ -85,7 +99,7 @@ describe('customer-ops beside a real command center process', () => {
     await eventually(() => s.ops.store.outbox.head(1)[0]?.attempts, 'a failed attempt to send');
     expect((await fetch(`${s.url}/health.json`)).status).toBe(200);
 
-    cc = await startCommandCenter({ AETHERLINK_DB: ccDb, PORT: port, REGISTRY_PROBE_INTERVAL_SECONDS: '1' });
+    cc = await startCommandCenter({ ...ccEnv, PORT: port });
     const event = await eventually(
       async () => (await ccEvents('event_type=lead.created&source=customer-ops')).find((e) => e.data.lead_id === body.lead.id),
       'the lead made while the command center was down',

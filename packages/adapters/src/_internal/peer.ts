@@ -26,12 +26,21 @@ export function loadPeer<T>(name: PeerName, load: (name: string) => unknown = re
     return load(name) as T;
   } catch (error) {
     if (!isMissing(error, name)) throw error;
-    throw new AetherError(
-      'dependency_missing',
-      `${PEERS[name]} needs the package "${name}", which is not installed. It is an optional peer dependency: install it beside @aetherlink/adapters (npm install ${name}).`,
-      { cause: error, details: { package: name, subpath: PEERS[name] } },
-    );
+    throw missingPeer(name, error);
   }
+}
+
+/**
+ * The error for an optional peer that is not installed, naming it and the subpath that needs it (for peers loaded
+ * another way than `loadPeer`, such as dockerode through `import()`).
+ * @example throw missingPeer('dockerode', error)
+ */
+export function missingPeer(name: PeerName, cause: unknown): AetherError {
+  return new AetherError(
+    'dependency_missing',
+    `${PEERS[name]} needs the package "${name}", which is not installed. It is an optional peer dependency: install it beside @aetherlink/adapters (npm install ${name}).`,
+    { cause, details: { package: name, subpath: PEERS[name] } },
+  );
 }
 
 // Only the peer itself being absent: a peer that is present but fails to load (a native module built for another
