@@ -15,7 +15,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HERE = fileURLToPath(new URL('./pack-check/', import.meta.url));
 // Every optional peer but better-sqlite3, which the command center brings (vitest is @aetherlink/core/testing's).
 const PEERS = { express: '^5.0.0', fastify: '^5.0.0', pg: '^8.11.0', vitest: '^5.0.0' };
-const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']([^"'.][^"']*)["']/gm;
+// A bare specifier (a package name, optionally a subpath) in an import, a dynamic import or a require; text that
+// only looks like one (in a template string, say) has spaces or punctuation a package name cannot.
+const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']((?:@[a-z0-9][\w.~-]*\/)?[a-z0-9][\w.~-]*(?:\/[\w.~/-]*)?)["']/gm;
+// Files served to browsers as they are (the dashboard's modules, the API page's viewer): not Node's imports.
+const BROWSER_ASSETS = /^dist\/(dashboard|docs)\//;
 
 let failures = 0;
 const ok = (what) => console.log(`ok   ${what}`);
@@ -87,7 +91,7 @@ function readManifest(p) {
 /** The packages a package's shipped JavaScript and declarations import (node: builtins left out). */
 function importedPackages(root, files) {
   const used = new Set();
-  for (const file of files.filter((f) => /^dist\/.*\.(c?js|mjs|d\.c?ts)$/.test(f))) {
+  for (const file of files.filter((f) => /^dist\/.*\.(c?js|mjs|d\.c?ts)$/.test(f) && !BROWSER_ASSETS.test(f))) {
     for (const [, spec] of readFileSync(join(root, file), 'utf8').matchAll(SPEC)) {
       if (isBuiltin(spec)) continue;
       used.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);

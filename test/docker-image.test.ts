@@ -13,7 +13,7 @@ import { portMap, problemsOf, readmeBlocks, runShell, type CommandResult, type S
 // debootstrap (its rootfs is kept in /var/tmp, as the README says, so a machine pays for it once), and the engine
 // has no bridge: the container shares the host's network and listens on a free port of 127.0.0.1.
 // The engine stores layers by copying them (vfs), so the build takes minutes on a busy machine.
-vi.setConfig({ testTimeout: 3 * 60_000, hookTimeout: 10 * 60_000 });
+vi.setConfig({ testTimeout: 3 * 60_000, hookTimeout: 15 * 60_000 });
 const BUILD_LIMIT_MS = 20 * 60_000;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

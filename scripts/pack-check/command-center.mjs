@@ -55,7 +55,8 @@ export async function runCommandCenter(dir, { ok, fail, run }) {
     const page = await fetch(`${url}/`);
     const html = await page.text();
     if (page.status !== 200 || !html.includes('<title>AetherLink Command Center</title>')) throw new Error(`GET / answered ${page.status} without the dashboard`);
-    for (const asset of ['/dashboard/app.js', '/dashboard/app.css']) {
+    // The dashboard's modules and styles, and the API page's viewer the package ships in dist/docs.
+    for (const asset of ['/dashboard/main.js', '/dashboard/app.css', '/docs', '/docs/scalar.js']) {
       const res = await fetch(`${url}${asset}`);
       if (res.status !== 200 || (await res.text()).length < 100) throw new Error(`GET ${asset} answered ${res.status}`);
     }
