@@ -2,6 +2,8 @@ import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
 import { isAetherError, parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
+import { autohealEndpointsVariable, autohealProcessesVariable, autohealServicesVariable, autohealTargets, dockerHostVariable } from './autoheal-config.js';
+import type { HealTarget } from '@aetherlink/autoheal';
 
 const bool = (name: string) =>
   z
@@ -105,6 +107,30 @@ export const envSchema = z
     ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
       .describe('how often one instance of the fleet evaluates every alert rule (POST /alerts/evaluate runs one evaluation now)'),
     EVENTS_STRICT: bool('EVENTS_STRICT').meta({ description: 'reject event types that are not registered', default: 'false' }),
+    AUTOHEAL_SERVICES: autohealServicesVariable().describe(
+      'services auto-heal watches: a JSON array of names (the seed\'s ["aether-crm-ui",…]), of targets ({"name":"api","health_url":"…","depends_on":["db"],"check":{…}}), or comma-separated names',
+    ),
+    AUTOHEAL_HEALTH_ENDPOINTS: autohealEndpointsVariable().describe(
+      'health URL per service: a JSON object ({"aether-crm-ui":"http://aether-crm-ui/health.json"}) or name=url pairs separated by commas; each is a target too',
+    ),
+    AUTOHEAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(30)
+      .describe('between auto-heal rounds'),
+    AUTOHEAL_PULL_FROM_REGISTRY: bool('AUTOHEAL_PULL_FROM_REGISTRY').transform((v) => v ?? true)
+      .meta({ description: 'registered services are healed too (their health URL is the check)', default: 'true' }),
+    AUTOHEAL_RUNTIME: z.enum(['docker', 'process', 'none'], { error: 'must be docker, process or none' }).default('none')
+      .describe('docker, process, or none (watch and record, restart nothing)'),
+    AUTOHEAL_PROCESSES: autohealProcessesVariable().describe(
+      'with AUTOHEAL_RUNTIME=process (required then): the commands the server supervises, a JSON object {"orders":{"command":"node","args":["orders.js"],"env":{"PORT":"9001"}}}; they start with the server and stop with it',
+    ),
+    DOCKER_HOST: dockerHostVariable().meta({
+      description: 'with AUTOHEAL_RUNTIME=docker: the engine (unix:///path or tcp://host:port, e.g. a socket proxy); targets name their container with runtime_id (default: their name)',
+      default: 'unix:///var/run/docker.sock',
+    }),
+    AUTOHEAL_DRY_RUN: bool('AUTOHEAL_DRY_RUN').meta({ description: 'decide and record, restart nothing (operators can switch it at PUT /autoheal/dry-run)', default: 'false' }),
+    AUTOHEAL_FAILURE_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(3)
+      .describe('consecutive liveness failures before a restart'),
+    AUTOHEAL_CHECK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000)
+      .describe('per-check timeout'),
     TRACE_START: bool('TRACE_START').meta({
       description: 'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate',
       default: 'false',
@@ -119,6 +145,7 @@ export const envSchema = z
 
 /** Variables that only some settings require; checked beside the schema so every problem is reported at once. */
 const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: string; variables: string[] }[] = [
+  { when: (env) => env.AUTOHEAL_RUNTIME === 'process', because: 'AUTOHEAL_RUNTIME=process (it names the commands to supervise)', variables: ['AUTOHEAL_PROCESSES'] },
   { when: (env) => env.AUTH_MODE === 'jwt', because: 'AUTH_MODE=jwt', variables: ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL'] },
   {
     when: (env) => env.AUTH_MODE === 'jwt' && !/^(false|0|no|off)$/i.test(env.SELF_REGISTER ?? ''),
@@ -127,8 +154,8 @@ const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: 
   },
 ];
 
-/** The server's variables, and the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …). */
-export type Config = z.output<typeof envSchema> & { ai: RouterConfig };
+/** The server's variables, the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …), and auto-heal's targets. */
+export type Config = z.output<typeof envSchema> & { ai: RouterConfig; autoheal: { targets: HealTarget[] } };
 
 /** Start-up stops with this when a variable is wrong; its message names each one. */
 export class ConfigError extends Error {
@@ -140,7 +167,9 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/;
+// Hidden too: health URL lists can be long, a URL refused for carrying credentials must not be echoed, and the
+// supervised processes' environments may hold their secrets.
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|AUTOHEAL_HEALTH_ENDPOINTS|AUTOHEAL_SERVICES|AUTOHEAL_PROCESSES/;
 
 /**
  * Reads and validates the configuration from the environment.
@@ -155,14 +184,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rule.variables.filter((v) => present[v] === undefined).map((variable) => ({ variable, message: `is required when ${rule.because}` })),
   );
   const ai = aiConfig(env);
-  if (parsed.success && missing.length === 0 && !Array.isArray(ai)) return { ...parsed.data, ai };
+  const targets = parsed.success
+    ? autohealTargets({ services: parsed.data.AUTOHEAL_SERVICES, endpoints: parsed.data.AUTOHEAL_HEALTH_ENDPOINTS, runtime: parsed.data.AUTOHEAL_RUNTIME })
+    : [];
+  const targetProblems = targets.filter((t): t is { variable: string; message: string } => 'variable' in t);
+  if (parsed.success && missing.length === 0 && !Array.isArray(ai) && targetProblems.length === 0) {
+    return { ...parsed.data, ai, autoheal: { targets: targets as HealTarget[] } };
+  }
   const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const variable = String(issue.path[0] ?? 'environment');
     const value = present[variable];
     const shown = value === undefined ? '' : SECRET.test(variable) ? ' (value hidden)' : ` (got "${value}")`;
     return { variable, message: `${issue.message}${shown}` };
   });
-  throw new ConfigError([...problems, ...missing, ...(Array.isArray(ai) ? ai : [])]);
+  throw new ConfigError([...problems, ...missing, ...targetProblems, ...(Array.isArray(ai) ? ai : [])]);
 }
 
 // The router's own parser names the variable and never shows a key's value.

@@ -22,9 +22,11 @@ import {
   type MetricsRegistry,
   type ModuleHost,
   type PrincipalResolver,
+  type RuntimeAdapter,
   type Shutdown,
   type Stores,
 } from '@aetherlink/core';
+import { autohealModule, type AutoHealer } from '@aetherlink/autoheal';
 import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
 import { alertsModule, type Notifier } from '@aetherlink/alerts';
 import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
@@ -32,6 +34,7 @@ import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistra
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { consoleModule } from './console-module.js';
+import { openRuntime } from './runtime.js';
 import { openStores, type OpenedStores } from './stores.js';
 import { VERSION } from './version.js';
 
@@ -44,6 +47,7 @@ export interface CommandCenter {
   registry: Registry;
   checker: HealthChecker;
   ai: Router;
+  autoheal: AutoHealer;
   routes: AnyRouteSpec[];
   stores: Stores;
   metrics: MetricsRegistry;
@@ -71,6 +75,8 @@ export interface CommandCenterOverrides {
   alertNotifier?: Notifier;
   /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
+  /** Where auto-heal restarts (tests pass a recording runtime). Default: AUTOHEAL_RUNTIME's. */
+  runtime?: RuntimeAdapter | null;
   /** Where the server's log lines go (tests read them). Default: stdout. */
   logStream?: { write(line: string): void };
   /** What a finished shutdown calls (main passes process.exit). Default: nothing. */
@@ -133,6 +139,8 @@ async function assemble(
   const audit = createAuditLog({ service: config.SERVICE_NAME, sinks, store: stores.audit, logger: log('audit') });
 
   const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
+  // Registry probes and auto-heal checks go to the same internal services, under one policy.
+  const probeEgress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
   const registry = registryModule({
     store: stores.registry,
     bus,
@@ -143,7 +151,25 @@ async function assemble(
       intervalMs: config.REGISTRY_PROBE_INTERVAL_SECONDS * 1000,
       concurrency: config.REGISTRY_PROBE_CONCURRENCY,
       timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS,
-      egress: createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY }),
+      egress: probeEgress,
+    },
+  });
+  const opened = overrides.runtime !== undefined ? { runtime: overrides.runtime } : await openRuntime(config, log('autoheal'));
+  const autoheal = autohealModule({
+    runtime: opened.runtime,
+    ...(opened.start ? { onStart: opened.start } : {}),
+    targets: config.autoheal.targets,
+    ...(config.AUTOHEAL_PULL_FROM_REGISTRY ? { registry: registry.registry } : {}),
+    bus,
+    documents: stores.documents,
+    history: stores.heal,
+    egress: probeEgress,
+    logger: log('autoheal'),
+    policy: {
+      intervalMs: config.AUTOHEAL_INTERVAL_SECONDS * 1000,
+      failureThreshold: config.AUTOHEAL_FAILURE_THRESHOLD,
+      checkTimeoutMs: config.AUTOHEAL_CHECK_TIMEOUT_MS,
+      dryRun: config.AUTOHEAL_DRY_RUN ?? false,
     },
   });
   const ai = aiRouterModule({
@@ -184,6 +210,7 @@ async function assemble(
       eventsModule({ bus }),
       auditModule({ audit }),
       registry,
+      autoheal,
       ai,
       alerts,
       consoleModule({
@@ -249,6 +276,7 @@ async function assemble(
     registry: registry.registry,
     checker: registry.checker,
     ai: ai.router,
+    autoheal: autoheal.healer,
     routes,
     stores,
     metrics,

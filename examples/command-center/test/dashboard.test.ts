@@ -263,19 +263,23 @@ describe('operator dashboard in headless Chromium (header auth)', () => {
     await expect.poll(() => row.locator('button[data-action="maintenance"]').textContent()).toBe('Maintenance');
   });
 
-  it('shows the panels whose routes are not on this server yet as such, asking for none of their routes', async () => {
+  it('shows the auto-heal view from its module, and the panels whose routes are not on this server yet as such, asking for none of their routes', async () => {
     d = await openDashboard(browser, { view: 'autoheal' });
     const { page } = d;
     await d.signIn('admin');
-    for (const panel of ['reconcile', 'autoheal-stats', 'autoheal-config', 'autoheal-timeline', 'autoheal-why', 'maintenance']) {
-      await expect.poll(() => d!.state(panel), { message: panel }).toBe('unavailable');
+    // Auto-heal is on this server: its panels read its routes (the ones with their own view to come stay empty).
+    for (const panel of ['reconcile', 'autoheal-stats', 'autoheal-config', 'autoheal-timeline']) {
+      await expect.poll(() => d!.state(panel), { message: panel }).toBe('ready');
     }
-    expect(await page.textContent('[data-panel="autoheal-stats"] .state')).toBe('Not on this server yet: needs GET /autoheal/stats, from the auto-heal module (@aetherlink/autoheal).');
+    for (const panel of ['autoheal-why', 'maintenance']) expect(await d.state(panel), panel).toBe('empty');
+    expect(JSON.parse((await page.textContent('[data-panel="autoheal-stats"] pre'))!)).toMatchObject({ total_attempts: 0, success_rate: 0, most_healed: null });
+    expect(d.requests).toEqual(expect.arrayContaining(['GET /autoheal/stats', 'GET /autoheal/status', 'GET /autoheal/history?limit=10']));
     await page.click('#tab-alerts');
     await expect.poll(() => page.isVisible('[data-panel="deliveries"]')).toBe(true);
     // The rules half of alerting is here; endpoints and deliveries are not yet.
     for (const panel of ['endpoints', 'deliveries']) expect(await d.state(panel), panel).toBe('unavailable');
-    expect(d.requests.filter((r) => /\/autoheal\/|\/alerts\/(deliveries|endpoints)/.test(r))).toEqual([]);
+    expect(await page.textContent('[data-panel="deliveries"] .state')).toMatch(/^Not on this server yet: needs GET \/alerts\/deliveries/);
+    expect(d.requests.filter((r) => /\/alerts\/(deliveries|endpoints)/.test(r))).toEqual([]);
   });
 
   it('lays the overview out in one column on a narrow window, with nothing wider than the screen', async () => {

@@ -61,8 +61,6 @@ export {
   emptyDeliveryCounts,
   emptySeverityCounts,
   encodeDeliveryCursor,
-  healStatsFrom,
-  isHealAttempt,
   newDelivery,
   prefixRange,
   replayOf,
@@ -105,7 +103,9 @@ export type {
   HealHistoryStore,
   HealRecord,
   HealOutcome,
-  HealStats,
+  HealProbe,
+  HealTally,
+  HealHistoryQuery,
   Stores,
 } from './stores/types.js';
 export {

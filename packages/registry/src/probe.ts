@@ -12,8 +12,10 @@ export interface ProbeOptions {
   /** Deadline for the whole answer, body included. */
   timeoutMs: number;
   clock?: Clock;
-  /** Read and parse the body as JSON (for a body condition); otherwise it is discarded. */
-  readBody?: boolean;
+  /** Read and parse the body as JSON (for a body condition); otherwise it is discarded. A function decides by the status code. */
+  readBody?: boolean | ((statusCode: number) => boolean);
+  /** With `readBody`, also hand back the body's text (bounded like the body), e.g. to spot a "shutting down" answer that is not JSON. */
+  keepText?: boolean;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
   headers?: Record<string, string>;
@@ -91,16 +93,18 @@ async function once(url: string, options: ProbeOptions, dispatcher: Dispatcher, 
 }
 
 async function answer(res: Dispatcher.ResponseData, options: ProbeOptions): Promise<Omit<ProbeResult, 'latencyMs'>> {
-  if (!options.readBody || res.statusCode === 429) {
+  const wanted = typeof options.readBody === 'function' ? options.readBody(res.statusCode) : options.readBody;
+  if (!wanted || res.statusCode === 429) {
     await res.body.dump({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY });
     return { statusCode: res.statusCode, error: null };
   }
   const read = await readBounded(res, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
   if ('bodyError' in read) return { statusCode: res.statusCode, error: null, bodyError: read.bodyError };
+  const text = options.keepText ? { text: read.text } : {};
   try {
-    return { statusCode: res.statusCode, error: null, body: JSON.parse(read.text) as unknown };
+    return { statusCode: res.statusCode, error: null, body: JSON.parse(read.text) as unknown, ...text };
   } catch {
-    return { statusCode: res.statusCode, error: null, bodyError: 'the body is not JSON' };
+    return { statusCode: res.statusCode, error: null, bodyError: 'the body is not JSON', ...text };
   }
 }
 

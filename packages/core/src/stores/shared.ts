@@ -1,7 +1,7 @@
 import { AetherError } from '../errors.js';
 import type { Severity } from '../events/envelope.js';
 import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
-import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RevisionCondition, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
+import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, RevisionCondition, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
 import { uuidv7 } from '../ids.js';
 import { checkTime } from '../events/limits.js';
 
@@ -70,26 +70,6 @@ export function countAudit(records: readonly AuditRecord[]): { byPath: Map<strin
   }
   return { byPath, byStatus };
 }
-
-/**
- * Heal stats (the seed's shape) from per-service attempt counts.
- * @example healStatsFrom(12, 3, new Map([['api', 15]]))
- */
-export function healStatsFrom(successful: number, failed: number, services: Iterable<[string, number]>): HealStats {
-  const list = [...services].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const total = successful + failed;
-  return {
-    total_attempts: total,
-    successful,
-    failed,
-    success_rate: total === 0 ? 0 : Math.round((successful / total) * 10_000) / 10_000,
-    services: Object.fromEntries(list),
-    most_healed: list[0]?.[0] ?? null,
-  };
-}
-
-/** Heal outcomes that count as attempts. */
-export const isHealAttempt = (record: Pick<HealRecord, 'outcome'>) => record.outcome !== 'skipped';
 
 /**
  * A new delivery record from its input.

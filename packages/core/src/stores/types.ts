@@ -346,38 +346,68 @@ export interface DeliveryStore {
 
 // ---------------------------------------------------------------- auto-heal history
 
+/** succeeded: restarted and verified · failed: the restart failed or was not verified · skipped: a restart was due and held back. */
 export type HealOutcome = 'succeeded' | 'failed' | 'skipped';
 
+/** What the check that led to an attempt saw (never a URL: viewers read heal history). */
+export interface HealProbe {
+  /** The check's name (`http`, `tcp`, `runtime` or a custom name). */
+  check: string;
+  status_code: number | null;
+  latency_ms: number | null;
+  error: string | null;
+}
+
+/** One heal attempt (or a restart that was due and skipped), written once its outcome is known. */
 export interface HealRecord {
   id: string;
+  /** When the outcome was recorded. */
   ts: string;
   service: string;
-  /** What was done or considered: restart, quarantine, release, … */
+  /** What was done or considered: `restart`. */
   action: string;
   outcome: HealOutcome;
+  /** Why, as a code: `threshold_reached` for an attempt; `maintenance`, `dry_run`, `manual_stop`, … for a skip. */
+  reason: string;
+  /** The same for people. */
   message: string;
-  duration_ms: number | null;
+  /** The failing check that made the restart due. */
+  probe: HealProbe | null;
+  /** The attempt's number in its backoff streak (1 for the first restart). */
   attempt: number | null;
+  /** The backoff it waited before this attempt, in milliseconds. */
+  delay_ms: number | null;
+  /** When the failure streak behind it began. */
+  detected_at: string | null;
+  /** When the restart began. */
+  started_at: string | null;
+  /** From the restart to its outcome (verified, or given up). */
+  duration_ms: number | null;
+  /** Why it failed; null otherwise. */
+  error: string | null;
 }
 
-export interface HealStats {
-  /** Succeeded + failed (skips are not attempts). */
-  total_attempts: number;
-  successful: number;
-  failed: number;
-  /** successful / total_attempts, 0 when there were none. */
-  success_rate: number;
-  /** Attempts per service. */
-  services: Record<string, number>;
-  most_healed: string | null;
+/** How many records one service has with one outcome. */
+export interface HealTally {
+  service: string;
+  outcome: HealOutcome;
+  count: number;
 }
 
+export interface HealHistoryQuery {
+  limit: number;
+  service?: string;
+  outcome?: HealOutcome;
+}
+
+/** Heal history: appended, listed newest first and tallied; what the tallies mean is the auto-heal package's to say. */
 export interface HealHistoryStore {
   append(record: HealRecord): Promise<void>;
   /** Newest first. */
-  list(query: { limit: number; service?: string }): Promise<HealRecord[]>;
+  list(query: HealHistoryQuery): Promise<HealRecord[]>;
   count(): Promise<number>;
-  stats(): Promise<HealStats>;
+  /** Records per service and outcome, over every record the store counts. */
+  tally(): Promise<HealTally[]>;
   close?(): Promise<void>;
 }
 

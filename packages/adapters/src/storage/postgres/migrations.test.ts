@@ -113,6 +113,8 @@ describe('postgres migrations', () => {
       'audit_log USING btree (path, seq)',
       'audit_log USING btree (status, seq)',
       'audit_log USING btree (ts)',
+      'heal_history USING btree (service, seq)',
+      'heal_history USING btree (outcome, seq)',
       'services USING gin (tags)',
       'document_keys USING btree (collection, field, value, id)',
       'document_keys USING btree (collection, field, value) WHERE uniq',
@@ -151,5 +153,24 @@ describe('postgres migrations', () => {
     // Conditional writes work on migrated rows, and the next write moves past every migrated revision.
     const next = await stores.registry.patch('billing', { status: 'degraded' }, { ifRevision: billing!.revision });
     expect(next!.revision).toBeGreaterThan(Math.max(...revisions));
+  });
+  it('keeps heal history written before attempts carried their why, probe and timings, and tallies it by query', async () => {
+    schema = uniqueSchema('mig');
+    const heal = MIGRATIONS.find((m) => m.name.startsWith('heal history: why'))!.version;
+    await migrate(newPool(), schema, MIGRATIONS.filter((m) => m.version < heal));
+    await sql(
+      `INSERT INTO "${schema}".heal_history (id, ts, service, action, outcome, message, duration_ms, attempt) VALUES ('h-1', '2026-01-01T00:00:00.000Z', 'api', 'restart', 'succeeded', 'restarted', 1200, 1)`,
+    );
+    expect(await migrate(newPool(), schema)).toEqual(MIGRATIONS.filter((m) => m.version >= heal).map((m) => m.version));
+    const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema });
+    opened.push(stores);
+    expect(await stores.heal.list({ limit: 5 })).toEqual([
+      {
+        id: 'h-1', ts: '2026-01-01T00:00:00.000Z', service: 'api', action: 'restart', outcome: 'succeeded', reason: '', message: 'restarted',
+        probe: null, attempt: 1, delay_ms: null, detected_at: null, started_at: null, duration_ms: 1200, error: null,
+      },
+    ]);
+    expect(await stores.heal.tally()).toEqual([{ service: 'api', outcome: 'succeeded', count: 1 }]);
+    expect(await sql(`SELECT to_regclass('"${schema}".heal_counters') AS t`)).toEqual([{ t: null }]);
   });
 });

@@ -273,6 +273,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_time_severity_idx ON ${t('events')} (time, severity);
       DROP INDEX ${t('events_time_idx')};`,
   },
+  {
+    version: 11,
+    name: 'heal history: why, the probe, backoff and timings of each attempt; tallies by query',
+    // Older rows keep an empty reason and nulls for what they never recorded. The per-service counters gave way to
+    // a GROUP BY over the history (what counts as an attempt is the auto-heal package's to say, not the store's).
+    sql: (t) => `
+      ALTER TABLE ${t('heal_history')}
+        ADD COLUMN reason text NOT NULL DEFAULT '',
+        ADD COLUMN probe json,
+        ADD COLUMN delay_ms double precision,
+        ADD COLUMN detected_at timestamptz,
+        ADD COLUMN started_at timestamptz,
+        ADD COLUMN error text;
+      CREATE INDEX heal_history_outcome_seq_idx ON ${t('heal_history')} (outcome, seq);
+      DROP TABLE ${t('heal_counters')};`,
+  },
 ];
 
 /**

@@ -196,4 +196,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       DROP INDEX events_time;
     `,
   },
+  {
+    version: 6,
+    name: 'heal history: why, the probe, backoff and timings of each attempt',
+    // Older rows keep an empty reason and nulls for what they never recorded.
+    sql: `
+      ALTER TABLE heal_history ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+      ALTER TABLE heal_history ADD COLUMN probe TEXT;
+      ALTER TABLE heal_history ADD COLUMN delay_ms REAL;
+      ALTER TABLE heal_history ADD COLUMN detected_at TEXT;
+      ALTER TABLE heal_history ADD COLUMN started_at TEXT;
+      ALTER TABLE heal_history ADD COLUMN error TEXT;
+      CREATE INDEX heal_outcome ON heal_history (outcome, seq);
+    `,
+  },
 ];
