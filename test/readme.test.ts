@@ -28,7 +28,7 @@ const ELSEWHERE: Record<string, string> = {
   compose: 'test/compose.test.ts, against the Dockerfile and both servers’ configuration schemas',
   'base-image': 'test/docker-image.test.ts',
 };
-const HERE = ['start', 'command-center', 'embed-express', 'embed-fastify', 'postgres', 'customer-ops', 'package-core', 'package-registry', 'package-ai-router', 'package-alerts', 'package-autoheal'];
+const HERE = ['start', 'incident', 'command-center', 'embed-express', 'embed-fastify', 'postgres', 'customer-ops', 'package-core', 'package-registry', 'package-ai-router', 'package-alerts', 'package-autoheal'];
 
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   const dir = mkdtempSync(join(tmpdir(), 'aetherlink-readme-'));
@@ -111,6 +111,18 @@ describe('the README', () => {
     await listening(port);
     const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
     expect(page).toContain('<title>AetherLink Command Center</title>');
+  });
+
+  it('incident: the server starts with the alert webhook the dashboard walk-through clicks on', async () => {
+    const [block] = of('incident');
+    const { map } = await portMap(['8010']);
+    const port = map.get('8010')!;
+    const p = start('bash', ['-c', block!.code.replace(/\\\n/g, ' ')], { cwd: ROOT, env: env({ PORT: String(port) }) });
+    running.push(p);
+    await listening(port, 90_000, () => (p.proc.exitCode === null ? undefined : `it exited: ${p.output()}`));
+    const res = await fetch(`http://127.0.0.1:${port}/alerts/endpoints`, { headers: { 'x-user-roles': 'operator' } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { count: number }).count).toBe(1);
   });
 
   for (const name of HERE.filter((s) => s.startsWith('package-'))) {

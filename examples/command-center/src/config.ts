@@ -1,5 +1,6 @@
 import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
-import { isAetherError, parseEgressRule } from '@aetherlink/core';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule, parseWebhookTarget, webhookSecretKey } from '@aetherlink/alerts';
+import { compileEgressRules, decideHost, isAetherError, parseEgressRule } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 import { autohealEndpointsVariable, autohealProcessesVariable, autohealServicesVariable, autohealTargets, dockerHostVariable } from './autoheal-config.js';
@@ -32,6 +33,23 @@ const egressList = () =>
           ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected comma-separated CIDRs (10.0.0.0/8), addresses or host names (*.corp.example)` });
         }
       }
+      return entries;
+    });
+
+/** ALERT_WEBHOOKS: comma-separated webhook URLs, each read as the alerts module will (never echoing one: they carry tokens). */
+const webhookList = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      entries.forEach((entry, i) => {
+        try {
+          parseWebhookTarget(entry, `entry ${i + 1}`);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (isAetherError(error) && error.errors?.[0] ? `entry ${i + 1} ${error.errors[0].message}` : 'is invalid') });
+        }
+      });
       return entries;
     });
 
@@ -106,6 +124,38 @@ export const envSchema = z
       .describe('how often this instance looks for due webhook deliveries'),
     ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
       .describe('how often one instance of the fleet evaluates every alert rule (POST /alerts/evaluate runs one evaluation now)'),
+    ALERT_WEBHOOKS: webhookList().describe('webhooks every alert goes to, comma-separated; the host picks the channel, or a prefix such as slack+https://… or alertmanager+http://…'),
+    ALERT_WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .refine((v) => {
+        if (v === undefined) return true;
+        try {
+          webhookSecretKey(v);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a Standard Webhooks secret: whsec_ followed by base64 of 16 to 128 random bytes')
+      .describe('signs every delivery to the ALERT_WEBHOOKS endpoints (Standard Webhooks)'),
+    ALERT_WEBHOOK_ALLOW_PRIVATE: bool('ALERT_WEBHOOK_ALLOW_PRIVATE').meta({ description: 'webhooks may reach private and loopback addresses', default: 'false' }),
+    ALERT_WEBHOOK_ALLOW: egressList().describe('comma-separated CIDRs, addresses or host names webhooks may reach even when private addresses are refused'),
+    ALERT_WEBHOOK_DENY: egressList().describe('comma-separated CIDRs, addresses or host names webhooks never reach (wins over the allow list)'),
+    ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(120_000).default(10_000)
+      .describe('deadline of one delivery attempt, answer included'),
+    ALERT_WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return [...DEFAULT_RETRY_SCHEDULE_MS];
+        try {
+          return parseRetrySchedule(v, 'ALERT_WEBHOOK_RETRY_SCHEDULE');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `${(error as Error).message.replace(/^ALERT_WEBHOOK_RETRY_SCHEDULE: /, '')}; expected delays between attempts such as 5s,5m,30m,2h` });
+          return z.NEVER;
+        }
+      })
+      .meta({ description: 'delays between delivery attempts (±20 % jitter)', default: '5s,5m,30m,2h,5h,10h,10h' }),
     EVENTS_STRICT: bool('EVENTS_STRICT').meta({ description: 'reject event types that are not registered', default: 'false' }),
     AUTOHEAL_SERVICES: autohealServicesVariable().describe(
       'services auto-heal watches: a JSON array of names (the seed\'s ["aether-crm-ui",…]), of targets ({"name":"api","health_url":"…","depends_on":["db"],"check":{…}}), or comma-separated names',
@@ -167,9 +217,9 @@ export class ConfigError extends Error {
   }
 }
 
-// Hidden too: health URL lists can be long, a URL refused for carrying credentials must not be echoed, and the
-// supervised processes' environments may hold their secrets.
-const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|AUTOHEAL_HEALTH_ENDPOINTS|AUTOHEAL_SERVICES|AUTOHEAL_PROCESSES/;
+// Hidden too: webhook URLs carry their token in the path, health URL lists can be long, a URL refused for carrying
+// credentials must not be echoed, and the supervised processes' environments may hold their secrets.
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|WEBHOOKS|AUTOHEAL_HEALTH_ENDPOINTS|AUTOHEAL_SERVICES|AUTOHEAL_PROCESSES/;
 
 /**
  * Reads and validates the configuration from the environment.
@@ -188,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ? autohealTargets({ services: parsed.data.AUTOHEAL_SERVICES, endpoints: parsed.data.AUTOHEAL_HEALTH_ENDPOINTS, runtime: parsed.data.AUTOHEAL_RUNTIME })
     : [];
   const targetProblems = targets.filter((t): t is { variable: string; message: string } => 'variable' in t);
+  if (parsed.success) missing.push(...webhookEgressProblems(parsed.data));
   if (parsed.success && missing.length === 0 && !Array.isArray(ai) && targetProblems.length === 0) {
     return { ...parsed.data, ai, autoheal: { targets: targets as HealTarget[] } };
   }
@@ -198,6 +249,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     return { variable, message: `${issue.message}${shown}` };
   });
   throw new ConfigError([...problems, ...missing, ...targetProblems, ...(Array.isArray(ai) ? ai : [])]);
+}
+
+// A configured webhook whose host the webhook egress policy refuses outright (an address literal, a metadata name,
+// a denied host) stops the start here; names are judged when they are looked up, at each connection.
+function webhookEgressProblems(config: z.output<typeof envSchema>): { variable: string; message: string }[] {
+  const allowPrivate = config.ALERT_WEBHOOK_ALLOW_PRIVATE ?? false;
+  const rules = compileEgressRules({ allowPrivate, allowLoopback: allowPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY });
+  return config.ALERT_WEBHOOKS.flatMap((entry, i) => {
+    const decision = decideHost(rules, new URL(parseWebhookTarget(entry).url).hostname);
+    if (decision.outcome !== 'refused') return [];
+    const hint = ['private', 'loopback'].includes(decision.refusal.kind) ? ' (set ALERT_WEBHOOK_ALLOW_PRIVATE=true, or list it in ALERT_WEBHOOK_ALLOW)' : '';
+    return [{ variable: 'ALERT_WEBHOOKS', message: `entry ${i + 1} may not be called: ${decision.refusal.reason}${hint}` }];
+  });
 }
 
 // The router's own parser names the variable and never shows a key's value.

@@ -48,6 +48,43 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.variable === 'REGISTRY_PROBE_DENY')!.message).toMatch(/^"not a host" is not a host name/);
   });
 
+  it('reads the alert webhooks, their secret, egress and schedule, naming the variable and never echoing a URL or secret', () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const config = loadConfig({
+      ALERT_WEBHOOKS: 'https://hooks.slack.com/services/T0/B0/tok, alertmanager+http://am.internal:9093',
+      ALERT_WEBHOOK_SECRET: secret,
+      ALERT_WEBHOOK_ALLOW: '10.9.0.0/16',
+      ALERT_WEBHOOK_RETRY_SCHEDULE: '1s, 2s,500ms',
+    });
+    expect(config).toMatchObject({
+      ALERT_WEBHOOKS: ['https://hooks.slack.com/services/T0/B0/tok', 'alertmanager+http://am.internal:9093'],
+      ALERT_WEBHOOK_SECRET: secret,
+      ALERT_WEBHOOK_ALLOW: ['10.9.0.0/16'],
+      ALERT_WEBHOOK_RETRY_SCHEDULE: [1000, 2000, 500],
+      ALERT_WEBHOOK_TIMEOUT_MS: 10_000,
+    });
+    expect(loadConfig({})).toMatchObject({ ALERT_WEBHOOKS: [], ALERT_WEBHOOK_RETRY_SCHEDULE: [5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] });
+
+    const bad = 'whsec_this-is-not-base64-but-secret';
+    const problems = problemsOf({ ALERT_WEBHOOKS: 'https://ok.example/a,pager+https://x.example/tok-123', ALERT_WEBHOOK_SECRET: bad, ALERT_WEBHOOK_RETRY_SCHEDULE: '1s,later' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['ALERT_WEBHOOKS', 'ALERT_WEBHOOK_RETRY_SCHEDULE', 'ALERT_WEBHOOK_SECRET']);
+    const text = JSON.stringify(problems);
+    expect(text).not.toContain('this-is-not-base64');
+    expect(text).not.toContain('tok-123');
+    expect(problems.find((p) => p.variable === 'ALERT_WEBHOOKS')!.message).toMatch(/^entry 2 names an unknown channel "pager"/);
+    expect(problems.find((p) => p.variable === 'ALERT_WEBHOOK_SECRET')!.message).toMatch(/whsec_ followed by base64.*\(value hidden\)/);
+    expect(problems.find((p) => p.variable === 'ALERT_WEBHOOK_RETRY_SCHEDULE')!.message).toMatch(/"later" is not a delay/);
+  });
+
+  it('refuses a configured webhook on a private or loopback address unless allowed, by flag or allow list', () => {
+    const problems = problemsOf({ ALERT_WEBHOOKS: 'https://hooks.slack.com/services/x,http://127.0.0.1:9000/tok-9' });
+    expect(problems).toEqual([{ variable: 'ALERT_WEBHOOKS', message: expect.stringMatching(/^entry 2 may not be called: 127\.0\.0\.1 is a loopback address.*ALERT_WEBHOOK_ALLOW_PRIVATE=true/) }]);
+    expect(JSON.stringify(problems)).not.toContain('tok-9');
+    expect(loadConfig({ ALERT_WEBHOOKS: 'http://127.0.0.1:9000/x', ALERT_WEBHOOK_ALLOW_PRIVATE: 'true' }).ALERT_WEBHOOKS).toHaveLength(1);
+    expect(loadConfig({ ALERT_WEBHOOKS: 'http://10.9.1.2/x', ALERT_WEBHOOK_ALLOW: '10.9.0.0/16' }).ALERT_WEBHOOKS).toHaveLength(1);
+    expect(problemsOf({ ALERT_WEBHOOKS: 'http://169.254.169.254/x', ALERT_WEBHOOK_ALLOW_PRIVATE: 'true' })[0]!.message).toMatch(/always refused/);
+  });
+
   it('reads the auto-heal variables as the seed wrote them: a JSON array of names and a JSON map of health URLs', () => {
     const config = loadConfig({
       AUTOHEAL_SERVICES: '["aether-crm-ui","aether-command-center","aether-ai-orchestrator"]',

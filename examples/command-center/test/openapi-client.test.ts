@@ -48,6 +48,14 @@ export async function run(baseUrl: string) {
   const health = await viewer.GET('/providers/health');
   const breakers: string[] = Object.values(health.data ?? {}).map((p) => p.breaker);
 
+  const operator = createClient<paths>({ baseUrl, headers: { 'x-user-roles': 'operator' } });
+  const rule = await operator.POST('/alerts/rules', { body: { name: 'client-rule', event_type: 'lead.created', window_seconds: 60, threshold: 3 } });
+  const ruleId: string | undefined = rule.data?.id;
+  const badRule = await operator.POST('/alerts/rules', { body: { name: 'client-rule-2', window_seconds: 0, threshold: 3 } });
+  const history = await viewer.GET('/alerts/deliveries/history', { params: { query: { limit: 5, status: 'dead_letter' } } });
+  const statuses: string[] = (history.data?.deliveries ?? []).map((d) => d.status);
+  const replayed = await operator.POST('/alerts/deliveries/replay-bulk', { body: { ids: ['no-such-delivery'] } });
+
   // Compiled, never called.
   const mistakes = () => [
     // @ts-expect-error: no such path
@@ -56,6 +64,8 @@ export async function run(baseUrl: string) {
     agent.POST('/events/publish', { body: { type: 'a.b', source: 's', severity: 'loud' } }),
     // @ts-expect-error: the path parameter is required
     viewer.GET('/events/schema/{type}', {}),
+    // @ts-expect-error: a rule's threshold is a number
+    operator.POST('/alerts/rules', { body: { name: 'r', window_seconds: 60, threshold: 'many' } }),
   ];
   void mistakes;
 
@@ -69,6 +79,10 @@ export async function run(baseUrl: string) {
     denied: { status: denied.response.status, code: denied.error?.code },
     bad: { status: bad.response.status, code: bad.error?.code, fields },
     breakers,
+    rule: { status: rule.response.status, id: ruleId },
+    badRule: { status: badRule.response.status, fields: (badRule.error?.errors ?? []).map((e) => e.field) },
+    statuses,
+    replayed: { status: replayed.response.status, fields: (replayed.error?.errors ?? []).map((e) => e.field) },
   };
 }
 `;
@@ -127,6 +141,10 @@ describe('the OpenAPI document, through a validator and a generated client', () 
       denied: { status: 403, code: 'forbidden' },
       bad: { status: 400, code: 'validation_failed', fields: ['type'] },
       breakers: ['closed'],
+      rule: { status: 201, id: expect.any(String) },
+      badRule: { status: 400, fields: ['window_seconds'] },
+      statuses: [],
+      replayed: { status: 400, fields: ['ids[0]'] },
     });
   });
 });

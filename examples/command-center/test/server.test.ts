@@ -97,7 +97,7 @@ describe('command center routes (DESIGN §4)', () => {
     const paths = Object.keys(body.paths as object).sort();
     expect(paths).toEqual(
       [
-        '/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
+        '/audit/stats', '/audit/records', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
         '/docs', '/health', '/health.json', '/metrics', '/openapi.json', '/ops/auth', '/ops/instance', '/ops/me', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
         '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
         '/autoheal/status', '/autoheal/history', '/autoheal/stats', '/autoheal/services/{name}', '/autoheal/services/{name}/quarantine',
@@ -105,6 +105,8 @@ describe('command center routes (DESIGN §4)', () => {
         '/orchestrate', '/providers/health', '/v1/chat/completions', '/v1/models',
         '/alerts/rules', '/alerts/rules/{id}', '/alerts/rules/{id}/enabled', '/alerts/rules/{id}/alerts', '/alerts/rules/preview', '/alerts/active',
         '/alerts/evaluate', '/alerts/silences', '/alerts/silences/{id}', '/alerts/templates', '/alerts/templates/{id}/materialize',
+        '/alerts/deliveries', '/alerts/deliveries/stats', '/alerts/deliveries/history', '/alerts/deliveries/replay-bulk', '/alerts/deliveries/{id}',
+        '/alerts/deliveries/{id}/replay', '/alerts/endpoints', '/alerts/endpoints/{id}', '/alerts/endpoints/{id}/test', '/alerts/endpoints/{id}/replay-dead-letters',
       ].sort(),
     );
     expect([...new Set(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path))].sort()).toEqual(paths);

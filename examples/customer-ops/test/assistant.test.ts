@@ -1,6 +1,6 @@
 import { eventually } from '@aetherlink/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from '../../../packages/ai-router/src/_fixtures/fake-llm-server.js';
+import { startFakeLlmServer, type FakeLlmServer } from '../../../packages/ai-router/src/_testing/fake-llm-server.js';
 import { call, startCommandCenter, startOps, type RunningOps, type RunningServer } from './helpers.js';
 
 const ANTHROPIC_KEY = 'sk-ant-test-never-logged-0123';

@@ -1,6 +1,6 @@
 import { eventually } from '@aetherlink/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../packages/adapters/src/storage/postgres/test-support.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../test/postgres.js';
 import { tempDbPath } from '../../command-center/test/helpers.js';
 import { call, startCommandCenter, startOps, startOpsProcess, type RunningOps, type RunningServer } from './helpers.js';
 

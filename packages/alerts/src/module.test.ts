@@ -1,4 +1,4 @@
-import { createMetricsRegistry, createModuleHost, defineRoute, memoryDeliveryStore, silentLogger } from '@aetherlink/core';
+import { createMetricsRegistry, createModuleHost, defineRoute, memoryDeliveryStore, memoryDocumentStore, silentLogger } from '@aetherlink/core';
 import { eventually } from '@aetherlink/core/testing';
 import { describe, expect, it } from 'vitest';
 import { alertWorld, recordingNotifier } from './_testing/harness.js';
@@ -30,16 +30,19 @@ describe('alertsModule', () => {
     expect(mod.evaluator!.windows().live).toBe(false);
   });
 
-  it('composes parts (the delivery half’s routes, loops and metrics) and keeps working the delivery queue without rules', async () => {
+  it('composes parts (routes, loops and metrics from elsewhere) and keeps working the delivery queue without rules', async () => {
     let closed = false;
-    const route = defineRoute({ method: 'GET', path: '/alerts/deliveries', permission: 'ops:read', handler: () => ({ deliveries: [] }) });
+    const route = defineRoute({ method: 'GET', path: '/alerts/extra', permission: 'ops:read', handler: () => ({ extra: [] }) });
     const mod = alertsModule({
       deliveries: memoryDeliveryStore(),
+      documents: memoryDocumentStore(),
       owner: 'a',
       logger: silentLogger,
       parts: [{ routes: [route], loops: [{ name: 'delivery-sweep', intervalMs: 1000, run: () => undefined }], close: () => void (closed = true) }],
     });
-    expect(mod.routes.map((r) => r.path)).toEqual(['/alerts/deliveries']);
+    // The delivery part's routes, then the part's.
+    expect(mod.routes.map((r) => r.path)).toEqual([...mod.delivery.routes.map((r) => r.path), '/alerts/extra']);
+    expect(mod.routes.map((r) => r.path)).toContain('/alerts/deliveries');
     expect(mod.loops.map((l) => l.name)).toEqual(['deliveries', 'lease-expiry', 'delivery-sweep']);
     expect(mod.evaluator).toBeUndefined();
     await mod.close();

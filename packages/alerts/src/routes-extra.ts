@@ -31,6 +31,7 @@ export function silenceRoutes(options: { silences: SilenceBook; read: Permission
     defineRoute({
       method: 'POST',
       path: '/alerts/silences',
+      openapi: { status: 201 },
       permission: operate,
       summary: 'Silence alerts: matchers (rule, source, tenant, severity), a time range, optionally a recurring mute window',
       description: 'A silenced alert is still evaluated, recorded and published as an event, but its firing notices are not sent.',
@@ -91,6 +92,8 @@ export function templateRoutes(options: { templates: TemplateBook; read: Permiss
     defineRoute({
       method: 'POST',
       path: '/alerts/templates/{id}/materialize',
+      openapi: { status: 201 },
+      errors: [409],
       permission: operate,
       summary: 'Create a real rule from a template; the body’s fields replace the template’s (name defaults to the template id)',
       tags,

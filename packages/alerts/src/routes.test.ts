@@ -3,6 +3,7 @@ import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { conformingRoutes, type RouteConformance } from './_testing/conformance.js';
 import { alertWorld, recordingNotifier, type RecordingNotifier } from './_testing/harness.js';
 import { alertsModule, type AlertsModule } from './module.js';
 import { BUILTIN_TEMPLATES } from './templates.js';
@@ -16,6 +17,7 @@ let base: string;
 let world: ReturnType<typeof alertWorld>;
 let mod: AlertsModule;
 let notifier: RecordingNotifier;
+let checked: RouteConformance;
 
 beforeEach(async () => {
   world = alertWorld();
@@ -28,12 +30,15 @@ beforeEach(async () => {
     rules: { bus: world.bus, documents: world.documents, templates: [{ id: 'acme-orders', name: 'Acme orders', description: 'Failed orders at Acme', tenant: 'acme', rule: { ...BUILTIN_TEMPLATES[0]!.rule, event_type: 'order.failed' } }] },
   });
   app = Fastify({ forceCloseConnections: true });
-  await app.register(aetherlinkFastify, { service: 'cc', routes: [...mod.routes], bus: world.bus });
+  // Every answer is held to the OpenAPI document: status, and a body its response schema names in full.
+  checked = conformingRoutes(mod.routes);
+  await app.register(aetherlinkFastify, { service: 'cc', routes: checked.routes, bus: world.bus });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return async () => {
     await app.close();
     await mod.close();
+    expect(checked.problems).toEqual([]);
   };
 });
 
@@ -198,7 +203,9 @@ describe('backtest route', () => {
 describe('OpenAPI', () => {
   it('documents a response schema for every alert route', () => {
     const doc = buildOpenApi(mod.routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Record<string, unknown> }> }> }>> };
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, schema: op.responses['200']!.content['application/json']!.schema })));
+    // The success answer: 200, or 201 where a route creates something.
+    const success = (responses: Record<string, { content: Record<string, { schema: Record<string, unknown> }> }>) => Object.entries(responses).find(([s]) => s.startsWith('2'))![1];
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, schema: success(op.responses).content['application/json']!.schema })));
     expect(operations.length).toBe(mod.routes.length);
     for (const op of operations) expect(Object.keys(op.schema), `${op.method} ${op.path}`).not.toHaveLength(0);
   });

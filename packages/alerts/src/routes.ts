@@ -51,6 +51,8 @@ export function alertRoutes(options: AlertRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/alerts/rules',
+      openapi: { status: 201 },
+      errors: [409],
       permission: operate,
       summary: 'Create an alert rule',
       tags,
@@ -87,6 +89,7 @@ export function alertRoutes(options: AlertRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'PUT',
       path: '/alerts/rules/{id}',
+      errors: [409],
       permission: operate,
       summary: 'Replace an alert rule (every field; its alerts carry on under the new settings)',
       tags,
@@ -159,6 +162,7 @@ export function alertRoutes(options: AlertRoutesOptions): AnyRouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/alerts/rules/preview',
+      errors: [404],
       permission: read,
       summary: 'Backtest a rule (saved or not) over the stored events of a past range on a virtual clock',
       description: 'Answers when it would have fired and resolved, and how many notices it would have sent, with the repeat interval and the silences stored now.',

@@ -51,7 +51,10 @@ export {
 export type { MemoryEventStoreOptions } from './stores/memory/index.js';
 export {
   DELIVERY_STATUSES,
+  UNFINISHED_DELIVERY_STATUSES,
   afterAttempt,
+  afterOutcome,
+  attemptOf,
   auditStatsFrom,
   cloneRecord,
   countAudit,
@@ -97,6 +100,9 @@ export type {
   DeliveryInput,
   DeliveryRecord,
   DeliveryAttempt,
+  DeliveryOutcome,
+  DeliveryCancelRequest,
+  EndpointAttempt,
   DeliveryLeaseRequest,
   DeliveryHistoryQuery,
   DeliveryStats,

@@ -2,6 +2,7 @@ import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceCont
 import type { default as Express, ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
 import { loadPeer } from '../_internal/peer.js';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { utf8BodyError } from './problem.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkExpressOptions extends HttpAdapterOptions {
@@ -67,7 +68,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
       },
     ];
     // Only JSON is parsed; the shared core answers 415 for any other body, as Fastify would.
-    if (route.body) chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
+    if (route.body) chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'], verify: refuseNonUtf8 }));
     chain.push(routeHandler(core, route));
     router[method](toColonPath(route.path), ...chain);
   }
@@ -100,6 +101,12 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
 /** The route template that matched (never the raw URL, which may carry ids or secrets), or `<unmatched>`. */
 function templateOf(req: Request): string {
   return req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : UNMATCHED_PATH;
+}
+
+// Runs on the raw bytes before body-parser decodes them (it would put U+FFFD in place of bad bytes).
+function refuseNonUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  const refused = utf8BodyError(body);
+  if (refused) throw refused;
 }
 
 function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {

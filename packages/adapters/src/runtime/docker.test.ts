@@ -105,7 +105,10 @@ describe('dockerRuntime', () => {
     const name = await containers.run(CONTRACT_WORKLOADS.stubborn);
     await started(name);
     await runtime({ apiTimeoutMs: 300, startTimeoutMs: 5000 }).restart(name, { stopTimeoutMs: 1000 });
-    expect((await containers.output(name)).filter((l) => l === 'started')).toHaveLength(2);
+    // The restart returns once the container runs again; its second "started" line may land a moment later.
+    const starts = async () => (await containers.output(name)).filter((l) => l === 'started');
+    await eventually(async () => (await starts()).length >= 2, 'the restarted container prints "started" again');
+    expect(await starts()).toHaveLength(2);
   });
 
   it('restarts a busybox httpd container, which answers again on its port', async () => {

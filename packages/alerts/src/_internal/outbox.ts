@@ -1,4 +1,4 @@
-import { errorFields, type Collection, type EventBus, type Logger } from '@aetherlink/core';
+import { errorFields, parseTraceparent, runWithTrace, type CloudEvent, type Collection, type EventBus, type Logger } from '@aetherlink/core';
 import type { Notifier } from '../notification.js';
 import type { AlertState, PendingNotice } from '../types.js';
 
@@ -35,7 +35,7 @@ export async function flushOutbox(ctx: OutboxContext, id: string, items: readonl
   for (const item of items) {
     const n = item.notification;
     try {
-      let eventId: string | null = null;
+      let published: CloudEvent | null = null;
       if (item.publish) {
         const tenant = n.rule.tenant ?? undefined;
         const { event } = await ctx.bus.publish({
@@ -60,9 +60,11 @@ export async function flushOutbox(ctx: OutboxContext, id: string, items: readonl
             summary: n.summary,
           },
         });
-        eventId = event.id;
+        published = event;
       }
-      if (item.notify && ctx.notifier) await ctx.notifier.notify({ ...n, event_id: eventId });
+      // Deliveries continue the trace of the event they announce (the tick's own when it published it).
+      const notifier = ctx.notifier;
+      if (item.notify && notifier) await runWithTrace(parseTraceparent(published?.traceparent), () => notifier.notify({ ...n, event_id: published?.id ?? null }));
       if (item.notify) outcome.sent++;
       else outcome.silenced++;
       done.add(keyOf(item));

@@ -289,6 +289,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX heal_history_outcome_seq_idx ON ${t('heal_history')} (outcome, seq);
       DROP TABLE ${t('heal_counters')};`,
   },
+  {
+    version: 12,
+    name: 'delivery statuses of the alerts queue, endpoint ids, attempt bodies',
+    // leased → delivering and failed → retrying, in place: existing rows keep their place in the queue. The
+    // generated due_at names the old statuses, so it is dropped (with its index) and made again.
+    sql: (t) => `
+      ALTER TABLE ${t('deliveries')} DROP COLUMN due_at;
+      ALTER TABLE ${t('deliveries')} DROP CONSTRAINT IF EXISTS deliveries_status_check;
+      UPDATE ${t('deliveries')} SET status = CASE status WHEN 'leased' THEN 'delivering' WHEN 'failed' THEN 'retrying' ELSE status END
+        WHERE status IN ('leased', 'failed');
+      ALTER TABLE ${t('deliveries')}
+        ADD CONSTRAINT deliveries_status_check CHECK (status IN ('pending', 'delivering', 'delivered', 'retrying', 'dead_letter', 'cancelled')),
+        ADD COLUMN endpoint_id text,
+        ADD COLUMN due_at timestamptz GENERATED ALWAYS AS (
+          CASE WHEN status IN ('pending', 'retrying') THEN next_attempt_at WHEN status = 'delivering' THEN leased_until END
+        ) STORED;
+      CREATE INDEX deliveries_due_idx ON ${t('deliveries')} (due_at, id) WHERE due_at IS NOT NULL;
+      CREATE INDEX deliveries_endpoint_id_idx ON ${t('deliveries')} (endpoint_id, created_at, id) WHERE endpoint_id IS NOT NULL;
+      ALTER TABLE ${t('delivery_attempts')} ADD COLUMN response_body text, ADD COLUMN endpoint_id text;
+      CREATE INDEX delivery_attempts_endpoint_idx ON ${t('delivery_attempts')} (endpoint_id, seq) WHERE endpoint_id IS NOT NULL;`,
+  },
 ];
 
 /**

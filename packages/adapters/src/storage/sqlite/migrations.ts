@@ -210,4 +210,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX heal_outcome ON heal_history (outcome, seq);
     `,
   },
+  {
+    version: 7,
+    name: 'delivery statuses of the alerts queue, endpoint ids, attempt bodies',
+    // leased → delivering and failed → retrying; existing rows keep their place in the queue. `due_at` (virtual)
+    // indexes when each item next wants a worker, so leasing reads one index range.
+    sql: `
+      UPDATE deliveries SET status = CASE status WHEN 'leased' THEN 'delivering' WHEN 'failed' THEN 'retrying' ELSE status END
+        WHERE status IN ('leased', 'failed');
+      ALTER TABLE deliveries ADD COLUMN endpoint_id TEXT;
+      ALTER TABLE deliveries ADD COLUMN due_at TEXT GENERATED ALWAYS AS (
+        CASE WHEN status IN ('pending', 'retrying') THEN next_attempt_at WHEN status = 'delivering' THEN leased_until END
+      ) VIRTUAL;
+      CREATE INDEX deliveries_due_at ON deliveries (due_at, id) WHERE due_at IS NOT NULL;
+      CREATE INDEX deliveries_endpoint_id ON deliveries (endpoint_id, created_at, id) WHERE endpoint_id IS NOT NULL;
+      ALTER TABLE delivery_attempts ADD COLUMN response_body TEXT;
+      ALTER TABLE delivery_attempts ADD COLUMN endpoint_id TEXT;
+      CREATE INDEX delivery_attempts_endpoint ON delivery_attempts (endpoint_id) WHERE endpoint_id IS NOT NULL;
+    `,
+  },
 ];
