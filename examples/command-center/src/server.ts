@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   auditModule,
   createAuditLog,
@@ -38,8 +37,8 @@ import type { Config } from './config.js';
 import { consoleModule } from './console-module.js';
 import { openRuntime } from './runtime.js';
 import { openStores, type OpenedStores } from './stores.js';
+import { VERSION } from './version.js';
 
-const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export interface CommandCenter {
   app: FastifyInstance;

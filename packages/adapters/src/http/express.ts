@@ -1,5 +1,6 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceContext } from '@aetherlink/core';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { default as Express, ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
+import { loadPeer } from '../_internal/peer.js';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
 import { utf8BodyError } from './problem.js';
 import { pumpSse } from './sse.js';
@@ -34,6 +35,7 @@ interface Locals {
  * app.use(al.router); app.get('/leads', al.guard('crm:read'), listLeads); app.use(al.notFound, al.errorHandler);
  */
 export function aetherlinkExpress(options: AetherlinkExpressOptions): AetherlinkExpress {
+  const express = loadPeer<typeof Express>('express');
   const core = createHttpCore(options);
   const router = express.Router();
   const finished = core.finished;
