@@ -34,7 +34,7 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL under mixed load, on %s'
     docker = new Docker({ socketPath });
     const made = await docker.createContainer({ name: container, Image: image, Cmd: ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1; done"], HostConfig: { NetworkMode: 'host' } });
     await made.start();
-    const store = backend === 'sqlite' ? { AETHERLINK_DB: tempDbPath() } : { DATABASE_URL: testDatabaseUrl(), DATABASE_SCHEMA: uniqueSchema('crash') };
+    const store: Record<string, string> = backend === 'sqlite' ? { AETHERLINK_DB: tempDbPath() } : { DATABASE_URL: testDatabaseUrl(), DATABASE_SCHEMA: uniqueSchema('crash') };
     env = {
       ...store,
       SELF_REGISTER: 'false',
