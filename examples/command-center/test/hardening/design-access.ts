@@ -40,7 +40,7 @@ export const DESIGN_ACCESS: readonly AccessRule[] = [
   { methods: ['PUT'], path: /^\/ops\/services\/[^/]+\/(heartbeat|maintenance)$/, permission: 'ops:operate', why: 'registry writes, like POST /ops/register' },
   { methods: GET, path: /^\/ops\/instance$/, permission: 'ops:operate', why: 'where the data lives is for operators' },
   { methods: GET, path: /^\/ops\/me$/, permission: 'ops:read', why: 'every role of §3 may ask who it is' },
-  { methods: GET, path: /^\/audit\/stats$/, permission: 'ops:operate', why: '§3 GET /audit/stats' },
+  { methods: GET, path: /^\/audit\/(stats|records)$/, permission: 'ops:operate', why: '§3 GET /audit/stats (the audit trail it counts, GET /audit/records, is read with the same permission)' },
   { methods: ['POST'], path: /^\/(orchestrate|v1\/chat\/completions)$/, permission: 'ai:invoke', why: '§3 ai:invoke' },
   { methods: GET, path: /^\/v1\/models$/, permission: 'ai:invoke', why: '§3 ai:invoke' },
 ];
