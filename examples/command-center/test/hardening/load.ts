@@ -2,7 +2,8 @@
 // and a webhook receiver that records every delivery by its webhook-id.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openStream, type OpenStream } from '@aetherlink/core/testing';
+// The SSE client straight from its file: the soak script runs outside vitest, and the testing index loads it.
+import { openStream, type OpenStream } from '../../../../packages/core/src/testing/sse-client.js';
 
 export interface Received {
   webhookId: string;
@@ -69,8 +70,10 @@ export async function startSink(mode: SinkMode = 'ok', slowMs = 3000): Promise<S
 export interface Load {
   /** Ids answered 200 by a publish. */
   acked: string[];
-  /** Status counts of every request the load made (0: no answer, the server was gone). */
+  /** Status counts of every request the load made (0: no answer, the server was gone; negative: a deliberately bad request's). */
   statuses: Map<number, number>;
+  /** Latencies in ms by route, when asked for (`latencies: true`): a bounded sample of each. */
+  latencies: Map<string, number[]>;
   /** Messages the SSE subscribers received. */
   streamed(): number;
   /** Points the load at another address (the restarted server), keeping its counts. */
@@ -83,7 +86,10 @@ export interface Load {
  * subscribers and a reader, against `url`, until stopped. Requests that fail are counted, never thrown.
  * @example const load = startLoad(server.url, { tag: 'a' }); …; await load.stop()
  */
-export function startLoad(url: string, options: { tag: string; publishers?: number; subscribers?: number; sources?: number; headers?: Record<string, string> }): Load {
+export function startLoad(
+  url: string,
+  options: { tag: string; publishers?: number; subscribers?: number; sources?: number; headers?: Record<string, string>; latencies?: boolean; badEvery?: number },
+): Load {
   let base = url;
   let stopped = false;
   const headers = options.headers ?? { 'x-user-roles': 'operator' };
@@ -91,6 +97,20 @@ export function startLoad(url: string, options: { tag: string; publishers?: numb
   const statuses = new Map<number, number>();
   let streamed = 0;
   const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  const latencies = new Map<string, number[]>();
+  const seen = new Map<string, number>();
+  // Reservoir sampling keeps at most 20 000 latencies per route, however long the run.
+  const time = (route: string, ms: number) => {
+    if (!options.latencies) return;
+    const list = latencies.get(route) ?? latencies.set(route, []).get(route)!;
+    const n = (seen.get(route) ?? 0) + 1;
+    seen.set(route, n);
+    if (list.length < 20_000) list.push(ms);
+    else {
+      const slot = Math.floor(Math.random() * n);
+      if (slot < 20_000) list[slot] = ms;
+    }
+  };
   const sources = options.sources ?? 10;
   const pause = () => new Promise((r) => setTimeout(r, 5));
 
@@ -98,15 +118,19 @@ export function startLoad(url: string, options: { tag: string; publishers?: numb
     for (let i = 0; !stopped; i++) {
       const id = `${options.tag}-${w}-${i}`;
       const type = i % 4 === 3 ? 'load.info' : 'load.error';
+      // Deliberately bad publishes (a severity no event has), answered 400: counted apart by the caller.
+      const bad = options.badEvery !== undefined && i % options.badEvery === options.badEvery - 1;
       try {
+        const started = performance.now();
         const res = await fetch(`${base}/events/publish`, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ type, source: `svc-${(w + i) % sources}`, id, data: { w, i } }),
+          body: JSON.stringify({ type, source: `svc-${(w + i) % sources}`, id, data: { w, i }, ...(bad ? { severity: 'deliberately-bad' } : {}) }),
           signal: AbortSignal.timeout(15_000),
         });
         await res.arrayBuffer();
-        count(res.status);
+        time('POST /events/publish', performance.now() - started);
+        count(bad ? -res.status : res.status);
         if (res.status === 200) acked.push(id);
       } catch {
         count(0);
@@ -118,8 +142,10 @@ export function startLoad(url: string, options: { tag: string; publishers?: numb
     while (!stopped) {
       for (const path of ['/events/recent?limit=20', '/alerts/active', '/events/stats', '/alerts/deliveries/stats']) {
         try {
+          const started = performance.now();
           const res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(15_000) });
           await res.arrayBuffer();
+          time(`GET ${path.split('?')[0]}`, performance.now() - started);
           count(res.status);
         } catch {
           count(0);
@@ -156,6 +182,7 @@ export function startLoad(url: string, options: { tag: string; publishers?: numb
   return {
     acked,
     statuses,
+    latencies,
     streamed: () => streamed,
     retarget(next) {
       base = next;
