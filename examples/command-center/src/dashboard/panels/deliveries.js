@@ -172,6 +172,8 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
 
     const load = async (older = false) => {
       const mine = ++request;
+      // The rows shown stay until the new ones come, dimmed: a filter change says it is working.
+      section.setAttribute('aria-busy', 'true');
       try {
         const [page, rules] = await Promise.all([
           /** @type {Promise<DeliveryPage>} */ (api.get(`/alerts/deliveries/history?${query(older ? cursor : null)}`)),
@@ -192,6 +194,8 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
         f.state(rows.length ? 'ready' : 'empty', filtered ? 'No deliveries match these filters: widen the time window or pick another status.' : 'No deliveries yet.');
       } catch (error) {
         if (mine === request) f.state('error', describeError(error));
+      } finally {
+        if (mine === request) section.removeAttribute('aria-busy');
       }
     };
     return { refresh: () => (paged ? Promise.resolve() : load()), dispose: () => follow.abort() };
