@@ -93,6 +93,24 @@ describe('operator intent', () => {
     expect(await skipped()).toEqual([['b', 'missing']]);
   });
 
+  it('gives a workload its runtime started again by itself (an engine restart) its start grace; its own restarts do not count', async () => {
+    h = harness({ healOnRestart: false, policy: { failureThreshold: 2, startGraceMs: 10_000, backoff: { initialMs: 1000, jitter: 0 } } });
+    await h.round();
+    h.set('api', false);
+    await h.round();
+    // The Docker engine restarts: the container runs again, started now, after its failures began.
+    h.runtime.set('api', { state: 'running', startedAt: new Date(h.clock.now()).toISOString() });
+    for (let i = 0; i < 5; i++) await h.round();
+    expect(h.runtime.restarts()).toEqual([]);
+    expect((await why()).decision).toMatchObject({ reason: 'runtime_busy', message: expect.stringContaining('started again') });
+    // Still failing once the grace is over: auto-heal restarts it, and again after the backoff, its own start notwithstanding.
+    for (let i = 0; i < 30 && h.runtime.restarts().length < 2; i++) await h.round();
+    expect(h.runtime.restarts()).toEqual(['api', 'api']);
+    // The second came after the verify window (5 s) and the backoff (1 s), not after a start grace of its own start (10 s).
+    const [first, second] = h.runtime.calls.filter((c) => c.method === 'restart').map((c) => c.at);
+    expect(second! - first!).toBeLessThan(10_000);
+  });
+
   it('in a dry run decides and records, restarts nothing, at the pace of the backoff', async () => {
     h = harness({ policy: { failureThreshold: 1, dryRun: true, backoff: { initialMs: 3000, jitter: 0 } } });
     h.set('api', false);

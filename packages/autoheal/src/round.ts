@@ -123,7 +123,7 @@ export async function runRound(e: EngineContext, signal: AbortSignal): Promise<R
 
 /** Starts one heal unless the runtime vetoes it; resolves with why it was held, or null once it runs. */
 async function startOne(e: EngineContext, j: Judged, now: number, signal: AbortSignal): Promise<string | null> {
-  const veto = await vetoOf(e.runtime!, j.target, signal);
+  const veto = await vetoOf(e.runtime!, j.target, j.next, now, signal);
   if (veto) {
     const held = holdBack(j.next, veto.reason, veto.message, now, veto.record);
     const written = await writeIfChanged(e.cols.services, j.target.name, j.read, held.state);
