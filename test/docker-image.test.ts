@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,44 @@ function aptMirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
+/**
+ * Holds /var/tmp/aetherlink-rootfs for this process while `fn` runs: two test runs on one machine would otherwise
+ * copy Node into the kept rootfs while the other packs it. A lock whose holder has exited is taken over.
+ */
+async function withRootfsLock<T>(fn: () => Promise<T>): Promise<T> {
+  const dir = '/var/tmp/aetherlink-rootfs.lock';
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+      } catch {
+        // Just made by its holder, pid not written yet.
+      }
+      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) rmSync(dir, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the container image, as the README builds and runs it', () => {
   const engine = inject('docker');
   const bin = mkdtempSync(join(tmpdir(), 'aetherlink-docker-cli-'));
@@ -62,7 +100,8 @@ describe('the container image, as the README builds and runs it', () => {
     port = (await portMap(['8010'])).map.get('8010')!;
     const t0 = performance.now();
     // The one-time base image, as written (with this machine's apt mirror in place of Debian's).
-    expect(problemsOf(await shell(block('base-image').code.replace('http://deb.debian.org/debian', aptMirror())))).toEqual([]);
+    const results = await withRootfsLock(() => shell(block('base-image').code.replace('http://deb.debian.org/debian', aptMirror())));
+    expect(problemsOf(results)).toEqual([]);
     timings.baseImageMs = Math.round(performance.now() - t0);
   });
 
