@@ -8,8 +8,9 @@ import { loadConfig as customerOpsConfig } from '../examples/customer-ops/src/co
 
 // compose.yaml read the way Compose reads it, against the Dockerfile stages it builds and the configuration
 // schemas of the servers it runs: a variable a server would refuse, a stage that does not exist, a replica that
-// shares another's instance id or a port that clashes fails here, without an engine. (The image itself is built and
-// run by test/docker-image.test.ts.)
+// shares another's instance id or a port that clashes fails here, without an engine, in milliseconds. (The image is
+// built and run by test/docker-image.test.ts; compose.yaml itself is brought up, both profiles, by
+// test/compose-up.test.ts.)
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');

@@ -1,17 +1,20 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { eventually } from '@aetherlink/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { baseImageOnce, CA, holdBuildTurn } from './docker-build.js';
 import { portMap, problemsOf, readmeBlocks, runShell, type CommandResult, type Started } from './readme-blocks.js';
 
 // The README's container steps, run as written on the test run's Docker engine (test/global-setup.ts): make the
 // local Debian base, build the image once, run it. No image registry is reachable, so the base comes from
-// debootstrap (its rootfs is kept in /var/tmp, as the README says, so a machine pays for it once), and the engine
-// has no bridge: the container shares the host's network and listens on a free port of 127.0.0.1.
+// debootstrap (its rootfs is kept in /var/tmp, as the README says, so a machine pays for it once); the base is made
+// once per run, by this test or compose-up.test.ts, whichever takes the run's build turn first (test/docker-build.ts),
+// and the other's build then finds its layers cached. The engine has no default bridge: the container shares the
+// host's network and listens on a free port of 127.0.0.1.
 // The engine stores layers by copying them (vfs), so the build takes minutes on a busy machine.
 vi.setConfig({ testTimeout: 3 * 60_000, hookTimeout: 15 * 60_000 });
 const BUILD_LIMIT_MS = 20 * 60_000;
@@ -20,58 +23,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const README = readmeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 const block = (scenario: string) => README.find((b) => b.scenarios.includes(scenario))!;
 const run = promisify(execFile);
-const CA = '/etc/ssl/certs/ca-certificates.crt';
 const NAME = `aetherlink-${process.pid}`;
 const VOLUME = `aetherlink-data-${process.pid}`;
-
-/** The Debian mirror this machine's apt uses (the README names Debian's own; a machine may reach only another). */
-function aptMirror(): string {
-  const dir = '/etc/apt/sources.list.d';
-  for (const file of readdirSync(dir).filter((f) => /\.(sources|list)$/.test(f))) {
-    const text = readFileSync(join(dir, file), 'utf8');
-    const uri = /^URIs:\s*(\S+)/m.exec(text)?.[1] ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\b/m.exec(text)?.[1];
-    if (uri && !uri.includes('security')) return uri;
-  }
-  return 'http://deb.debian.org/debian';
-}
-
-/**
- * Holds /var/tmp/aetherlink-rootfs for this process while `fn` runs: two test runs on one machine would otherwise
- * copy Node into the kept rootfs while the other packs it. A lock whose holder has exited is taken over.
- */
-async function withRootfsLock<T>(fn: () => Promise<T>): Promise<T> {
-  const dir = '/var/tmp/aetherlink-rootfs.lock';
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
-  for (;;) {
-    try {
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
-      } catch {
-        // Just made by its holder, pid not written yet.
-      }
-      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) rmSync(dir, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('the container image, as the README builds and runs it', () => {
   const engine = inject('docker');
@@ -93,19 +46,23 @@ describe('the container image, as the README builds and runs it', () => {
   const healthy = () =>
     eventually(async () => (await docker('inspect', '-f', '{{.State.Health.Status}}', NAME)) === 'healthy', `${NAME} healthy`, 120_000, 500);
   const timings: Record<string, number> = {};
+  let releaseBuildTurn = () => {};
 
   beforeAll(async () => {
     if ('error' in engine) throw new Error(`no Docker engine for this test run: ${engine.error}`);
     env.DOCKER_HOST = `unix://${engine.socketPath}`;
     port = (await portMap(['8010'])).map.get('8010')!;
+    // The build turn is held through the first test, which builds.
+    releaseBuildTurn = await holdBuildTurn(engine.workDir);
     const t0 = performance.now();
     // The one-time base image, as written (with this machine's apt mirror in place of Debian's).
-    const results = await withRootfsLock(() => shell(block('base-image').code.replace('http://deb.debian.org/debian', aptMirror())));
-    expect(problemsOf(results)).toEqual([]);
+    const results = await baseImageOnce(engine.workDir, shell);
+    if (results) expect(problemsOf(results)).toEqual([]);
     timings.baseImageMs = Math.round(performance.now() - t0);
   });
 
   afterAll(async () => {
+    releaseBuildTurn();
     await Promise.all(groups.map((g) => g.stop()));
     if (!('error' in engine)) {
       await docker('rm', '-f', NAME).catch(() => undefined);
@@ -124,7 +81,7 @@ describe('the container image, as the README builds and runs it', () => {
       .replace(/\baetherlink\b(?![-/])/g, NAME);
     expect(code).toContain(`--name ${NAME} `);
     const t0 = performance.now();
-    const results = await shell(code);
+    const results = await shell(code).finally(releaseBuildTurn);
     timings.readmeBlockMs = Math.round(performance.now() - t0);
     expect(problemsOf(results)).toEqual([]);
     expect(results.map((r) => r.exit)).toEqual([0, 0, 0, 0, 0]);

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { BUSYBOX_IMAGE, importBusybox, startDockerEngine, sweepStaleEngines } from './docker-server.js';
 import { startPostgres, sweepStaleServers } from './postgres-server.js';
@@ -13,8 +16,11 @@ export type TestPostgres =
   | { connectionString: string; host: string; port: number; database: string; user: string }
   | { error: string };
 
-/** The run's Docker engine and the image its tests run, or why there is none (the Docker tests fail then). */
-export type TestDocker = { socketPath: string; image: string; startMs: number; importMs: number } | { error: string };
+/**
+ * The run's Docker engine and the image its tests run, or why there is none (the Docker tests fail then). `workDir`
+ * is the run's own directory where the image tests coordinate their builds (test/docker-build.ts).
+ */
+export type TestDocker = { socketPath: string; image: string; workDir: string; startMs: number; importMs: number } | { error: string };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -55,6 +61,8 @@ async function postgres(project: TestProject): Promise<(() => Promise<void>) | u
 
 async function docker(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   let stop: (() => Promise<void>) | undefined;
+  const workDir = await mkdtemp(join(tmpdir(), 'aetherlink-docker-work-'));
+  const removeWorkDir = () => rm(workDir, { recursive: true, force: true });
   try {
     const t0 = performance.now();
     let socketPath = process.env.AETHERLINK_TEST_DOCKER_SOCKET;
@@ -64,13 +72,18 @@ async function docker(project: TestProject): Promise<(() => Promise<void>) | und
       socketPath = engine.socketPath;
       stop = () => engine.destroy();
     }
+    const stopEngine = stop;
+    stop = async () => {
+      await removeWorkDir();
+      await stopEngine?.();
+    };
     const t1 = performance.now();
     const image = await importBusybox(socketPath, BUSYBOX_IMAGE);
     const t2 = performance.now();
-    project.provide('docker', { socketPath, image, startMs: Math.round(t1 - t0), importMs: Math.round(t2 - t1) });
+    project.provide('docker', { socketPath, image, workDir, startMs: Math.round(t1 - t0), importMs: Math.round(t2 - t1) });
     return stop;
   } catch (error) {
-    await stop?.();
+    await (stop ?? removeWorkDir)();
     project.provide('docker', { error: error instanceof Error ? error.message : String(error) });
     return undefined;
   }

@@ -24,8 +24,7 @@ const ELSEWHERE: Record<string, string> = {
   ci: 'the same as .ci/run (checked below)',
   npx: 'scripts/pack-check.mjs (pnpm lint:pkg), against the packed tarballs',
   container: 'test/docker-image.test.ts',
-  // Not run: the test engine has no bridge network for Compose's service names. Its file is checked instead.
-  compose: 'test/compose.test.ts, against the Dockerfile and both servers’ configuration schemas',
+  compose: 'test/compose-up.test.ts (and compose.yaml statically by test/compose.test.ts)',
   'base-image': 'test/docker-image.test.ts',
 };
 const HERE = ['start', 'incident', 'command-center', 'embed-express', 'embed-fastify', 'postgres', 'customer-ops', 'package-core', 'package-registry', 'package-ai-router', 'package-alerts', 'package-autoheal'];
