@@ -69,6 +69,8 @@ export {
   patchOver,
   revisionMatches,
 } from './stores/shared.js';
+export { checkPurgeRequest, purgeCount, isPurgeableDelivery, FINISHED_DELIVERY_STATUSES } from './stores/purge.js';
+export type { CheckedPurge } from './stores/purge.js';
 export type {
   EventStore,
   EventQuery,
@@ -102,6 +104,8 @@ export type {
   HealRecord,
   HealOutcome,
   HealStats,
+  PurgeRequest,
+  DeadLetterPurge,
   Stores,
 } from './stores/types.js';
 export {

@@ -1,4 +1,4 @@
-import { healStatsFrom, type HealHistoryStore, type HealOutcome, type HealRecord } from '@aetherlink/core';
+import { checkPurgeRequest, healStatsFrom, purgeCount, type CheckedPurge, type HealHistoryStore, type HealOutcome, type HealRecord } from '@aetherlink/core';
 import { guarded, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
@@ -12,7 +12,20 @@ export function sqliteHealHistoryStore(db: SqliteDatabase): HealHistoryStore {
     const { seq: _s, ...rest } = r;
     return rest;
   };
+  // Retention: records removed are folded into heal_purged by service and outcome, so count and stats keep them.
+  const purgeTx = db.transaction((request: CheckedPurge) => {
+    const rows = stmt('SELECT seq, ts, service, outcome FROM heal_history ORDER BY seq LIMIT ?').all(request.limit) as { seq: number; ts: string; service: string; outcome: string }[];
+    const held = stmt('SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM heal_history').pluck().get() as number;
+    const n = purgeCount(rows.map((r) => Date.parse(r.ts)), held, request);
+    if (n === 0) return 0;
+    const fold = stmt('INSERT INTO heal_purged (service, outcome, n) VALUES (?, ?, 1) ON CONFLICT (service, outcome) DO UPDATE SET n = n + 1');
+    for (const r of rows.slice(0, n)) fold.run(r.service, r.outcome);
+    stmt('DELETE FROM heal_history WHERE seq <= ?').run(rows[n - 1]!.seq);
+    return n;
+  });
+  const kept = `SELECT service, outcome, count(*) AS n FROM heal_history GROUP BY service, outcome UNION ALL SELECT service, outcome, n FROM heal_purged`;
   return {
+    purge: (request) => guarded(() => purgeTx.immediate(checkPurgeRequest(request))),
     append: (r) =>
       guarded(() => {
         stmt('INSERT INTO heal_history (id, ts, service, action, outcome, message, duration_ms, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
@@ -26,11 +39,11 @@ export function sqliteHealHistoryStore(db: SqliteDatabase): HealHistoryStore {
           : stmt('SELECT * FROM heal_history WHERE service = ? ORDER BY seq DESC LIMIT ?').all(service, limit);
         return (rows as (HealRecord & { seq: number })[]).map(toRecord);
       }),
-    count: () => guarded(() => (stmt('SELECT count(*) AS n FROM heal_history').get() as { n: number }).n),
+    count: () => guarded(() => stmt('SELECT (SELECT count(*) FROM heal_history) + (SELECT coalesce(sum(n), 0) FROM heal_purged)').pluck().get() as number),
     stats: () =>
       guarded(() => {
-        const outcomes = stmt('SELECT outcome, count(*) AS n FROM heal_history GROUP BY outcome').all() as { outcome: HealOutcome; n: number }[];
-        const per = stmt("SELECT service, count(*) AS n FROM heal_history WHERE outcome != 'skipped' GROUP BY service").all() as { service: string; n: number }[];
+        const outcomes = stmt(`SELECT outcome, sum(n) AS n FROM (${kept}) GROUP BY outcome`).all() as { outcome: HealOutcome; n: number }[];
+        const per = stmt(`SELECT service, sum(n) AS n FROM (${kept}) WHERE outcome != 'skipped' GROUP BY service`).all() as { service: string; n: number }[];
         const n = (o: HealOutcome) => outcomes.find((r) => r.outcome === o)?.n ?? 0;
         return healStatsFrom(n('succeeded'), n('failed'), per.map((r) => [r.service, r.n]));
       }),

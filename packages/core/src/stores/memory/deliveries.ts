@@ -1,4 +1,5 @@
 import { afterAttempt, cloneRecord, decodeDeliveryCursor, deliveryIdTaken, emptyDeliveryCounts, encodeDeliveryCursor, newDelivery, replayOf, timeParam } from '../shared.js';
+import { checkPurgeRequest, isPurgeableDelivery, purgeCount } from '../purge.js';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, DeliveryStore } from '../types.js';
 
 const newerFirst = (a: DeliveryRecord, b: DeliveryRecord) =>
@@ -19,6 +20,10 @@ export function memoryDeliveryStore(): DeliveryStore {
   const held = (id: string, owner: string) => {
     const r = items.get(id);
     return r && r.status === 'leased' && r.lease_owner === owner ? r : undefined;
+  };
+  const remove = (id: string) => {
+    items.delete(id);
+    log.delete(id);
   };
   const finish = (id: string, owner: string, attempt: DeliveryAttempt, outcome: 'delivered' | 'failed', retryAt: number | null) => {
     const r = held(id, owner);
@@ -103,6 +108,26 @@ export function memoryDeliveryStore(): DeliveryStore {
         if ((r.status === 'pending' || r.status === 'failed' || r.status === 'leased') && (oldest === null || r.created_at < oldest)) oldest = r.created_at;
       }
       return { total: items.size, by_status: by, due, oldest_pending_at: oldest };
+    },
+    // Retention (separate from the queue's lifecycle above).
+    async purgeFinished(request) {
+      const checked = checkPurgeRequest(request);
+      const replayed = new Set([...items.values()].flatMap((r) => (r.replay_of === null ? [] : [r.replay_of])));
+      const done = [...items.values()].filter((r) => isPurgeableDelivery(r, replayed)).sort((a, b) => -newerFirst(a, b));
+      const n = purgeCount(done.slice(0, checked.limit).map((r) => Date.parse(r.created_at)), done.length, checked);
+      for (const r of done.slice(0, n)) remove(r.id);
+      return n;
+    },
+    async purgeDeadLetters(request) {
+      const checked = checkPurgeRequest(request);
+      const only = request.ids === undefined ? undefined : new Set(request.ids);
+      const dead = [...items.values()]
+        .filter((r) => r.status === 'dead_letter' && (!only || only.has(r.id)))
+        .filter((r) => checked.olderThanMs === undefined || Date.parse(r.created_at) < checked.olderThanMs)
+        .sort((a, b) => -newerFirst(a, b))
+        .slice(0, checked.limit);
+      for (const r of dead) remove(r.id);
+      return dead.length;
     },
   };
 }
