@@ -7,10 +7,6 @@ import {
   newDelivery,
   replayOf,
   timeParam,
-  checkPurgeRequest,
-  purgeCount,
-  FINISHED_DELIVERY_STATUSES,
-  type CheckedPurge,
   type DeliveryAttempt,
   type DeliveryRecord,
   type DeliveryStatus,
@@ -92,30 +88,7 @@ export function sqliteDeliveryStore(db: SqliteDatabase): DeliveryStore {
     return { replayed, missing };
   });
 
-  // Retention (apart from the queue's lifecycle): finished deliveries and replayed dead letters, oldest first;
-  // their attempts go with them (ON DELETE CASCADE).
-  const finished = `(d.status IN (${FINISHED_DELIVERY_STATUSES.map((s) => `'${s}'`).join(', ')}) OR (d.status = 'dead_letter' AND EXISTS (SELECT 1 FROM deliveries r WHERE r.replay_of = d.id)))`;
-  const removeIds = (ids: string[]) => stmt('DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
-  const purgeFinishedTx = db.transaction((request: CheckedPurge) => {
-    const rows = stmt(`SELECT id, created_at FROM deliveries d WHERE ${finished} ORDER BY created_at, id LIMIT ?`).all(request.limit) as { id: string; created_at: string }[];
-    const held = request.keepNewest === undefined ? 0 : (stmt(`SELECT count(*) FROM deliveries d WHERE ${finished}`).pluck().get() as number);
-    const n = purgeCount(rows.map((r) => Date.parse(r.created_at)), held, request);
-    if (n > 0) removeIds(rows.slice(0, n).map((r) => r.id));
-    return n;
-  });
-  const purgeDeadTx = db.transaction((request: CheckedPurge, ids: readonly string[] | undefined) => {
-    const where = ["status = 'dead_letter'"];
-    const params: unknown[] = [];
-    if (request.olderThan !== undefined) (where.push('created_at < ?'), params.push(request.olderThan));
-    if (ids !== undefined) (where.push('id IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(ids)));
-    const rows = stmt(`SELECT id FROM deliveries WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT ?`).all(...params, request.limit) as { id: string }[];
-    if (rows.length > 0) removeIds(rows.map((r) => r.id));
-    return rows.length;
-  });
-
   return {
-    purgeFinished: (request) => guard(() => purgeFinishedTx.immediate(checkPurgeRequest(request))),
-    purgeDeadLetters: (request) => guard(() => purgeDeadTx.immediate(checkPurgeRequest(request), request.ids)),
     enqueue: (input, now) =>
       guard(() => {
         const record = newDelivery(input, now);

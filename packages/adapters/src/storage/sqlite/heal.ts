@@ -1,4 +1,4 @@
-import { checkPurgeRequest, healStatsFrom, purgeCount, type CheckedPurge, type HealHistoryStore, type HealOutcome, type HealRecord } from '@aetherlink/core';
+import { healStatsFrom, type HealHistoryStore, type HealOutcome, type HealRecord } from '@aetherlink/core';
 import { guarded, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
 
@@ -12,20 +12,9 @@ export function sqliteHealHistoryStore(db: SqliteDatabase): HealHistoryStore {
     const { seq: _s, ...rest } = r;
     return rest;
   };
-  // Retention: records removed are folded into heal_purged by service and outcome, so count and stats keep them.
-  const purgeTx = db.transaction((request: CheckedPurge) => {
-    const rows = stmt('SELECT seq, ts, service, outcome FROM heal_history ORDER BY seq LIMIT ?').all(request.limit) as { seq: number; ts: string; service: string; outcome: string }[];
-    const held = stmt('SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM heal_history').pluck().get() as number;
-    const n = purgeCount(rows.map((r) => Date.parse(r.ts)), held, request);
-    if (n === 0) return 0;
-    const fold = stmt('INSERT INTO heal_purged (service, outcome, n) VALUES (?, ?, 1) ON CONFLICT (service, outcome) DO UPDATE SET n = n + 1');
-    for (const r of rows.slice(0, n)) fold.run(r.service, r.outcome);
-    stmt('DELETE FROM heal_history WHERE seq <= ?').run(rows[n - 1]!.seq);
-    return n;
-  });
+  // Records a retention pass removed live on in heal_purged (see retention.ts), so count and stats keep them.
   const kept = `SELECT service, outcome, count(*) AS n FROM heal_history GROUP BY service, outcome UNION ALL SELECT service, outcome, n FROM heal_purged`;
   return {
-    purge: (request) => guarded(() => purgeTx.immediate(checkPurgeRequest(request))),
     append: (r) =>
       guarded(() => {
         stmt('INSERT INTO heal_history (id, ts, service, action, outcome, message, duration_ms, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(

@@ -5,6 +5,7 @@ import { sqliteDeliveryStore } from './deliveries.js';
 import { sqliteEventStore, type SqliteEventStore } from './events.js';
 import { sqliteHealHistoryStore } from './heal.js';
 import { sqliteRegistryStore } from './registry.js';
+import { sqliteDeliveryRetention, sqliteHealRetention } from './retention.js';
 import { sqliteDocumentStore } from './documents.js';
 import { threadWriter, type SqliteWriter } from './writer.js';
 import type { WriterSetup, WriteStore } from './writer-protocol.js';
@@ -80,8 +81,8 @@ export function sqliteStores(options: SqliteStoresOptions): SqliteStores {
     audit: sqliteAuditStore(db),
     registry: sqliteRegistryStore(db),
     documents: sqliteDocumentStore(db, clock ? { clock } : {}),
-    deliveries: sqliteDeliveryStore(db),
-    heal: sqliteHealHistoryStore(db),
+    deliveries: { ...sqliteDeliveryStore(db), ...sqliteDeliveryRetention(db) },
+    heal: { ...sqliteHealHistoryStore(db), ...sqliteHealRetention(db) },
   };
   return {
     kind: 'sqlite',
@@ -120,4 +121,5 @@ export { sqliteRegistryStore } from './registry.js';
 export { sqliteDocumentStore } from './documents.js';
 export { sqliteDeliveryStore } from './deliveries.js';
 export { sqliteHealHistoryStore } from './heal.js';
+export { sqliteDeliveryRetention, sqliteHealRetention } from './retention.js';
 export { MIGRATIONS } from './migrations.js';

@@ -11,6 +11,7 @@ import { sqliteDocumentStore } from './documents.js';
 import { eventWrites, type EventOutcome, type EventWire, type EventWrites } from './event-writes.js';
 import { sqliteHealHistoryStore } from './heal.js';
 import { sqliteRegistryStore } from './registry.js';
+import { sqliteDeliveryRetention, sqliteHealRetention } from './retention.js';
 import { toWire, type OpenRequest, type Reply, type Request, type WriteStore } from './writer-protocol.js';
 
 interface Handle {
@@ -54,8 +55,8 @@ async function open(request: OpenRequest): Promise<number> {
     audit: sqliteAuditStore(db) as never,
     registry: sqliteRegistryStore(db) as never,
     documents: sqliteDocumentStore(db, { clock }) as never,
-    deliveries: sqliteDeliveryStore(db) as never,
-    heal: sqliteHealHistoryStore(db) as never,
+    deliveries: { ...sqliteDeliveryStore(db), ...sqliteDeliveryRetention(db) } as never,
+    heal: { ...sqliteHealHistoryStore(db), ...sqliteHealRetention(db) } as never,
   };
   handles.set(++nextHandle, handle);
   return nextHandle;
