@@ -1,5 +1,5 @@
 import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
-import { isAetherError, parseEgressRule } from '@aetherlink/core';
+import { DEFAULT_RETENTION_POLICY, isAetherError, parseEgressRule, type RetentionKind, type RetentionPolicy } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 
@@ -32,6 +32,14 @@ const egressList = () =>
       }
       return entries;
     });
+
+const DAY_MS = 86_400_000;
+/** Retention by age of one kind, in days (0 keeps it forever by age); the default from core's policy. */
+const retentionDays = (kind: RetentionKind) =>
+  z.coerce.number({ error: 'must be a number of days (0: no limit by age)' }).min(0).max(36_500).default(DEFAULT_RETENTION_POLICY[kind].maxAgeMs! / DAY_MS);
+/** Retention by count of one kind (0 keeps any number). */
+const retentionMax = (kind: RetentionKind) =>
+  z.coerce.number({ error: 'must be a whole number (0: no limit by count)' }).int('must be a whole number').min(0).default(DEFAULT_RETENTION_POLICY[kind].maxCount!);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -90,6 +98,17 @@ export const envSchema = z
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
+    RETENTION_EVENTS_DAYS: retentionDays('events'),
+    RETENTION_EVENTS_MAX: retentionMax('events'),
+    RETENTION_AUDIT_DAYS: retentionDays('audit'),
+    RETENTION_AUDIT_MAX: retentionMax('audit'),
+    RETENTION_HEAL_DAYS: retentionDays('heal'),
+    RETENTION_HEAL_MAX: retentionMax('heal'),
+    RETENTION_DELIVERIES_DAYS: retentionDays('deliveries').describe('finished deliveries; dead letters stay until replayed or purged'),
+    RETENTION_DELIVERIES_MAX: retentionMax('deliveries'),
+    RETENTION_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(86_400).default(60),
+    RETENTION_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(100_000).default(1000)
+      .describe('records removed per transaction'),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
@@ -109,6 +128,20 @@ const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: 
 
 /** The server's variables, and the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …). */
 export type Config = z.output<typeof envSchema> & { ai: RouterConfig };
+
+/**
+ * The retention policy the RETENTION_* variables describe.
+ * @example retentionModule({ stores, policy: retentionPolicyOf(config) })
+ */
+export function retentionPolicyOf(config: Config): RetentionPolicy {
+  const rule = (days: number, max: number) => ({ maxAgeMs: days * DAY_MS, maxCount: max });
+  return {
+    events: rule(config.RETENTION_EVENTS_DAYS, config.RETENTION_EVENTS_MAX),
+    audit: rule(config.RETENTION_AUDIT_DAYS, config.RETENTION_AUDIT_MAX),
+    heal: rule(config.RETENTION_HEAL_DAYS, config.RETENTION_HEAL_MAX),
+    deliveries: rule(config.RETENTION_DELIVERIES_DAYS, config.RETENTION_DELIVERIES_MAX),
+  };
+}
 
 /** Start-up stops with this when a variable is wrong; its message names each one. */
 export class ConfigError extends Error {

@@ -14,6 +14,7 @@ import {
   jwtPrincipalResolver,
   opsRoutes,
   pinoAuditSink,
+  retentionModule,
   storesReadiness,
   type AnyRouteSpec,
   type AuditLog,
@@ -30,7 +31,7 @@ import { alertsModule } from '@aetherlink/alerts';
 import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistrationModule, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { retentionPolicyOf, type Config } from './config.js';
 import { consoleModule } from './console-module.js';
 import { openStores, type OpenedStores } from './stores.js';
 
@@ -171,6 +172,13 @@ async function assemble(
       registry,
       ai,
       alerts,
+      retentionModule({
+        stores,
+        policy: retentionPolicyOf(config),
+        intervalMs: config.RETENTION_INTERVAL_SECONDS * 1000,
+        batchSize: config.RETENTION_BATCH,
+        logger: log('retention'),
+      }),
       consoleModule({ service: config.SERVICE_NAME, version: VERSION, instance, where, loops: () => host.loops, routes: () => routes, providers: () => ai.router.providerNames() }),
       ...selfRegistration,
     ],

@@ -84,7 +84,7 @@ describe('two reference servers on one PostgreSQL', () => {
     const [leader, follower] = (await leads(a)) ? [a, b] : [b, a];
     await leader.crash();
     await expect.poll(() => leads(follower), { timeout: 15_000, interval: 250 }).toBe(true);
-    expect((await instanceOf(follower)).loops.filter((l) => l.active).map((l) => l.name).sort()).toEqual(['deliveries', 'lease-expiry', 'registry-leases', 'registry-probe']);
+    expect((await instanceOf(follower)).loops.filter((l) => l.active).map((l) => l.name).sort()).toEqual(['deliveries', 'lease-expiry', 'registry-leases', 'registry-probe', 'retention']);
   });
 
   it('loses no acknowledged event when killed with SIGKILL in the middle of a burst', async () => {

@@ -171,6 +171,10 @@ export type { MetricsRegistryOptions, Registry } from './metrics.js';
 export { opsRoutes } from './http/ops-routes.js';
 export type { OpsRoutesOptions } from './http/ops-routes.js';
 export { eventsModule } from './events/module.js';
+export { retentionModule } from './retention/module.js';
+export type { RetentionModule, RetentionModuleOptions } from './retention/module.js';
+export { DEFAULT_RETENTION_POLICY, purgeRequestFor } from './retention/policy.js';
+export type { RetentionKind, RetentionPolicy, RetentionRule } from './retention/policy.js';
 export type { EventsModuleOptions } from './events/module.js';
 export { auditModule } from './audit/module.js';
 

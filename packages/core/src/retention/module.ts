@@ -1,0 +1,102 @@
+import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { systemClock, type Clock } from '../clock.js';
+import { errorFields, loggerFor, type Logger } from '../logger.js';
+import { Counter, sharedMetric } from '../metrics.js';
+import type { Module } from '../runtime/module.js';
+import type { PurgeRequest, Stores } from '../stores/types.js';
+import { DEFAULT_RETENTION_POLICY, purgeRequestFor, type RetentionKind, type RetentionPolicy } from './policy.js';
+
+export interface RetentionModuleOptions {
+  /** The stores whose history is bounded; a store without purge methods is left alone (and said so once). */
+  stores: Pick<Stores, RetentionKind>;
+  /** Rules per kind over `DEFAULT_RETENTION_POLICY`. */
+  policy?: RetentionPolicy;
+  clock?: Clock;
+  logger?: Logger;
+  /** How often a pass runs, ms. Default 60 000. */
+  intervalMs?: number;
+  /** Records removed per transaction: small, so writers never wait long for one. Default 1000. */
+  batchSize?: number;
+}
+
+export interface RetentionModule extends Module {
+  /** One pass now: every kind, batch by batch until nothing is left to remove; resolves with the counts removed. */
+  runOnce(signal?: AbortSignal): Promise<Record<RetentionKind, number>>;
+}
+
+const KINDS: readonly RetentionKind[] = ['events', 'audit', 'heal', 'deliveries'];
+
+/**
+ * Bounded growth as a module: one leader-only loop removes old events, audit records, heal history and finished
+ * deliveries in small batches, yielding between them so publishes never queue behind it. Dead letters stay until
+ * replayed or purged on purpose.
+ * @example createModuleHost({ modules: [retentionModule({ stores, logger: log.child({ component: 'retention' }) }), ...] })
+ */
+export function retentionModule(options: RetentionModuleOptions): RetentionModule {
+  const clock = options.clock ?? systemClock;
+  const log = loggerFor(options.logger, 'retention');
+  const batchSize = options.batchSize ?? 1000;
+  const rules = { ...DEFAULT_RETENTION_POLICY, ...options.policy };
+  let purged: Counter<'kind'> | undefined;
+
+  const purgers: Partial<Record<RetentionKind, (request: PurgeRequest) => Promise<number>>> = {};
+  const { events, audit, heal, deliveries } = options.stores;
+  if (events.purge) purgers.events = (r) => events.purge!(r);
+  if (audit.purge) purgers.audit = (r) => audit.purge!(r);
+  if (heal.purge) purgers.heal = (r) => heal.purge!(r);
+  if (deliveries.purgeFinished) purgers.deliveries = (r) => deliveries.purgeFinished!(r);
+  const unbounded = KINDS.filter((k) => !purgers[k] && purgeRequestFor(rules[k], 0, 1));
+  if (unbounded.length) log.warn({ kinds: unbounded }, `these stores cannot purge, so their history is kept whatever the policy: ${unbounded.join(', ')}`);
+
+  const drain = async (kind: RetentionKind, signal: AbortSignal | undefined): Promise<number> => {
+    const purge = purgers[kind];
+    let total = 0;
+    while (purge && !signal?.aborted) {
+      const request = purgeRequestFor(rules[kind], clock.now(), batchSize);
+      if (!request) break;
+      const n = await purge(request);
+      total += n;
+      purged?.inc({ kind }, n);
+      if (n < batchSize) break;
+      // Let requests (and, on SQLite, the writer's queued appends) go between two batches.
+      await yieldTurn();
+    }
+    return total;
+  };
+
+  const runOnce = async (signal?: AbortSignal) => {
+    const counts = { events: 0, audit: 0, heal: 0, deliveries: 0 };
+    for (const kind of KINDS) {
+      try {
+        counts[kind] = await drain(kind, signal);
+      } catch (error) {
+        log.warn({ kind, err: errorFields(error) }, `retention could not remove old ${kind}; it tries again next pass`);
+      }
+    }
+    const removed = KINDS.filter((k) => counts[k] > 0);
+    if (removed.length) log.info({ ...counts }, 'retention removed old records');
+    return counts;
+  };
+
+  return {
+    name: 'retention',
+    routes: [],
+    loops: [{ name: 'retention', intervalMs: options.intervalMs ?? 60_000, runOn: 'leader', run: (signal) => runOnce(signal) }],
+    eventTypes: [],
+    metrics(registry) {
+      purged = sharedMetric(
+        registry,
+        'aetherlink_retention_purged_total',
+        () =>
+          new Counter({
+            name: 'aetherlink_retention_purged_total',
+            help: 'Records retention removed, by kind (events, audit, heal, deliveries)',
+            labelNames: ['kind'] as const,
+            registers: [registry],
+          }),
+      );
+    },
+    runOnce,
+    close: () => undefined,
+  };
+}

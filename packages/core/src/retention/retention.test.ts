@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../clock.js';
+import { createMetricsRegistry } from '../metrics.js';
+import { memoryStores } from '../stores/memory/index.js';
+import type { PurgeRequest, Stores } from '../stores/types.js';
+import { makeAuditRecord, makeDeliveryInput, makeEvent, makeHealRecord, memoryLogger } from '../testing/index.js';
+import { retentionModule } from './module.js';
+import { DEFAULT_RETENTION_POLICY, purgeRequestFor } from './policy.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('purgeRequestFor', () => {
+  it('turns a rule into a batch request at a time, or nothing for a rule that keeps everything', () => {
+    expect(purgeRequestFor({ maxAgeMs: DAY, maxCount: 10 }, T0, 500)).toEqual({ olderThan: iso(T0 - DAY), keepNewest: 10, limit: 500 });
+    expect(purgeRequestFor({ maxAgeMs: 0, maxCount: 10 }, T0, 5)).toEqual({ keepNewest: 10, limit: 5 });
+    expect(purgeRequestFor({ maxAgeMs: 0, maxCount: 0 }, T0, 5)).toBeUndefined();
+    expect(purgeRequestFor({}, T0, 5)).toBeUndefined();
+    expect(DEFAULT_RETENTION_POLICY.events).toEqual({ maxAgeMs: 30 * DAY, maxCount: 1_000_000 });
+  });
+});
+
+describe('retentionModule', () => {
+  const seed = async (stores: Stores) => {
+    // Ten of each kind, one a day from T0 - 9 days to T0.
+    for (let i = 0; i < 10; i++) {
+      const at = T0 - (9 - i) * DAY;
+      await stores.events.append(makeEvent({ id: `e${i}`, time: iso(at) }), iso(at));
+      await stores.audit.append([makeAuditRecord({ ts: iso(at) })]);
+      await stores.heal.append(makeHealRecord({ id: `h${i}`, ts: iso(at) }));
+      const d = await stores.deliveries.enqueue(makeDeliveryInput({ id: `d${i}`, max_attempts: 1 }), at);
+      await stores.deliveries.lease({ owner: 'w', now: at, leaseMs: 1000, limit: 1 });
+      const status = i === 0 ? 500 : 200;
+      const attempt = { attempt: 1, at: iso(at), duration_ms: 1, status_code: status, error: status === 200 ? null : 'HTTP 500' };
+      if (status === 200) await stores.deliveries.complete(d.id, 'w', attempt);
+      else await stores.deliveries.fail(d.id, 'w', attempt, null);
+    }
+  };
+
+  it('removes each kind by age and by count in batches, counting what it removed; dead letters stay', async () => {
+    const stores = memoryStores();
+    await seed(stores);
+    const clock = createManualClock(T0);
+    const metrics = createMetricsRegistry();
+    const { logger, lines } = memoryLogger();
+    const retention = retentionModule({
+      stores,
+      clock,
+      logger,
+      batchSize: 2,
+      policy: { events: { maxAgeMs: 5 * DAY + 1 }, audit: { maxCount: 3 }, heal: { maxAgeMs: 0, maxCount: 0 }, deliveries: { maxAgeMs: 2 * DAY + 1 } },
+    });
+    retention.metrics!(metrics);
+    expect(retention.loops).toEqual([expect.objectContaining({ name: 'retention', runOn: 'leader', intervalMs: 60_000 })]);
+
+    expect(await retention.runOnce()).toEqual({ events: 4, audit: 7, heal: 0, deliveries: 6 });
+    expect((await stores.events.query({ limit: 20, order: 'asc' })).map((e) => e.id)).toEqual(['e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
+    expect(await stores.audit.query({ limit: 20 })).toHaveLength(3);
+    expect(await stores.heal.list({ limit: 20 })).toHaveLength(10);
+    // d0 is a dead letter never replayed: kept whatever its age.
+    expect((await stores.deliveries.history({ limit: 20 })).deliveries.map((d) => d.id).sort()).toEqual(['d0', 'd7', 'd8', 'd9']);
+    expect((await metrics.getSingleMetric('aetherlink_retention_purged_total')!.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([
+      ['events', 4],
+      ['audit', 7],
+      ['deliveries', 6],
+    ]);
+    expect(lines.find((l) => l.msg === 'retention removed old records')?.fields).toMatchObject({ events: 4, audit: 7, heal: 0, deliveries: 6 });
+
+    // Time passes: the window moves with the injected clock.
+    clock.advance(DAY);
+    expect(await retention.runOnce()).toEqual({ events: 1, audit: 0, heal: 0, deliveries: 1 });
+  });
+
+  it('stops between batches once its signal aborts (leadership lost), and goes on past a store that fails', async () => {
+    const stores = memoryStores();
+    await seed(stores);
+    const controller = new AbortController();
+    const calls: PurgeRequest[] = [];
+    const purge = stores.events.purge!;
+    stores.events.purge = async (request) => {
+      calls.push(request);
+      const n = await purge(request);
+      controller.abort();
+      return n;
+    };
+    stores.audit.purge = async () => Promise.reject(new Error('disk on fire'));
+    const { logger, lines } = memoryLogger();
+    const retention = retentionModule({ stores, clock: createManualClock(T0), logger, batchSize: 1, policy: { events: { maxCount: 1 }, audit: { maxCount: 1 } } });
+    expect(await retention.runOnce(controller.signal)).toMatchObject({ events: 1, audit: 0 });
+    // Nothing more after the abort: neither a second events batch nor the other kinds.
+    expect(calls).toHaveLength(1);
+    expect((await stores.events.query({ limit: 20 })).length).toBe(9);
+    expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
+
+    expect(await retention.runOnce()).toEqual({ events: 8, audit: 0, heal: 0, deliveries: 0 });
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.fields.kind)).toEqual(['audit']);
+  });
+
+  it('says once, at start, which stores cannot purge', () => {
+    const stores = memoryStores();
+    delete (stores.heal as { purge?: unknown }).purge;
+    const { logger, lines } = memoryLogger();
+    retentionModule({ stores, logger });
+    expect(lines.map((l) => [l.level, l.fields.kinds])).toEqual([['warn', ['heal']]]);
+  });
+});
