@@ -1,13 +1,8 @@
 import {
   checkPurgeRequest,
   checkStorableEvent,
-  emptySeverityCounts,
-  filterValues,
   parseTime,
-  prefixRange,
   serializeData,
-  splitTypes,
-  timeParam,
   type AppendResult,
   type CheckedPurge,
   type CloudEvent,
@@ -15,34 +10,10 @@ import {
   type EventStats,
   type EventStore,
   type PurgeRequest,
-  type Severity,
-  type StoredEvent,
 } from '@aetherlink/core';
 import { guarded, translateError, type SqliteDatabase } from './database.js';
-import { eventWrites, minuteOf, type EventOutcome, type EventRow, type EventWire } from './event-writes.js';
-import { statementCache } from './statements.js';
-
-const DAY_MS = 86_400_000;
-
-function toEvent(r: EventRow): StoredEvent {
-  const e: StoredEvent = {
-    specversion: '1.0',
-    id: r.id,
-    source: r.source,
-    type: r.type,
-    time: r.time,
-    datacontenttype: r.datacontenttype,
-    data: JSON.parse(r.data),
-    severity: r.severity,
-    received_at: r.received_at,
-    seq: r.seq,
-  };
-  if (r.tenantid !== null) e.tenantid = r.tenantid;
-  if (r.subject !== null) e.subject = r.subject;
-  if (r.traceparent !== null) e.traceparent = r.traceparent;
-  if (r.dataschema !== null) e.dataschema = r.dataschema;
-  return e;
-}
+import { eventReads, toEvent } from './event-reads.js';
+import { eventWrites, type EventOutcome, type EventWire } from './event-writes.js';
 
 /** One append waiting for its batch: its row checked and serialized, its promise's ends. */
 interface Pending {
@@ -80,7 +51,7 @@ export interface SqliteEventStore extends EventStore {
  * @example const events = sqliteEventStore(openDatabase({ path: 'a.db' }))
  */
 export function sqliteEventStore(db: SqliteDatabase, writer: EventWriter = eventWrites(db)): SqliteEventStore {
-  const stmt = statementCache(db);
+  const reads = eventReads(db);
   let queue: Pending[] = [];
   let scheduled = false;
   const inFlight = new Set<Promise<unknown>>();
@@ -154,67 +125,12 @@ export function sqliteEventStore(db: SqliteDatabase, writer: EventWriter = event
         }
       });
     },
-    async query(q: EventQuery) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const { exact, prefixes } = splitTypes(q.type);
-      if (exact.length || prefixes.length) {
-        const parts: string[] = [];
-        if (exact.length) {
-          parts.push(`type IN (${exact.map(() => '?').join(', ')})`);
-          params.push(...exact);
-        }
-        for (const p of prefixes) {
-          parts.push('(type >= ? AND type < ?)');
-          params.push(...prefixRange(p));
-        }
-        where.push(`(${parts.join(' OR ')})`);
-      }
-      if (q.source !== undefined) {
-        where.push('source = ?');
-        params.push(q.source);
-      }
-      const severities = filterValues(q.severity, 'severity');
-      if (severities.length) {
-        where.push(`severity IN (${severities.map(() => '?').join(', ')})`);
-        params.push(...severities);
-      }
-      if (q.tenantid !== undefined) {
-        where.push('tenantid = ?');
-        params.push(q.tenantid);
-      }
-      if (q.since !== undefined) {
-        where.push('time_ms >= ?');
-        params.push(Date.parse(timeParam(q.since, 'since')));
-      }
-      if (q.before !== undefined) {
-        where.push('seq < ?');
-        params.push(q.before);
-      }
-      if (q.after !== undefined) {
-        where.push('seq > ?');
-        params.push(q.after);
-      }
-      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
-      params.push(q.limit);
-      return guarded(() => (stmt(sql).all(...params) as EventRow[]).map(toEvent));
-    },
-    stats: (now: number): Promise<EventStats> =>
-      guarded(() => {
-        const by = emptySeverityCounts();
-        for (const r of stmt('SELECT severity, n FROM event_counts').all() as { severity: Severity; n: number }[]) by[r.severity] = r.n;
-        // Whole minutes from the per-minute counters, the partial first minute from the time index: a bounded
-        // amount of work however many events are stored.
-        const from = now - DAY_MS;
-        const minute = minuteOf(from);
-        const whole = stmt('SELECT coalesce(sum(n), 0) AS n FROM event_minutes WHERE minute > ?').pluck().get(minute) as number;
-        const edge = stmt('SELECT count(*) AS n FROM events WHERE time_ms >= ? AND time_ms < ?').pluck().get(from, (minute + 1) * 60_000) as number;
-        return { total: by.info + by.warning + by.error + by.critical, last_24h: whole + edge, by_severity: by };
-      }),
+    query: (q: EventQuery) => guarded(() => reads.query(q)),
+    stats: (now: number): Promise<EventStats> => guarded(() => reads.stats(now)),
     purge: async (request) => writer.purge(checkPurgeRequest(request)),
     commits: () => writer.commits(),
     flush,
-    statements: () => stmt.size(),
+    statements: () => reads.statements(),
     async close() {
       flush();
       while (inFlight.size) await Promise.allSettled([...inFlight]);
