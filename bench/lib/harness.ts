@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -210,4 +210,40 @@ export function printTable(rows: Record<string, string | number>[]): void {
   console.log(line(cols));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
+}
+
+/**
+ * Runs a bench script to its end on one CPU set ('server' or 'load') and resolves with its last stdout line
+ * parsed as JSON; rejects with its output when it fails or outlives `timeoutMs`.
+ * @example const seeded = await runScript('servers/scale-seed.mjs', { COUNT: '10000', DB: file }, 'server')
+ */
+export function runScript<T>(script: string, env: Record<string, string>, role: 'server' | 'load' = 'load', timeoutMs = 600_000): Promise<T> {
+  const [cmd, args] = pinned(role, [`${BENCH_DIR}${script}`]);
+  const proc = spawn(cmd, args, { cwd: BENCH_DIR, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d));
+  proc.stderr!.on('data', (d: Buffer) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${script} did not finish in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`${script} exited with ${code}:\n${out}`));
+      resolve(JSON.parse(line) as T);
+    });
+  });
+}
+
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/**
+ * CPU time a process has used so far (user + system, every thread), in seconds, from /proc.
+ * @example const before = cpuSeconds(server.proc.pid!)
+ */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }

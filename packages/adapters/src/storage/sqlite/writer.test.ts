@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEventBus, eventRoutes } from '@aetherlink/core';
-import { eventually, makeEvent } from '@aetherlink/core/testing';
+import { eventually, makeAuditRecord, makeEvent, makeHealRecord, makeService } from '@aetherlink/core/testing';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aetherlinkFastify } from '../../http/fastify.js';
@@ -72,6 +72,47 @@ describe('the SQLite writer thread', () => {
     expect(unsendable).toMatchObject({ code: 'validation_failed' });
     expect((await stores.documents.put(things, { id: 'c', data: { slug: 't' } })).version).toBeGreaterThan(0);
     expect((await stores.documents.list(things)).map((d) => d.id)).toEqual(['a', 'c']);
+  });
+
+  it('commits the writes of one turn together, where one that fails rolls back alone', async () => {
+    const stores = sqliteStores({ path: join(mkdtempSync(join(tmpdir(), 'aetherlink-writer-')), 'a.db') });
+    opened.push(stores);
+    const things = { name: 'things', unique: ['slug'] };
+    await stores.documents.put(things, { id: 'a', data: { slug: 's' } });
+    const results = await Promise.allSettled([
+      stores.events.append(makeEvent({ id: 'e1' }), RECEIVED),
+      stores.documents.put(things, { id: 'b', data: { slug: 's' } }),
+      stores.audit.append([makeAuditRecord({ status: 403 })]),
+      stores.registry.upsert(makeService({ name: 'billing' })),
+      stores.documents.put(things, { id: 'c', data: { slug: 't' } }),
+      stores.events.append(makeEvent({ id: 'e2' }), RECEIVED),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+    expect((await stores.events.query({ limit: 5, order: 'asc' })).map((e) => e.id)).toEqual(['e1', 'e2']);
+    expect((await stores.documents.list(things)).map((d) => d.id)).toEqual(['a', 'c']);
+    expect((await stores.audit.stats()).denied_403_forbidden).toBe(1);
+    expect(await stores.registry.get('billing')).not.toBeNull();
+  });
+
+  it('fails every write of a turn the disk refuses, and acknowledges none of them', async () => {
+    const stores = sqliteStores({ path: join(mkdtempSync(join(tmpdir(), 'aetherlink-writer-')), 'a.db') });
+    opened.push(stores);
+    await stores.events.append(makeEvent({ id: 'kept' }), RECEIVED);
+    const pages = stores.db.pragma('page_count', { simple: true }) as number;
+    await stores.writerPragma(`max_page_count = ${pages}`);
+    const pad = 'x'.repeat(50_000);
+    const results = await Promise.allSettled([
+      stores.audit.append([makeAuditRecord({ meta: { pad } })]),
+      stores.events.append(makeEvent({ id: 'big', data: { pad } }), RECEIVED),
+      stores.heal.append(makeHealRecord({ message: pad })),
+    ]);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'stored'))).toEqual(['unavailable', 'unavailable', 'unavailable']);
+    await stores.writerPragma('max_page_count = 1000000');
+    expect((await stores.events.query({ limit: 5 })).map((e) => e.id)).toEqual(['kept']);
+    expect(await stores.audit.query({ limit: 5 })).toEqual([]);
+    expect(await stores.heal.count()).toBe(0);
+    expect((await stores.events.append(makeEvent({ id: 'after' }), RECEIVED)).inserted).toBe(true);
   });
 
   it('commits on the calling thread with writer: inline, as :memory: always does', async () => {

@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runScript, startProcess, type BenchReport } from './harness.js';
+
+/** The reference server, built, with nothing in the way of the figures: no audit lines, no retention, no self-registration. */
+export const REFERENCE = '../examples/command-center/dist/main.js';
+export const QUIET = { LOG_LEVEL: 'warn', AUDIT_LOG: 'off', SELF_REGISTER: 'false', DELIVERY_POLL_MS: '1000', RETENTION_EVENTS_DAYS: '0', RETENTION_EVENTS_MAX: '0' };
+
+/** What a dashboard asks of the event store. */
+export const EVENT_QUERIES: Record<string, string> = {
+  'recent, no filter': '/events/recent?limit=50',
+  'recent, one filter (severity=error)': '/events/recent?limit=50&severity=error',
+  'recent, three filters (type, source, severity)': '/events/recent?limit=50&event_type=service.health.failed&source=registry&severity=error',
+  'recent, since=1h': '/events/recent?limit=50&since=1h',
+  stats: '/events/stats',
+};
+
+type Probe = Record<string, { p50_ms: number; p99_ms: number; n: number; failed: number }>;
+
+export interface ScaleFigures {
+  /** backend → query → size → { p50, p99 } */
+  figures: Record<string, Record<string, Record<number, { p50: number; p99: number }>>>;
+  seedSeconds: Record<string, Record<number, number>>;
+}
+
+/**
+ * Seeds a store per size with a fleet's history (servers/scale-seed.mjs), serves it with the reference server and
+ * measures each query's latency one request at a time.
+ */
+export async function measureEventScale(sizes: number[], postgres: string | undefined, count: number): Promise<ScaleFigures> {
+  const figures: ScaleFigures['figures'] = {};
+  const seedSeconds: ScaleFigures['seedSeconds'] = {};
+  for (const backend of postgres ? ['sqlite', 'postgres'] : ['sqlite']) {
+    figures[backend] = Object.fromEntries(Object.keys(EVENT_QUERIES).map((q) => [q, {}]));
+    seedSeconds[backend] = {};
+    for (const size of sizes) {
+      const dir = mkdtempSync(join(tmpdir(), 'aetherlink-scale-'));
+      const schema = `scale_${size}_${process.pid}`;
+      const db = join(dir, 'events.db');
+      const where: Record<string, string> = backend === 'sqlite' ? { DB: db } : { DATABASE_URL: postgres!, SCHEMA: schema };
+      try {
+        const seeded = await runScript<{ ms: number }>('servers/scale-seed.mjs', { BACKEND: backend, COUNT: String(size), ...where }, 'server', 3_600_000);
+        seedSeconds[backend]![size] = seeded.ms / 1000;
+        const server = await startProcess(REFERENCE, {
+          ...QUIET,
+          ...(backend === 'sqlite' ? { AETHERLINK_DB: db } : { DATABASE_URL: postgres!, DATABASE_SCHEMA: schema }),
+        });
+        try {
+          const probe = await runScript<Probe>('servers/latency-probe.mjs', {
+            TARGETS: JSON.stringify(Object.entries(EVENT_QUERIES).map(([name, path]) => ({ name, url: `${server.url}${path}` }))),
+            HEADERS: JSON.stringify({ 'x-user-roles': 'viewer' }),
+            COUNT: String(count),
+          });
+          for (const [name, r] of Object.entries(probe)) {
+            if (r.failed) throw new Error(`${backend} ${size}: ${name} failed ${r.failed} times`);
+            figures[backend]![name]![size] = { p50: r.p50_ms, p99: r.p99_ms };
+          }
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  return { figures, seedSeconds };
+}
+
+/** Rows (each figure at each size) and ratios (largest / smallest size: p50 with its target, p99 for context). */
+export function reportEventScale({ figures, seedSeconds }: ScaleFigures, sizes: number[]): Pick<BenchReport, 'rows' | 'ratios' | 'info'> {
+  const rows: BenchReport['rows'] = [];
+  const ratios: BenchReport['ratios'] = [];
+  const info: NonNullable<BenchReport['info']> = [];
+  const [small, large] = [sizes[0]!, sizes[sizes.length - 1]!];
+  for (const [backend, queries] of Object.entries(figures)) {
+    for (const [query, bySize] of Object.entries(queries)) {
+      const row: Record<string, string | number> = { part: 'events', backend, query };
+      for (const size of sizes) row[`p50 / p99 ms @ ${size}`] = `${bySize[size]!.p50.toFixed(2)} / ${bySize[size]!.p99.toFixed(2)}`;
+      rows.push(row);
+      ratios.push({ label: `${backend} ${query}: p50 at ${large} / at ${small} events`, value: bySize[large]!.p50 / bySize[small]!.p50, max: 2 });
+      info.push({ label: `${backend} ${query}: p99 at ${large} / at ${small} events`, value: bySize[large]!.p99 / bySize[small]!.p99 });
+    }
+    for (const size of sizes) info.push({ label: `${backend}: seconds to seed ${size} events through the store's group commit`, value: seedSeconds[backend]![size]! });
+  }
+  return { rows, ratios, info };
+}
