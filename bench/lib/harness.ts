@@ -217,8 +217,8 @@ export function printTable(rows: Record<string, string | number>[]): void {
  * parsed as JSON; rejects with its output when it fails or outlives `timeoutMs`.
  * @example const seeded = await runScript('servers/scale-seed.mjs', { COUNT: '10000', DB: file }, 'server')
  */
-export function runScript<T>(script: string, env: Record<string, string>, role: 'server' | 'load' = 'load', timeoutMs = 600_000): Promise<T> {
-  const [cmd, args] = pinned(role, [`${BENCH_DIR}${script}`]);
+export function runScript<T>(script: string, env: Record<string, string>, role: 'server' | 'load' = 'load', timeoutMs = 600_000, nodeArgs: string[] = []): Promise<T> {
+  const [cmd, args] = pinned(role, [...nodeArgs, `${BENCH_DIR}${script}`]);
   const proc = spawn(cmd, args, { cwd: BENCH_DIR, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d));
@@ -246,4 +246,19 @@ const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/**
+ * One figure measured at several sizes, as a table row: the sizes, the values, and largest / smallest.
+ * @example seriesRow('registry', 'probe round ms', [100, 1000], [12, 110])
+ */
+export function seriesRow(part: string, figure: string, sizes: readonly (string | number)[], values: readonly number[], digits = 2): Record<string, string | number> {
+  const show = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(digits)).toString() : '–');
+  return {
+    part,
+    figure,
+    sizes: sizes.join(' / '),
+    values: values.map(show).join(' / '),
+    'largest / smallest': values.length > 1 ? show(values[values.length - 1]! / values[0]!) : '–',
+  };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScript, startProcess, type BenchReport } from './harness.js';
+import { runScript, seriesRow, startProcess, type BenchReport } from './harness.js';
 
 /** The reference server, built, with nothing in the way of the figures: no audit lines, no retention, no self-registration. */
 export const REFERENCE = '../examples/command-center/dist/main.js';
@@ -75,13 +75,12 @@ export function reportEventScale({ figures, seedSeconds }: ScaleFigures, sizes: 
   const [small, large] = [sizes[0]!, sizes[sizes.length - 1]!];
   for (const [backend, queries] of Object.entries(figures)) {
     for (const [query, bySize] of Object.entries(queries)) {
-      const row: Record<string, string | number> = { part: 'events', backend, query };
-      for (const size of sizes) row[`p50 / p99 ms @ ${size}`] = `${bySize[size]!.p50.toFixed(2)} / ${bySize[size]!.p99.toFixed(2)}`;
-      rows.push(row);
+      rows.push(seriesRow(`events on ${backend}`, `${query}: p50 ms`, sizes, sizes.map((n) => bySize[n]!.p50)));
+      rows.push(seriesRow(`events on ${backend}`, `${query}: p99 ms`, sizes, sizes.map((n) => bySize[n]!.p99)));
       ratios.push({ label: `${backend} ${query}: p50 at ${large} / at ${small} events`, value: bySize[large]!.p50 / bySize[small]!.p50, max: 2 });
       info.push({ label: `${backend} ${query}: p99 at ${large} / at ${small} events`, value: bySize[large]!.p99 / bySize[small]!.p99 });
     }
-    for (const size of sizes) info.push({ label: `${backend}: seconds to seed ${size} events through the store's group commit`, value: seedSeconds[backend]![size]! });
+    rows.push(seriesRow(`events on ${backend}`, 'seconds to seed through the store (group commit)', sizes, sizes.map((n) => seedSeconds[backend]![n]!), 1));
   }
   return { rows, ratios, info };
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, cpuSeconds, pinned, runScript, startProcess, type BenchReport } from './harness.js';
+import { BENCH_DIR, cpuSeconds, pinned, runScript, seriesRow, startProcess, type BenchReport } from './harness.js';
 import { QUIET, REFERENCE } from './scale-events.js';
 
 export interface SseRun {
@@ -73,32 +73,26 @@ export async function measureSse(subscribers: number, stalled: number, events: n
 /** Rows and ratios of the fan-out runs: publish p99 against the run without subscribers, CPU per delivery. */
 export function reportSse(runs: SseRun[], events: number): Pick<BenchReport, 'rows' | 'ratios' | 'info'> {
   const base = runs.find((r) => r.subscribers === 0 && r.stalled === 0)!;
-  const rows: BenchReport['rows'] = [];
   const ratios: BenchReport['ratios'] = [];
   const info: NonNullable<BenchReport['info']> = [];
-  const perDelivery = (r: SseRun) => ((r.cpu - base.cpu) / (events * r.subscribers)) * 1e6;
-  for (const r of runs) {
-    const name = `${r.subscribers} subscribers${r.stalled ? ` + ${r.stalled} stalled` : ''}`;
-    rows.push({
-      part: 'sse fan-out',
-      subscribers: name,
-      'publish p50 ms': Number(r.publish.p50_ms.toFixed(2)),
-      'publish p99 ms': Number(r.publish.p99_ms.toFixed(2)),
-      'server CPU s': Number(r.cpu.toFixed(2)),
-      'µs CPU per event per subscriber': r.subscribers ? Number(perDelivery(r).toFixed(2)) : '–',
-      'fewest events a reader got': r.subscribers ? r.minReceived : '–',
-    });
-    if (r === base) continue;
-    ratios.push({ label: `sse: publish p99 with ${name} / without subscribers`, value: r.publish.p99_ms / base.publish.p99_ms, max: 1.2 });
-    ratios.push({ label: `sse: events every reading subscriber got, of ${events}, with ${name}`, value: r.minReceived / events, min: 1 });
-    info.push({ label: `sse: server µs CPU per event per subscriber, ${name}`, value: perDelivery(r) });
+  // Below five clock ticks of CPU the difference is the clock's resolution, not the fan-out: shown as –.
+  const perDelivery = (r: SseRun) => (r.cpu - base.cpu < 0.05 ? Number.NaN : ((r.cpu - base.cpu) / (events * r.subscribers)) * 1e6);
+  const name = (r: SseRun) => `${r.subscribers}${r.stalled ? ` + ${r.stalled} stalled` : ''}`;
+  const readers = runs.filter((r) => r.subscribers > 0);
+  const rows = [
+    seriesRow('sse fan-out', `publish p50 ms (${events} events at a steady rate)`, runs.map(name), runs.map((r) => r.publish.p50_ms)),
+    seriesRow('sse fan-out', 'publish p99 ms', runs.map(name), runs.map((r) => r.publish.p99_ms)),
+    seriesRow('sse fan-out', 'server CPU s, first publish to last delivery', runs.map(name), runs.map((r) => r.cpu)),
+    seriesRow('sse fan-out', 'µs server CPU per event per subscriber', readers.map(name), readers.map(perDelivery)),
+    seriesRow('sse fan-out', 'fewest events a reading subscriber got', readers.map(name), readers.map((r) => r.minReceived), 0),
+  ];
+  for (const r of readers) {
+    ratios.push({ label: `sse: publish p99 with ${name(r)} subscribers / without subscribers`, value: r.publish.p99_ms / base.publish.p99_ms, max: 1.2 });
+    ratios.push({ label: `sse: share of the ${events} events every reading subscriber got, ${name(r)} subscribers`, value: r.minReceived / events, min: 1 });
+    if (Number.isFinite(perDelivery(r))) info.push({ label: `sse: µs server CPU per event per subscriber, ${name(r)} subscribers`, value: perDelivery(r) });
   }
   const stalledRun = runs.find((r) => r.stalled > 0);
   const peer = stalledRun && runs.find((r) => r.subscribers === stalledRun.subscribers && r.stalled === 0);
   if (stalledRun && peer) ratios.push({ label: `sse: publish p99 with one stalled subscriber among ${peer.subscribers} / without it`, value: stalledRun.publish.p99_ms / peer.publish.p99_ms, max: 1.2 });
-  const counts = runs.filter((r) => r.subscribers > 0 && r.stalled === 0).map((r) => r.subscribers);
-  const most = runs.find((r) => r.subscribers === Math.max(...counts) && !r.stalled);
-  const fewest = runs.find((r) => r.subscribers === Math.min(...counts) && !r.stalled);
-  if (most && fewest && most !== fewest) info.push({ label: `sse: µs CPU per event per subscriber at ${most.subscribers} / at ${fewest.subscribers}`, value: perDelivery(most) / perDelivery(fewest) });
   return { rows, ratios, info };
 }

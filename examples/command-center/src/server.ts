@@ -177,6 +177,7 @@ async function assemble(
         policy: retentionPolicyOf(config),
         intervalMs: config.RETENTION_INTERVAL_SECONDS * 1000,
         batchSize: config.RETENTION_BATCH,
+        share: config.RETENTION_SHARE,
         logger: log('retention'),
       }),
       consoleModule({ service: config.SERVICE_NAME, version: VERSION, instance, where, loops: () => host.loops, routes: () => routes, providers: () => ai.router.providerNames() }),

@@ -17,6 +17,11 @@ export interface RetentionModuleOptions {
   intervalMs?: number;
   /** Records removed per transaction: small, so writers never wait long for one. Default 1000. */
   batchSize?: number;
+  /**
+   * The share of a pass's time spent deleting (0 < share <= 1): after each batch the pass rests so that
+   * publishes keep the disk (and, on SQLite, the writer thread) the rest of the time. Default 0.1.
+   */
+  share?: number;
 }
 
 export interface RetentionModule extends Module {
@@ -36,6 +41,20 @@ export function retentionModule(options: RetentionModuleOptions): RetentionModul
   const clock = options.clock ?? systemClock;
   const log = loggerFor(options.logger, 'retention');
   const batchSize = options.batchSize ?? 1000;
+  const share = Math.min(1, Math.max(0.01, options.share ?? 0.1));
+  const rest = (ms: number, signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve) => {
+      const timer = clock.setTimeout(done, ms);
+      function done() {
+        signal?.removeEventListener('abort', stop);
+        resolve();
+      }
+      function stop() {
+        clock.clearTimeout(timer);
+        done();
+      }
+      signal?.addEventListener('abort', stop, { once: true });
+    });
   const rules = { ...DEFAULT_RETENTION_POLICY, ...options.policy };
   let purged: Counter<'kind'> | undefined;
 
@@ -54,12 +73,15 @@ export function retentionModule(options: RetentionModuleOptions): RetentionModul
     while (purge && !signal?.aborted) {
       const request = purgeRequestFor(rules[kind], clock.now(), batchSize);
       if (!request) break;
+      const started = clock.now();
       const n = await purge(request);
+      const took = clock.now() - started;
       total += n;
       purged?.inc({ kind }, n);
       if (n < batchSize) break;
-      // Let requests (and, on SQLite, the writer's queued appends) go between two batches.
-      await yieldTurn();
+      // Let publishes have the disk between two batches: rest long enough that deleting stays within its share.
+      if (took > 0 && share < 1) await rest((took * (1 - share)) / share, signal);
+      else await yieldTurn();
     }
     return total;
   };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../clock.js';
+import { createManualClock, sleep } from '../clock.js';
 import { createMetricsRegistry } from '../metrics.js';
 import { memoryStores } from '../stores/memory/index.js';
 import type { PurgeRequest, Stores } from '../stores/types.js';
-import { makeAuditRecord, makeDeliveryInput, makeEvent, makeHealRecord, memoryLogger } from '../testing/index.js';
+import { eventually, makeAuditRecord, makeDeliveryInput, makeEvent, makeHealRecord, memoryLogger } from '../testing/index.js';
 import { retentionModule } from './module.js';
 import { DEFAULT_RETENTION_POLICY, purgeRequestFor } from './policy.js';
 
@@ -95,6 +95,34 @@ describe('retentionModule', () => {
 
     expect(await retention.runOnce()).toEqual({ events: 8, audit: 0, heal: 0, deliveries: 0 });
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.fields.kind)).toEqual(['audit']);
+  });
+
+  it('rests after each batch so that deleting takes no more than its share of the time', async () => {
+    const stores = memoryStores();
+    await seed(stores);
+    const clock = createManualClock(T0);
+    const purge = stores.events.purge!;
+    let calls = 0;
+    stores.events.purge = async (request) => {
+      calls++;
+      await sleep(clock, 10); // each batch takes 10 ms
+      return purge(request);
+    };
+    const retention = retentionModule({ stores, clock, batchSize: 1, share: 0.2, policy: { events: { maxCount: 7 } } });
+    const pass = retention.runOnce();
+    const waiting = (n: number) => eventually(() => calls === n && clock.pending() === 1, `batch ${n} started`);
+    for (let batch = 1; batch <= 3; batch++) {
+      await waiting(batch);
+      await clock.advanceAsync(10);
+      // The batch is done: 40 ms of rest (10 ms deleting is 20 % of 50) before the next one.
+      await clock.advanceAsync(39);
+      expect(calls).toBe(batch);
+      await clock.advanceAsync(1);
+    }
+    // The fourth call finds nothing left to remove.
+    await waiting(4);
+    await clock.advanceAsync(10);
+    expect((await pass).events).toBe(3);
   });
 
   it('says once, at start, which stores cannot purge', () => {
