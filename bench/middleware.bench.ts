@@ -59,14 +59,16 @@ export default async function middlewareBench(): Promise<BenchReport> {
     // Each round measures every variant back to back; the median of those paired ratios resists the drift of a
     // shared machine better than a ratio of medians.
     const pair = (a: string, b: string) => median(rps[a]!.map((x, i) => x / rps[b]![i]!));
+    const rate = (v: string) => `${v} ${Math.round(median(rps[v]!)).toLocaleString('en-US')} req/s`;
+    const against = (a: string, b: string) => `${rate(b)}; ${rate(a)} (medians)`;
     if (framework === 'fastify') {
-      ratios.push({ label: 'fastify: AetherLink (audit to a file) / bare req/s', value: pair('aetherlink', 'bare'), min: 0.9 });
-      ratios.push({ label: 'fastify: AetherLink without the audit file / bare req/s', value: pair('aetherlink, no audit file', 'bare'), min: 0.95 });
-      ratios.push({ label: 'fastify: AetherLink / hand-written peer (onRequest role check, onResponse pino line to a file) req/s', value: pair('aetherlink', 'hand-written peer'), min: 1.3 });
+      ratios.push({ label: 'fastify: AetherLink (audit to a file) / bare req/s', value: pair('aetherlink', 'bare'), min: 0.9, baseline: against('aetherlink', 'bare') });
+      ratios.push({ label: 'fastify: AetherLink without the audit file / bare req/s', value: pair('aetherlink, no audit file', 'bare'), min: 0.95, baseline: against('aetherlink, no audit file', 'bare') });
+      ratios.push({ label: 'fastify: AetherLink / hand-written peer (onRequest role check, onResponse pino line to a file) req/s', value: pair('aetherlink', 'hand-written peer'), min: 1.3, baseline: against('aetherlink', 'hand-written peer') });
     } else {
-      ratios.push({ label: `${framework}: AetherLink (audit to a file) / bare req/s`, value: pair('aetherlink', 'bare'), min: 0.9 });
+      ratios.push({ label: `${framework}: AetherLink (audit to a file) / bare req/s`, value: pair('aetherlink', 'bare'), min: 0.9, baseline: against('aetherlink', 'bare') });
     }
-    info.push({ label: `${framework}: AetherLink + http_request_duration_seconds / AetherLink req/s`, value: pair('aetherlink + metrics', 'aetherlink') });
+    info.push({ label: `${framework}: AetherLink + http_request_duration_seconds / AetherLink req/s`, value: pair('aetherlink + metrics', 'aetherlink'), baseline: against('aetherlink + metrics', 'aetherlink') });
     details[framework] = { rps, p99 };
   }
   return {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -136,6 +136,8 @@ export function median(values: number[]): number {
 export interface Ratio {
   label: string;
   value: number;
+  /** What the figure is measured against in the same run, in words with its figure (the summary shows it). */
+  baseline?: string;
   /** A target: met when value >= min (and <= max, when both are set). */
   min?: number;
   max?: number;
@@ -149,7 +151,7 @@ export interface BenchReport {
   /** Ratios and figures with a target: each one missed fails `pnpm bench`. */
   ratios: Ratio[];
   /** Figures reported for context, without a target: printed as information, never as a pass. */
-  info?: { label: string; value: number }[];
+  info?: { label: string; value: number; baseline?: string }[];
   details?: unknown;
 }
 
@@ -175,10 +177,11 @@ export const targetOf = (r: Ratio) =>
  * Writes `bench/results/<name>.json` with the machine it ran on.
  * @example writeReport(report)
  */
-export function writeReport(report: BenchReport): string {
+export function writeReport(report: BenchReport, loadBefore: number[] = loadavg()): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = `${RESULTS_DIR}/${report.name}.json`;
   const cpu = cpus();
+  const round = (l: number[]) => l.map((x) => Math.round(x * 100) / 100);
   writeFileSync(
     file,
     `${JSON.stringify(
@@ -189,6 +192,10 @@ export function writeReport(report: BenchReport): string {
         ran_at: new Date().toISOString(),
         node: process.version,
         cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+        memory_gb: Math.round(totalmem() / 1e8) / 10,
+        os: `${platform()} ${release()}`,
+        // 1, 5 and 15 minute load averages when the benchmark started and when it ended: how busy the machine was.
+        load_average: { before: round(loadBefore), after: round(loadavg()) },
       },
       null,
       2,

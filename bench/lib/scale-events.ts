@@ -77,8 +77,9 @@ export function reportEventScale({ figures, seedSeconds }: ScaleFigures, sizes: 
     for (const [query, bySize] of Object.entries(queries)) {
       rows.push(seriesRow(`events on ${backend}`, `${query}: p50 ms`, sizes, sizes.map((n) => bySize[n]!.p50)));
       rows.push(seriesRow(`events on ${backend}`, `${query}: p99 ms`, sizes, sizes.map((n) => bySize[n]!.p99)));
-      ratios.push({ label: `${backend} ${query}: p50 at ${large} / at ${small} events`, value: bySize[large]!.p50 / bySize[small]!.p50, max: 2 });
-      info.push({ label: `${backend} ${query}: p99 at ${large} / at ${small} events`, value: bySize[large]!.p99 / bySize[small]!.p99 });
+      const at = (p: 'p50' | 'p99') => `${p} ${bySize[small]![p].toFixed(2)} ms at ${small}; ${bySize[large]![p].toFixed(2)} ms at ${large}`;
+      ratios.push({ label: `${backend} ${query}: p50 at ${large} / at ${small} events`, value: bySize[large]!.p50 / bySize[small]!.p50, max: 2, baseline: at('p50') });
+      info.push({ label: `${backend} ${query}: p99 at ${large} / at ${small} events`, value: bySize[large]!.p99 / bySize[small]!.p99, baseline: at('p99') });
     }
     rows.push(seriesRow(`events on ${backend}`, 'seconds to seed through the store (group commit)', sizes, sizes.map((n) => seedSeconds[backend]![n]!), 1));
   }

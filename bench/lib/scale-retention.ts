@@ -54,7 +54,14 @@ export async function measureRetention(backlog: number, rounds: number, duration
       seriesRow('retention', 'HTTP publishes/s (median): retention idle / deleting', ['idle', 'deleting'], [median(rps.idle), median(rps.deleting)], 0),
       seriesRow('retention', 'old events retention removed while publishes were measured', [`median of ${rounds}`], [median(deleted)], 0),
     ],
-    ratios: [{ label: `retention: HTTP publishes/s while retention deletes a ${backlog}-event backlog / while it is idle`, value: paired, min: 0.8 }],
+    ratios: [
+      {
+        label: `retention: HTTP publishes/s while retention deletes a ${backlog}-event backlog / while it is idle`,
+        value: paired,
+        min: 0.8,
+        baseline: `idle ${Math.round(median(rps.idle)).toLocaleString('en-US')} req/s; deleting ${Math.round(median(rps.deleting)).toLocaleString('en-US')} req/s (medians)`,
+      },
+    ],
     info: [{ label: 'retention: old events removed during each measured run (median)', value: median(deleted) }],
     details: { rps, deleted },
   };

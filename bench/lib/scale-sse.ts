@@ -87,12 +87,24 @@ export function reportSse(runs: SseRun[], events: number): Pick<BenchReport, 'ro
     seriesRow('sse fan-out', 'fewest events a reading subscriber got', readers.map(name), readers.map((r) => r.minReceived), 0),
   ];
   for (const r of readers) {
-    ratios.push({ label: `sse: publish p99 with ${name(r)} subscribers / without subscribers`, value: r.publish.p99_ms / base.publish.p99_ms, max: 1.2 });
+    ratios.push({
+      label: `sse: publish p99 with ${name(r)} subscribers / without subscribers`,
+      value: r.publish.p99_ms / base.publish.p99_ms,
+      max: 1.2,
+      baseline: `without subscribers ${base.publish.p99_ms.toFixed(2)} ms; with ${r.publish.p99_ms.toFixed(2)} ms`,
+    });
     ratios.push({ label: `sse: share of the ${events} events every reading subscriber got, ${name(r)} subscribers`, value: r.minReceived / events, min: 1 });
     if (Number.isFinite(perDelivery(r))) info.push({ label: `sse: µs server CPU per event per subscriber, ${name(r)} subscribers`, value: perDelivery(r) });
   }
   const stalledRun = runs.find((r) => r.stalled > 0);
   const peer = stalledRun && runs.find((r) => r.subscribers === stalledRun.subscribers && r.stalled === 0);
-  if (stalledRun && peer) ratios.push({ label: `sse: publish p99 with one stalled subscriber among ${peer.subscribers} / without it`, value: stalledRun.publish.p99_ms / peer.publish.p99_ms, max: 1.2 });
+  if (stalledRun && peer) {
+    ratios.push({
+      label: `sse: publish p99 with one stalled subscriber among ${peer.subscribers} / without it`,
+      value: stalledRun.publish.p99_ms / peer.publish.p99_ms,
+      max: 1.2,
+      baseline: `without it ${peer.publish.p99_ms.toFixed(2)} ms; with it ${stalledRun.publish.p99_ms.toFixed(2)} ms`,
+    });
+  }
   return { rows, ratios, info };
 }
