@@ -56,8 +56,10 @@ export function commitGroup(h: WriterHandle, reply: (message: Reply) => void): v
   h.queue = [];
   if (ops.length === 0) return;
   const fail = (id: number, error: unknown) => reply({ id, ok: false, error: toWire(translateError(error)) });
+  // One write (or appends alone) commits in its own transaction; the enclosing one is for groups of several.
+  const own = ops.length === 1 || ops.every((o) => o.request.op === 'append');
   try {
-    h.db.exec('BEGIN IMMEDIATE');
+    if (!own) h.db.exec('BEGIN IMMEDIATE');
   } catch (error) {
     for (const { id } of ops) fail(id, error);
     return;
@@ -88,15 +90,23 @@ export function commitGroup(h: WriterHandle, reply: (message: Reply) => void): v
       answers.push({ id, value: typeof method === 'function' ? attempt(() => method(...request.args)) : Promise.reject(new Error(`the writer thread makes no ${request.store}.${request.method}`)) });
     }
     // SQLite ends the transaction itself on a full disk or an I/O error: what the group wrote so far is gone.
-    ended = !h.db.inTransaction;
+    ended = !own && !h.db.inTransaction;
   }
-  void finish(h, ops, answers, ended, reply, fail);
+  void finish(h, ops, answers, ended, own, reply, fail);
 }
 
-async function finish(h: WriterHandle, ops: WriterHandle['queue'], answers: Answer[], ended: boolean, reply: (message: Reply) => void, fail: (id: number, error: unknown) => void): Promise<void> {
+async function finish(
+  h: WriterHandle,
+  ops: WriterHandle['queue'],
+  answers: Answer[],
+  ended: boolean,
+  own: boolean,
+  reply: (message: Reply) => void,
+  fail: (id: number, error: unknown) => void,
+): Promise<void> {
   let lost: unknown;
   if (ended) lost = (await causeOf(answers[answers.length - 1])) ?? new Error('the transaction ended');
-  else {
+  else if (!own) {
     try {
       h.db.exec('COMMIT');
     } catch (error) {
