@@ -46,6 +46,23 @@ describe('pumpSse with a client that stops reading', () => {
     await closed;
   });
 
+  it('sends what the server wrote before it closed the stream in the same turn, and an error event on failure', async () => {
+    server = createServer((req, res) => {
+      const last = req.url === '/fail';
+      void pumpSse(req, res, sse((ch) => {
+        ch.send({ id: '1', data: 'last words' });
+        if (last) throw new Error('boom');
+        ch.close();
+      }), { heartbeatMs: 60_000 }).catch(() => undefined);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect(await (await fetch(`${base}/`)).text()).toContain('id: 1\ndata: last words\n\n');
+    const failed = await (await fetch(`${base}/fail`)).text();
+    expect(failed).toContain('data: last words');
+    expect(failed).toContain('event: error');
+  });
+
   it('aborts the channel when the client disconnects', async () => {
     let channel: SseChannel | undefined;
     server = createServer((req, res) => {

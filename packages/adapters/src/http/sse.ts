@@ -69,12 +69,15 @@ export async function pumpSse(
 
   const close = (reason: string) => {
     if (closed) return;
+    // What this turn wrote has not reached the socket yet: it goes before the end, as if written at once.
+    const last = blocked ? '' : out;
+    out = '';
     closed = true;
     waiting.delete(flush);
     clearInterval(heartbeat);
     queue.length = 0;
     controller.abort(new Error(reason));
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded) res.end(last === '' || res.destroyed ? undefined : last);
   };
 
   const tooSlow = () => {
