@@ -44,6 +44,8 @@ export function retentionModule(options: RetentionModuleOptions): RetentionModul
   const share = Math.min(1, Math.max(0.01, options.share ?? 0.1));
   const rest = (ms: number, signal: AbortSignal | undefined) =>
     new Promise<void>((resolve) => {
+      // Aborted while the batch ran: a listener added now would never be called.
+      if (signal?.aborted) return resolve();
       const timer = clock.setTimeout(done, ms);
       function done() {
         signal?.removeEventListener('abort', stop);

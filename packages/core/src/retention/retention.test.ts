@@ -125,6 +125,30 @@ describe('retentionModule', () => {
     expect((await pass).events).toBe(3);
   });
 
+  it('does not rest after a batch during which its signal aborted: the pass ends at once', async () => {
+    const stores = memoryStores();
+    await seed(stores);
+    const clock = createManualClock(T0);
+    const controller = new AbortController();
+    const purge = stores.events.purge!;
+    let calls = 0;
+    stores.events.purge = async (request) => {
+      calls++;
+      await sleep(clock, 10);
+      controller.abort(); // leadership lost while the batch was being removed
+      return purge(request);
+    };
+    const retention = retentionModule({ stores, clock, batchSize: 1, share: 0.1, policy: { events: { maxCount: 5 } } });
+    let ended = false;
+    const pass = retention.runOnce(controller.signal).finally(() => (ended = true));
+    await eventually(() => calls === 1 && clock.pending() === 1, 'the first batch started');
+    await clock.advanceAsync(10);
+    // 90 ms of rest would follow a 10 ms batch at a share of 0.1; an aborted pass owes none of it.
+    await eventually(() => ended, 'the pass ended without the clock moving on');
+    expect((await pass).events).toBe(1);
+    expect(clock.pending()).toBe(0);
+  });
+
   it('says once, at start, which stores cannot purge', () => {
     const stores = memoryStores();
     delete (stores.heal as { purge?: unknown }).purge;
