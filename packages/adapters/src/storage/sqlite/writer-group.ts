@@ -1,6 +1,6 @@
 import { translateError, type SqliteDatabase } from './database.js';
 import type { EventOutcome, EventWrites } from './event-writes.js';
-import { toWire, type Reply, type Request, type WriteStore } from './writer-protocol.js';
+import { packOutcomes, toWire, type Reply, type Request, type WriteStore } from './writer-protocol.js';
 
 /** One database open in the writer thread. */
 export interface WriterHandle {
@@ -31,8 +31,8 @@ const attempt = (fn: () => unknown): unknown => {
   }
 };
 
-/** Event outcomes with their errors as data. */
-const wired = (outcomes: EventOutcome[]) => outcomes.map((o) => ('error' in o ? { error: toWire(o.error) } : o));
+/** Sends a reply to the calling thread, moving what `transfer` lists rather than copying it. */
+export type Replier = (message: Reply, transfer?: ArrayBuffer[]) => void;
 
 /** The error of the write that ended a transaction: a refused append's, or a failed call's. */
 async function causeOf(answer: Answer | undefined): Promise<unknown> {
@@ -50,7 +50,7 @@ async function causeOf(answer: Answer | undefined): Promise<unknown> {
  * error) fails every write of the group, none of which was acknowledged.
  * @example setImmediate(() => commitGroup(handle, reply))
  */
-export function commitGroup(h: WriterHandle, reply: (message: Reply) => void): void {
+export function commitGroup(h: WriterHandle, reply: Replier): void {
   h.scheduled = false;
   const ops = h.queue;
   h.queue = [];
@@ -101,7 +101,7 @@ async function finish(
   answers: Answer[],
   ended: boolean,
   own: boolean,
-  reply: (message: Reply) => void,
+  reply: Replier,
   fail: (id: number, error: unknown) => void,
 ): Promise<void> {
   let lost: unknown;
@@ -117,7 +117,10 @@ async function finish(
   const commits = h.events.commits();
   for (const a of answers) {
     if (lost !== undefined) fail(a.id, lost);
-    else if (a.events) Promise.resolve(a.value).then((v) => reply({ id: a.id, ok: true, value: Array.isArray(v) ? wired(v as EventOutcome[]) : v, commits }), (e: unknown) => fail(a.id, e));
+    else if (a.events && Array.isArray(a.value)) {
+      const packed = packOutcomes(a.value as EventOutcome[]);
+      reply({ id: a.id, ok: true, value: packed, commits }, [packed.seqs.buffer]);
+    } else if (a.events) Promise.resolve(a.value).then((value) => reply({ id: a.id, ok: true, value, commits }), (e: unknown) => fail(a.id, e));
     else Promise.resolve(a.value).then((value) => reply({ id: a.id, ok: true, value }), (e: unknown) => fail(a.id, e));
   }
   // Writes the group never reached (it ended before them).

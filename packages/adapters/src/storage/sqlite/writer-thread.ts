@@ -12,14 +12,14 @@ import { eventWrites } from './event-writes.js';
 import { sqliteHealHistoryStore } from './heal.js';
 import { sqliteRegistryStore } from './registry.js';
 import { sqliteDeliveryRetention, sqliteHealRetention } from './retention.js';
-import { commitGroup, type WriterHandle } from './writer-group.js';
-import { toWire, type OpenRequest, type Reply, type Request } from './writer-protocol.js';
+import { commitGroup, type Replier, type WriterHandle } from './writer-group.js';
+import { toWire, type OpenRequest, type Request } from './writer-protocol.js';
 
 const port = parentPort!;
 const handles = new Map<number, WriterHandle>();
 let nextHandle = 0;
 
-const reply = (message: Reply) => port.postMessage(message);
+const reply: Replier = (message, transfer) => port.postMessage(message, transfer);
 const fail = (id: number, error: unknown) => reply({ id, ok: false, error: toWire(translateError(error)) });
 
 async function open(request: OpenRequest): Promise<number> {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { AetherError, type CheckedPurge } from '@aetherlink/core';
 import type { EventOutcome, EventWire } from './event-writes.js';
 import type { EventWriter } from './events.js';
-import { fromWire, type OpenRequest, type Reply, type Request, type WireError, type WriteStore } from './writer-protocol.js';
+import { fromWire, unpackOutcomes, type OpenRequest, type PackedOutcomes, type Reply, type Request, type WriteStore } from './writer-protocol.js';
 
 /** The write side of one SQLite file, in the process's writer thread. */
 export interface SqliteWriter {
@@ -119,9 +119,7 @@ export function threadWriter(open: OpenRequest, now: () => number): SqliteWriter
     call: (store, method, args) => request((handle) => ({ op: 'call', handle, store, method, args, now: now() })).then((r) => r.value),
     events: {
       commit: (batch: EventWire[]) =>
-        request((handle) => ({ op: 'append', handle, batch })).then((r) =>
-          (counted(r) as EventOutcome[]).map((o) => ('error' in o ? { error: fromWire(o.error as WireError) } : o)),
-        ),
+        request((handle) => ({ op: 'append', handle, batch })).then((r): EventOutcome[] => unpackOutcomes(counted(r) as PackedOutcomes)),
       commits: () => commits,
       purge: (purge: CheckedPurge) => request((handle) => ({ op: 'purge-events', handle, request: purge })).then((r) => counted(r) as number),
     },
