@@ -2,7 +2,7 @@ import { startPostgres } from '../test/postgres-server.js';
 import { runScript, seriesRow, startProcess, type BenchReport } from './lib/harness.js';
 import { measureEventScale, reportEventScale } from './lib/scale-events.js';
 import { measureRetention } from './lib/scale-retention.js';
-import { measureSse, reportSse, type SseRun } from './lib/scale-sse.js';
+import { measureSseRounds, reportSse } from './lib/scale-sse.js';
 
 const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').map(Number);
 const EVENT_SIZES = list(process.env.BENCH_SCALE_SIZES, '10000,100000,1000000');
@@ -50,12 +50,9 @@ export default async function scaleBench(): Promise<BenchReport> {
   }
 
   // A steady 100 publishes a second: the fan-out's cost shows in publish latency, not in a saturated server.
-  const runs: SseRun[] = [];
-  for (const [subscribers, stalled] of [[0, 0], ...SUBSCRIBERS.map((n) => [n, 0]), [SUBSCRIBERS[1] ?? SUBSCRIBERS[0]!, 1]] as [number, number][]) {
-    runs.push(await measureSse(subscribers, stalled, SSE_EVENTS, 10));
-  }
-  add(reportSse(runs, SSE_EVENTS));
-  details.sse = runs;
+  const sse = await measureSseRounds(SUBSCRIBERS, SSE_EVENTS, 10, ROUNDS);
+  add(reportSse(sse, SSE_EVENTS));
+  details.sse = sse;
 
   const health = await startProcess('servers/registry-health-server.mjs', {});
   const rounds: RegistryRound[] = [];
@@ -87,7 +84,7 @@ export default async function scaleBench(): Promise<BenchReport> {
 
   return {
     name: 'scale',
-    description: `events ${EVENT_SIZES.join(' / ')} (SQLite${WITH_POSTGRES ? ', PostgreSQL' : ''}; ${QUERIES} queries each, one at a time); SSE ${SUBSCRIBERS.join(' / ')} subscribers (${SSE_EVENTS} events at 100/s); registry ${SERVICES.join(' / ')} services; retention over a ${BACKLOG}-event backlog (${ROUNDS} rounds of ${DURATION} s)`,
+    description: `events ${EVENT_SIZES.join(' / ')} (SQLite${WITH_POSTGRES ? ', PostgreSQL' : ''}; ${QUERIES} queries each, one at a time); SSE ${SUBSCRIBERS.join(' / ')} subscribers (${SSE_EVENTS} events at 100/s, ${ROUNDS} rotating rounds); registry ${SERVICES.join(' / ')} services; retention over a ${BACKLOG}-event backlog (${ROUNDS} rounds of ${DURATION} s)`,
     rows,
     ratios,
     info,

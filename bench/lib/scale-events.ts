@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScript, seriesRow, startProcess, type BenchReport } from './harness.js';
+import { runScript, seriesRow, startProcess, type BenchReport, type ServerProcess } from './harness.js';
 
 /** The reference server, built, with nothing in the way of the figures: no audit lines, no retention, no self-registration. */
 export const REFERENCE = '../examples/command-center/dist/main.js';
@@ -25,8 +25,9 @@ export interface ScaleFigures {
 }
 
 /**
- * Seeds a store per size with a fleet's history (servers/scale-seed.mjs), serves it with the reference server and
- * measures each query's latency one request at a time.
+ * Seeds a store per size with a fleet's history (servers/scale-seed.mjs), serves every size at once with its own
+ * reference server, and measures each query's latency one request at a time, the sizes' requests interleaved:
+ * drift on a shared machine meets every size alike.
  */
 export async function measureEventScale(sizes: number[], postgres: string | undefined, count: number): Promise<ScaleFigures> {
   const figures: ScaleFigures['figures'] = {};
@@ -34,34 +35,35 @@ export async function measureEventScale(sizes: number[], postgres: string | unde
   for (const backend of postgres ? ['sqlite', 'postgres'] : ['sqlite']) {
     figures[backend] = Object.fromEntries(Object.keys(EVENT_QUERIES).map((q) => [q, {}]));
     seedSeconds[backend] = {};
-    for (const size of sizes) {
-      const dir = mkdtempSync(join(tmpdir(), 'aetherlink-scale-'));
-      const schema = `scale_${size}_${process.pid}`;
-      const db = join(dir, 'events.db');
-      const where: Record<string, string> = backend === 'sqlite' ? { DB: db } : { DATABASE_URL: postgres!, SCHEMA: schema };
-      try {
+    const dir = mkdtempSync(join(tmpdir(), 'aetherlink-scale-'));
+    const servers: ServerProcess[] = [];
+    try {
+      for (const size of sizes) {
+        const where: Record<string, string> = backend === 'sqlite' ? { DB: join(dir, `events-${size}.db`) } : { DATABASE_URL: postgres!, SCHEMA: `scale_${size}_${process.pid}` };
         const seeded = await runScript<{ ms: number }>('servers/scale-seed.mjs', { BACKEND: backend, COUNT: String(size), ...where }, 'server', 3_600_000);
         seedSeconds[backend]![size] = seeded.ms / 1000;
-        const server = await startProcess(REFERENCE, {
-          ...QUIET,
-          ...(backend === 'sqlite' ? { AETHERLINK_DB: db } : { DATABASE_URL: postgres!, DATABASE_SCHEMA: schema }),
-        });
-        try {
-          const probe = await runScript<Probe>('servers/latency-probe.mjs', {
-            TARGETS: JSON.stringify(Object.entries(EVENT_QUERIES).map(([name, path]) => ({ name, url: `${server.url}${path}` }))),
-            HEADERS: JSON.stringify({ 'x-user-roles': 'viewer' }),
-            COUNT: String(count),
-          });
-          for (const [name, r] of Object.entries(probe)) {
-            if (r.failed) throw new Error(`${backend} ${size}: ${name} failed ${r.failed} times`);
-            figures[backend]![name]![size] = { p50: r.p50_ms, p99: r.p99_ms };
-          }
-        } finally {
-          await server.stop();
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+        servers.push(
+          await startProcess(REFERENCE, {
+            ...QUIET,
+            ...(backend === 'sqlite' ? { AETHERLINK_DB: where.DB! } : { DATABASE_URL: postgres!, DATABASE_SCHEMA: where.SCHEMA! }),
+          }),
+        );
       }
+      const probe = await runScript<Probe>('servers/latency-probe.mjs', {
+        TARGETS: JSON.stringify(sizes.flatMap((size, i) => Object.entries(EVENT_QUERIES).map(([name, path]) => ({ name: `${size} ${name}`, url: `${servers[i]!.url}${path}` })))),
+        HEADERS: JSON.stringify({ 'x-user-roles': 'viewer' }),
+        COUNT: String(count),
+      });
+      for (const size of sizes) {
+        for (const name of Object.keys(EVENT_QUERIES)) {
+          const r = probe[`${size} ${name}`]!;
+          if (r.failed) throw new Error(`${backend} ${size}: ${name} failed ${r.failed} times`);
+          figures[backend]![name]![size] = { p50: r.p50_ms, p99: r.p99_ms };
+        }
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      rmSync(dir, { recursive: true, force: true });
     }
   }
   return { figures, seedSeconds };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, cpuSeconds, pinned, runScript, seriesRow, startProcess, type BenchReport } from './harness.js';
+import { BENCH_DIR, cpuSeconds, median, pinned, runScript, seriesRow, startProcess, type BenchReport } from './harness.js';
 import { QUIET, REFERENCE } from './scale-events.js';
 
 export interface SseRun {
@@ -70,40 +70,82 @@ export async function measureSse(subscribers: number, stalled: number, events: n
   }
 }
 
-/** Rows and ratios of the fan-out runs: publish p99 against the run without subscribers, CPU per delivery. */
-export function reportSse(runs: SseRun[], events: number): Pick<BenchReport, 'rows' | 'ratios' | 'info'> {
-  const base = runs.find((r) => r.subscribers === 0 && r.stalled === 0)!;
+/** The configurations of a fan-out comparison: none, each subscriber count, and the middle one plus a stalled stream. */
+export function sseConfigs(subscribers: readonly number[]): [subscribers: number, stalled: number][] {
+  return [[0, 0], ...subscribers.map((n): [number, number] => [n, 0]), [subscribers[1] ?? subscribers[0]!, 1]];
+}
+
+/**
+ * Measures every configuration once per round, the order rotating round by round so that drift on a shared
+ * machine hits all alike; `rounds[r][c]` is configuration c's run in round r.
+ */
+export async function measureSseRounds(subscribers: readonly number[], events: number, intervalMs: number, rounds: number): Promise<SseRun[][]> {
+  const configs = sseConfigs(subscribers);
+  const out: SseRun[][] = [];
+  for (let round = 0; round < rounds; round++) {
+    const runs: SseRun[] = new Array(configs.length);
+    for (let k = 0; k < configs.length; k++) {
+      const c = (k + round) % configs.length;
+      runs[c] = await measureSse(configs[c]![0], configs[c]![1], events, intervalMs);
+    }
+    out.push(runs);
+  }
+  return out;
+}
+
+/**
+ * Rows (medians over rounds) and ratios of the fan-out runs: each configuration's publish p99 against the run
+ * without subscribers of the same round (the median of those paired ratios), CPU per delivery, every event to
+ * every reading stream in every round.
+ */
+export function reportSse(rounds: SseRun[][], events: number): Pick<BenchReport, 'rows' | 'ratios' | 'info'> {
   const ratios: BenchReport['ratios'] = [];
   const info: NonNullable<BenchReport['info']> = [];
-  // Below five clock ticks of CPU the difference is the clock's resolution, not the fan-out: shown as –.
-  const perDelivery = (r: SseRun) => (r.cpu - base.cpu < 0.05 ? Number.NaN : ((r.cpu - base.cpu) / (events * r.subscribers)) * 1e6);
+  const configs = rounds[0]!;
+  const base = configs.findIndex((r) => r.subscribers === 0 && r.stalled === 0);
+  const across = (c: number, f: (r: SseRun, round: SseRun[]) => number) => median(rounds.map((round) => f(round[c]!, round)));
   const name = (r: SseRun) => `${r.subscribers}${r.stalled ? ` + ${r.stalled} stalled` : ''}`;
-  const readers = runs.filter((r) => r.subscribers > 0);
+  // Below five clock ticks of CPU the difference is the clock's resolution, not the fan-out: shown as –.
+  const perDelivery = (r: SseRun, round: SseRun[]) => {
+    const extra = r.cpu - round[base]!.cpu;
+    return extra < 0.05 ? Number.NaN : (extra / (events * r.subscribers)) * 1e6;
+  };
+  const all = configs.map((_, c) => c);
+  const readers = all.filter((c) => configs[c]!.subscribers > 0);
+  const names = (list: number[]) => list.map((c) => name(configs[c]!));
   const rows = [
-    seriesRow('sse fan-out', `publish p50 ms (${events} events at a steady rate)`, runs.map(name), runs.map((r) => r.publish.p50_ms)),
-    seriesRow('sse fan-out', 'publish p99 ms', runs.map(name), runs.map((r) => r.publish.p99_ms)),
-    seriesRow('sse fan-out', 'server CPU s, first publish to last delivery', runs.map(name), runs.map((r) => r.cpu)),
-    seriesRow('sse fan-out', 'µs server CPU per event per subscriber', readers.map(name), readers.map(perDelivery)),
-    seriesRow('sse fan-out', 'fewest events a reading subscriber got', readers.map(name), readers.map((r) => r.minReceived), 0),
+    seriesRow('sse fan-out', `publish p50 ms (${events} events at a steady rate, median of ${rounds.length} rounds)`, names(all), all.map((c) => across(c, (r) => r.publish.p50_ms))),
+    seriesRow('sse fan-out', 'publish p99 ms', names(all), all.map((c) => across(c, (r) => r.publish.p99_ms))),
+    seriesRow('sse fan-out', 'server CPU s, first publish to last delivery', names(all), all.map((c) => across(c, (r) => r.cpu))),
+    seriesRow('sse fan-out', 'µs server CPU per event per subscriber', names(readers), readers.map((c) => across(c, perDelivery))),
+    seriesRow('sse fan-out', 'fewest events a reading subscriber got (any round)', names(readers), readers.map((c) => Math.min(...rounds.map((round) => round[c]!.minReceived))), 0),
   ];
-  for (const r of readers) {
+  const p99 = (c: number) => across(c, (r) => r.publish.p99_ms).toFixed(2);
+  for (const c of readers) {
+    const r = configs[c]!;
     ratios.push({
       label: `sse: publish p99 with ${name(r)} subscribers / without subscribers`,
-      value: r.publish.p99_ms / base.publish.p99_ms,
+      value: across(c, (run, round) => run.publish.p99_ms / round[base]!.publish.p99_ms),
       max: 1.2,
-      baseline: `without subscribers ${base.publish.p99_ms.toFixed(2)} ms; with ${r.publish.p99_ms.toFixed(2)} ms`,
+      baseline: `without subscribers ${p99(base)} ms; with ${p99(c)} ms (medians)`,
     });
-    ratios.push({ label: `sse: share of the ${events} events every reading subscriber got, ${name(r)} subscribers`, value: r.minReceived / events, min: 1 });
-    if (Number.isFinite(perDelivery(r))) info.push({ label: `sse: µs server CPU per event per subscriber, ${name(r)} subscribers`, value: perDelivery(r) });
-  }
-  const stalledRun = runs.find((r) => r.stalled > 0);
-  const peer = stalledRun && runs.find((r) => r.subscribers === stalledRun.subscribers && r.stalled === 0);
-  if (stalledRun && peer) {
     ratios.push({
-      label: `sse: publish p99 with one stalled subscriber among ${peer.subscribers} / without it`,
-      value: stalledRun.publish.p99_ms / peer.publish.p99_ms,
+      label: `sse: share of the ${events} events every reading subscriber got, ${name(r)} subscribers`,
+      value: Math.min(...rounds.map((round) => round[c]!.minReceived)) / events,
+      min: 1,
+      baseline: `${events} events published in each of ${rounds.length} rounds`,
+    });
+    const cpu = across(c, perDelivery);
+    if (Number.isFinite(cpu)) info.push({ label: `sse: µs server CPU per event per subscriber, ${name(r)} subscribers`, value: cpu });
+  }
+  const stalled = all.find((c) => configs[c]!.stalled > 0);
+  const peer = stalled === undefined ? -1 : all.findIndex((c) => configs[c]!.subscribers === configs[stalled]!.subscribers && configs[c]!.stalled === 0);
+  if (stalled !== undefined && peer >= 0) {
+    ratios.push({
+      label: `sse: publish p99 with one stalled subscriber among ${configs[peer]!.subscribers} / without it`,
+      value: across(stalled, (run, round) => run.publish.p99_ms / round[peer]!.publish.p99_ms),
       max: 1.2,
-      baseline: `without it ${peer.publish.p99_ms.toFixed(2)} ms; with it ${stalledRun.publish.p99_ms.toFixed(2)} ms`,
+      baseline: `without it ${p99(peer)} ms; with it ${p99(stalled)} ms (medians)`,
     });
   }
   return { rows, ratios, info };
