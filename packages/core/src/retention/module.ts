@@ -22,6 +22,12 @@ export interface RetentionModuleOptions {
    * publishes keep the disk (and, on SQLite, the writer thread) the rest of the time. Default 0.1.
    */
   share?: number;
+  /**
+   * The longest rest after one batch, ms. A batch's time includes its wait behind publishes, so under heavy load
+   * the rest its share asks for grows with the load; the cap keeps a backlog shrinking whatever the load.
+   * Default 1000.
+   */
+  maxRestMs?: number;
 }
 
 export interface RetentionModule extends Module {
@@ -42,6 +48,7 @@ export function retentionModule(options: RetentionModuleOptions): RetentionModul
   const log = loggerFor(options.logger, 'retention');
   const batchSize = options.batchSize ?? 1000;
   const share = Math.min(1, Math.max(0.01, options.share ?? 0.1));
+  const maxRestMs = Math.max(0, options.maxRestMs ?? 1000);
   const rest = (ms: number, signal: AbortSignal | undefined) =>
     new Promise<void>((resolve) => {
       // Aborted while the batch ran: a listener added now would never be called.
@@ -82,7 +89,7 @@ export function retentionModule(options: RetentionModuleOptions): RetentionModul
       purged?.inc({ kind }, n);
       if (n < batchSize) break;
       // Let publishes have the disk between two batches: rest long enough that deleting stays within its share.
-      if (took > 0 && share < 1) await rest((took * (1 - share)) / share, signal);
+      if (took > 0 && share < 1 && maxRestMs > 0) await rest(Math.min(maxRestMs, (took * (1 - share)) / share), signal);
       else await yieldTurn();
     }
     return total;

@@ -125,6 +125,32 @@ describe('retentionModule', () => {
     expect((await pass).events).toBe(3);
   });
 
+  it('rests no longer than maxRestMs after a slow batch, so a backlog shrinks however long batches wait', async () => {
+    const stores = memoryStores();
+    await seed(stores);
+    const clock = createManualClock(T0);
+    const purge = stores.events.purge!;
+    let calls = 0;
+    stores.events.purge = async (request) => {
+      calls++;
+      await sleep(clock, 500); // a batch that waited behind a burst of publishes
+      return purge(request);
+    };
+    const retention = retentionModule({ stores, clock, batchSize: 1, share: 0.1, maxRestMs: 300, policy: { events: { maxCount: 8 } } });
+    const pass = retention.runOnce();
+    for (let batch = 1; batch <= 2; batch++) {
+      await eventually(() => calls === batch && clock.pending() === 1, `batch ${batch} started`);
+      await clock.advanceAsync(500);
+      // Its share would ask 4 500 ms of rest; the cap allows 300.
+      await clock.advanceAsync(299);
+      expect(calls).toBe(batch);
+      await clock.advanceAsync(1);
+    }
+    await eventually(() => calls === 3 && clock.pending() === 1, 'the last call started');
+    await clock.advanceAsync(500);
+    expect((await pass).events).toBe(2);
+  });
+
   it('does not rest after a batch during which its signal aborted: the pass ends at once', async () => {
     const stores = memoryStores();
     await seed(stores);
