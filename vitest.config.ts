@@ -12,7 +12,9 @@ const WAIT_MS = 10_000;
 
 export default defineConfig({
   resolve: { conditions: [SOURCE, 'module', 'browser', 'development|production'] },
-  ssr: { resolve: { conditions: [SOURCE, 'module', 'node', 'development|production'] } },
+  // No 'module' on the server side: Node never resolves it, and vitest hands these conditions to require() too, where
+  // a package's 'module' build (@opentelemetry/api's, with extensionless imports) cannot load.
+  ssr: { resolve: { conditions: [SOURCE, 'node', 'development|production'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],

@@ -21,9 +21,10 @@ fi
 echo "setup: node $(node -v), pnpm $(pnpm -v)"
 
 # Apt packages the suites need, installed only when missing: Chromium drives the dashboard tests, PostgreSQL
-# backs the multi-instance store tests.
+# backs the multi-instance store tests, docker.io (dockerd, containerd, runc) and busybox-static give the Docker
+# runtime tests a real engine and an image built from a rootfs (the test run starts its own engine; no registry).
 # AETHERLINK_APT_PACKAGES overrides the list (set it empty to skip). SUDO is empty when we are root.
-APT_PACKAGES="${AETHERLINK_APT_PACKAGES-chromium postgresql}"
+APT_PACKAGES="${AETHERLINK_APT_PACKAGES-chromium postgresql docker.io busybox-static}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=()

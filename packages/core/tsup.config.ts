@@ -4,6 +4,8 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
+    // The CommonJS build needs import.meta.url too: the optional OpenTelemetry API is required from beside it.
+    shims: true,
     dts: true,
     clean: true,
     sourcemap: true,

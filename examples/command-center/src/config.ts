@@ -1,7 +1,10 @@
 import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
-import { DEFAULT_RETENTION_POLICY, isAetherError, parseEgressRule, type RetentionKind, type RetentionPolicy } from '@aetherlink/core';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule, parseWebhookTarget, webhookSecretKey } from '@aetherlink/alerts';
+import { compileEgressRules, decideHost, DEFAULT_RETENTION_POLICY, isAetherError, parseEgressRule, type RetentionKind, type RetentionPolicy } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
+import { autohealEndpointsVariable, autohealProcessesVariable, autohealServicesVariable, autohealTargets, dockerHostVariable } from './autoheal-config.js';
+import type { HealTarget } from '@aetherlink/autoheal';
 
 const bool = (name: string) =>
   z
@@ -40,6 +43,22 @@ const retentionDays = (kind: RetentionKind) =>
 /** Retention by count of one kind (0 keeps any number). */
 const retentionMax = (kind: RetentionKind) =>
   z.coerce.number({ error: 'must be a whole number (0: no limit by count)' }).int('must be a whole number').min(0).default(DEFAULT_RETENTION_POLICY[kind].maxCount!);
+/** ALERT_WEBHOOKS: comma-separated webhook URLs, each read as the alerts module will (never echoing one: they carry tokens). */
+const webhookList = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+      entries.forEach((entry, i) => {
+        try {
+          parseWebhookTarget(entry, `entry ${i + 1}`);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (isAetherError(error) && error.errors?.[0] ? `entry ${i + 1} ${error.errors[0].message}` : 'is invalid') });
+        }
+      });
+      return entries;
+    });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -97,6 +116,40 @@ export const envSchema = z
     METRICS_PERMISSION: z.enum(['public', 'ops:read', 'ops:operate'], { error: 'must be public, ops:read or ops:operate' }).default('public')
       .describe('Who may read /metrics'),
     DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
+    ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
+      .describe('How often one instance evaluates every alert rule'),
+    ALERT_WEBHOOKS: webhookList().describe('Webhooks every alert goes to, comma-separated; the host picks the channel, or a prefix such as slack+https://… or alertmanager+http://…'),
+    ALERT_WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .refine((v) => {
+        if (v === undefined) return true;
+        try {
+          webhookSecretKey(v);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a Standard Webhooks secret: whsec_ followed by base64 of 16 to 128 random bytes')
+      .describe('Signs every delivery to the ALERT_WEBHOOKS endpoints (Standard Webhooks)'),
+    ALERT_WEBHOOK_ALLOW_PRIVATE: bool('ALERT_WEBHOOK_ALLOW_PRIVATE').describe('webhooks may reach private and loopback addresses (default false)'),
+    ALERT_WEBHOOK_ALLOW: egressList().describe('CIDRs and host names webhooks may reach even when private addresses are refused'),
+    ALERT_WEBHOOK_DENY: egressList().describe('CIDRs and host names webhooks never reach (wins over the allow list)'),
+    ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(120_000).default(10_000)
+      .describe('Deadline of one delivery attempt, answer included'),
+    ALERT_WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return [...DEFAULT_RETRY_SCHEDULE_MS];
+        try {
+          return parseRetrySchedule(v, 'ALERT_WEBHOOK_RETRY_SCHEDULE');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `${(error as Error).message.replace(/^ALERT_WEBHOOK_RETRY_SCHEDULE: /, '')}; expected delays between attempts such as 5s,5m,30m,2h` });
+          return z.NEVER;
+        }
+      })
+      .describe('Delays between delivery attempts (default 5s,5m,30m,2h,5h,10h,10h; ±20 % jitter)'),
     EVENTS_STRICT: bool('EVENTS_STRICT'),
     RETENTION_EVENTS_DAYS: retentionDays('events'),
     RETENTION_EVENTS_MAX: retentionMax('events'),
@@ -110,7 +163,21 @@ export const envSchema = z
     RETENTION_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(100_000).default(1000)
       .describe('records removed per transaction'),
     RETENTION_SHARE: z.coerce.number({ error: 'must be a number from 0.01 to 1' }).min(0.01, 'must be from 0.01 to 1').max(1, 'must be from 0.01 to 1').default(0.1)
-      .describe('share of time a retention pass spends deleting; it rests the remainder so publishes keep the disk'),
+      .describe('share of time a retention pass spends deleting; it rests the remainder (at most a second a batch) so publishes keep the disk'),
+    AUTOHEAL_SERVICES: autohealServicesVariable().describe('services to heal: a JSON array of names or targets, or comma-separated names'),
+    AUTOHEAL_HEALTH_ENDPOINTS: autohealEndpointsVariable().describe('health URL per service: a JSON object, or name=url pairs separated by commas'),
+    AUTOHEAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(30),
+    AUTOHEAL_PULL_FROM_REGISTRY: bool('AUTOHEAL_PULL_FROM_REGISTRY').transform((v) => v ?? true).describe('registered services are healed too (default true)'),
+    AUTOHEAL_RUNTIME: z.enum(['docker', 'process', 'none'], { error: 'must be docker, process or none' }).default('none')
+      .describe('where restarts happen; none watches and records without acting'),
+    AUTOHEAL_PROCESSES: autohealProcessesVariable().describe('with AUTOHEAL_RUNTIME=process: the commands to supervise, by name'),
+    DOCKER_HOST: dockerHostVariable().describe('with AUTOHEAL_RUNTIME=docker: the engine (default unix:///var/run/docker.sock)'),
+    AUTOHEAL_DRY_RUN: bool('AUTOHEAL_DRY_RUN').describe('decide and record, restart nothing'),
+    AUTOHEAL_FAILURE_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(3),
+    AUTOHEAL_CHECK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
+    TRACE_START: bool('TRACE_START').describe(
+      'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate (default false)',
+    ),
     AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
@@ -120,6 +187,7 @@ export const envSchema = z
 
 /** Variables that only some settings require; checked beside the schema so every problem is reported at once. */
 const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: string; variables: string[] }[] = [
+  { when: (env) => env.AUTOHEAL_RUNTIME === 'process', because: 'AUTOHEAL_RUNTIME=process (it names the commands to supervise)', variables: ['AUTOHEAL_PROCESSES'] },
   { when: (env) => env.AUTH_MODE === 'jwt', because: 'AUTH_MODE=jwt', variables: ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL'] },
   {
     when: (env) => env.AUTH_MODE === 'jwt' && !/^(false|0|no|off)$/i.test(env.SELF_REGISTER ?? ''),
@@ -128,8 +196,8 @@ const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: 
   },
 ];
 
-/** The server's variables, and the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …). */
-export type Config = z.output<typeof envSchema> & { ai: RouterConfig };
+/** The server's variables, the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …), and auto-heal's targets. */
+export type Config = z.output<typeof envSchema> & { ai: RouterConfig; autoheal: { targets: HealTarget[] } };
 
 /**
  * The retention policy the RETENTION_* variables describe.
@@ -155,7 +223,9 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/;
+// Hidden too: webhook URLs carry their token in the path, health URL lists can be long, a URL refused for carrying
+// credentials must not be echoed, and the supervised processes' environments may hold their secrets.
+const SECRET = /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL|WEBHOOKS|AUTOHEAL_HEALTH_ENDPOINTS|AUTOHEAL_SERVICES|AUTOHEAL_PROCESSES/;
 
 /**
  * Reads and validates the configuration from the environment.
@@ -170,14 +240,34 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rule.variables.filter((v) => present[v] === undefined).map((variable) => ({ variable, message: `is required when ${rule.because}` })),
   );
   const ai = aiConfig(env);
-  if (parsed.success && missing.length === 0 && !Array.isArray(ai)) return { ...parsed.data, ai };
+  const targets = parsed.success
+    ? autohealTargets({ services: parsed.data.AUTOHEAL_SERVICES, endpoints: parsed.data.AUTOHEAL_HEALTH_ENDPOINTS, runtime: parsed.data.AUTOHEAL_RUNTIME })
+    : [];
+  const targetProblems = targets.filter((t): t is { variable: string; message: string } => 'variable' in t);
+  if (parsed.success) missing.push(...webhookEgressProblems(parsed.data));
+  if (parsed.success && missing.length === 0 && !Array.isArray(ai) && targetProblems.length === 0) {
+    return { ...parsed.data, ai, autoheal: { targets: targets as HealTarget[] } };
+  }
   const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const variable = String(issue.path[0] ?? 'environment');
     const value = present[variable];
     const shown = value === undefined ? '' : SECRET.test(variable) ? ' (value hidden)' : ` (got "${value}")`;
     return { variable, message: `${issue.message}${shown}` };
   });
-  throw new ConfigError([...problems, ...missing, ...(Array.isArray(ai) ? ai : [])]);
+  throw new ConfigError([...problems, ...missing, ...targetProblems, ...(Array.isArray(ai) ? ai : [])]);
+}
+
+// A configured webhook whose host the webhook egress policy refuses outright (an address literal, a metadata name,
+// a denied host) stops the start here; names are judged when they are looked up, at each connection.
+function webhookEgressProblems(config: z.output<typeof envSchema>): { variable: string; message: string }[] {
+  const allowPrivate = config.ALERT_WEBHOOK_ALLOW_PRIVATE ?? false;
+  const rules = compileEgressRules({ allowPrivate, allowLoopback: allowPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY });
+  return config.ALERT_WEBHOOKS.flatMap((entry, i) => {
+    const decision = decideHost(rules, new URL(parseWebhookTarget(entry).url).hostname);
+    if (decision.outcome !== 'refused') return [];
+    const hint = ['private', 'loopback'].includes(decision.refusal.kind) ? ' (set ALERT_WEBHOOK_ALLOW_PRIVATE=true, or list it in ALERT_WEBHOOK_ALLOW)' : '';
+    return [{ variable: 'ALERT_WEBHOOKS', message: `entry ${i + 1} may not be called: ${decision.refusal.reason}${hint}` }];
+  });
 }
 
 // The router's own parser names the variable and never shows a key's value.

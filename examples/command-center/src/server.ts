@@ -16,6 +16,7 @@ import {
   pinoAuditSink,
   retentionModule,
   storesReadiness,
+  traceLogFields,
   type AnyRouteSpec,
   type AuditLog,
   type AuditSink,
@@ -23,16 +24,19 @@ import {
   type MetricsRegistry,
   type ModuleHost,
   type PrincipalResolver,
+  type RuntimeAdapter,
   type Shutdown,
   type Stores,
 } from '@aetherlink/core';
+import { autohealModule, type AutoHealer } from '@aetherlink/autoheal';
 import { aetherlinkFastify, aetherlinkServerOptions } from '@aetherlink/adapters/fastify';
-import { alertsModule } from '@aetherlink/alerts';
+import { alertsModule, type Notifier } from '@aetherlink/alerts';
 import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistrationModule, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { retentionPolicyOf, type Config } from './config.js';
 import { consoleModule } from './console-module.js';
+import { openRuntime } from './runtime.js';
 import { openStores, type OpenedStores } from './stores.js';
 
 const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -45,6 +49,7 @@ export interface CommandCenter {
   registry: Registry;
   checker: HealthChecker;
   ai: Router;
+  autoheal: AutoHealer;
   routes: AnyRouteSpec[];
   stores: Stores;
   metrics: MetricsRegistry;
@@ -68,8 +73,12 @@ export interface CommandCenterOverrides {
   stores?: OpenedStores;
   /** The AI router (tests point it at fake providers). Default: built from `config.ai` (or `env`). */
   aiRouter?: Router;
+  /** Where alert notices go (tests record them). */
+  alertNotifier?: Notifier;
   /** Where the AI router reads PROVIDER_ORDER, *_BASE_URL, *_API_KEY, *_MODEL instead of the config's variables. */
   env?: Record<string, string | undefined>;
+  /** Where auto-heal restarts (tests pass a recording runtime). Default: AUTOHEAL_RUNTIME's. */
+  runtime?: RuntimeAdapter | null;
   /** Where the server's log lines go (tests read them). Default: stdout. */
   logStream?: { write(line: string): void };
   /** What a finished shutdown calls (main passes process.exit). Default: nothing. */
@@ -88,7 +97,13 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
     logger:
       config.LOG_LEVEL === 'silent'
         ? false
-        : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'], ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
+        : {
+            level: config.LOG_LEVEL,
+            redact: ['req.headers.authorization'],
+            // Lines logged while a request is handled name its trace (trace_id, span_id).
+            mixin: traceLogFields,
+            ...(overrides.logStream ? { stream: overrides.logStream } : {}),
+          },
     bodyLimit: 64 * 1024,
   });
   const instance = config.INSTANCE_ID ?? instanceId();
@@ -126,6 +141,8 @@ async function assemble(
   const audit = createAuditLog({ service: config.SERVICE_NAME, sinks, store: stores.audit, logger: log('audit') });
 
   const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
+  // Registry probes and auto-heal checks go to the same internal services, under one policy.
+  const probeEgress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
   const registry = registryModule({
     store: stores.registry,
     bus,
@@ -136,14 +153,46 @@ async function assemble(
       intervalMs: config.REGISTRY_PROBE_INTERVAL_SECONDS * 1000,
       concurrency: config.REGISTRY_PROBE_CONCURRENCY,
       timeoutMs: config.REGISTRY_PROBE_TIMEOUT_MS,
-      egress: createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY }),
+      egress: probeEgress,
+    },
+  });
+  const opened = overrides.runtime !== undefined ? { runtime: overrides.runtime } : await openRuntime(config, log('autoheal'));
+  const autoheal = autohealModule({
+    runtime: opened.runtime,
+    ...(opened.start ? { onStart: opened.start } : {}),
+    targets: config.autoheal.targets,
+    ...(config.AUTOHEAL_PULL_FROM_REGISTRY ? { registry: registry.registry } : {}),
+    bus,
+    documents: stores.documents,
+    history: stores.heal,
+    egress: probeEgress,
+    logger: log('autoheal'),
+    policy: {
+      intervalMs: config.AUTOHEAL_INTERVAL_SECONDS * 1000,
+      failureThreshold: config.AUTOHEAL_FAILURE_THRESHOLD,
+      checkTimeoutMs: config.AUTOHEAL_CHECK_TIMEOUT_MS,
+      dryRun: config.AUTOHEAL_DRY_RUN ?? false,
     },
   });
   const ai = aiRouterModule({
     router: overrides.aiRouter ?? createRouter(routerOptionsFromConfig(aiConfig, { bus, logger: log('ai-router') })),
     logger: log('ai-router'),
   });
-  const alerts = alertsModule({ deliveries: stores.deliveries, owner: instance, pollMs: config.DELIVERY_POLL_MS, logger: log('alerts') });
+  const webhooksPrivate = config.ALERT_WEBHOOK_ALLOW_PRIVATE ?? false;
+  const alerts = alertsModule({
+    deliveries: stores.deliveries,
+    documents: stores.documents,
+    owner: instance,
+    pollMs: config.DELIVERY_POLL_MS,
+    webhooks: config.ALERT_WEBHOOKS,
+    ...(config.ALERT_WEBHOOK_SECRET ? { secret: config.ALERT_WEBHOOK_SECRET } : {}),
+    egress: createEgressPolicy({ allowPrivate: webhooksPrivate, allowLoopback: webhooksPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY }),
+    timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS,
+    retry: { scheduleMs: config.ALERT_WEBHOOK_RETRY_SCHEDULE },
+    rules: { bus, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
+    ...(overrides.alertNotifier ? { notifier: overrides.alertNotifier } : {}),
+    logger: log('alerts'),
+  });
 
   let address: string | undefined;
   const selfRegistration =
@@ -170,6 +219,7 @@ async function assemble(
       eventsModule({ bus }),
       auditModule({ audit }),
       registry,
+      autoheal,
       ai,
       alerts,
       retentionModule({
@@ -180,7 +230,16 @@ async function assemble(
         share: config.RETENTION_SHARE,
         logger: log('retention'),
       }),
-      consoleModule({ service: config.SERVICE_NAME, version: VERSION, instance, where, loops: () => host.loops, routes: () => routes, providers: () => ai.router.providerNames() }),
+      consoleModule({
+        service: config.SERVICE_NAME,
+        version: VERSION,
+        instance,
+        where,
+        authMode: config.AUTH_MODE,
+        loops: () => host.loops,
+        routes: () => routes,
+        providers: () => ai.router.providerNames(),
+      }),
       ...selfRegistration,
     ],
     schemas: bus.registry,
@@ -200,10 +259,14 @@ async function assemble(
     bus,
     metrics,
     principal: principalFor(config),
+    // Requests join the caller's W3C trace, or (TRACE_START) start one. Off by default: on Node 22 the first traced
+    // request switches on async context tracking, which makes every await of the process dearer.
+    trace: { start: config.TRACE_START ?? false },
     // Every 4xx of the whole app, not only the route specs', answers problem+json.
     problemHandlers: true,
     // Named fields only: nothing of the request's headers or body reaches the log.
-    onError: (error, where) => app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id }, 'request failed unexpectedly'),
+    onError: (error, where) =>
+      app.log.error({ err: error, method: where.method, route: where.path, request_id: where.request_id, trace_id: where.trace_id }, 'request failed unexpectedly'),
   });
 
   const shutdown = createShutdown({
@@ -230,6 +293,7 @@ async function assemble(
     registry: registry.registry,
     checker: registry.checker,
     ai: ai.router,
+    autoheal: autoheal.healer,
     routes,
     stores,
     metrics,

@@ -53,7 +53,7 @@ describe('the reference server: metrics and health', () => {
     const report = (await ready.json()) as { status: string; checks: Record<string, { status: string; observedUnit?: string }[]> };
     expect(ready.status).toBe(200);
     expect(report.checks['database:ping']?.[0]).toMatchObject({ status: 'pass', observedUnit: 'ms' });
-    for (const loop of ['deliveries', 'lease-expiry', 'registry-probe', 'registry-leases']) expect(report.checks[`loop:${loop}`], loop).toBeDefined();
+    for (const loop of ['alert-evaluator', 'autoheal', 'deliveries', 'lease-expiry', 'registry-probe', 'registry-leases']) expect(report.checks[`loop:${loop}`], loop).toBeDefined();
     expect(report.checks['leadership:loops']?.[0]?.status).toBe('pass');
   });
 });

@@ -40,13 +40,14 @@ describe('command center routes (DESIGN §4)', () => {
     expect(recent.body).toMatchObject({ count: 1, events: [{ id: published.event_id, type: 'autoheal.failed', severity: 'error', source: 'aether-auto-heal' }] });
     const stats = await get('/events/stats', 'viewer');
     expect(stats.body).toMatchObject({ total: 1, last_24h: 1, by_severity: { info: 0, warning: 0, error: 1, critical: 0 } });
-    // Core's own type plus each module's: registry, AI router, alerts, and the CRM types the console knows.
+    // Core's own type plus each module's: registry, auto-heal, AI router, alerts, and the CRM types the console knows.
     const schema = (await get('/events/schema', 'viewer')).body as { strict: boolean; types: { type: string; builtin: boolean }[] };
     expect(schema.strict).toBe(false);
     expect(schema.types.map((t) => t.type).sort()).toEqual(
       [
         'security.rbac.violation', 'service.registered', 'service.unregistered', 'service.health.failed', 'ai.provider.used', 'ai.fallback.used',
         'ai.fallback.failed', 'ai.summary.created', 'ops.alert.raised', 'ops.alert.resolved', 'lead.created',
+        'autoheal.attempted', 'autoheal.succeeded', 'autoheal.failed', 'autoheal.skipped', 'autoheal.quarantined', 'autoheal.released',
       ].sort(),
     );
     expect(schema.types.every((t) => t.builtin)).toBe(true);
@@ -97,9 +98,15 @@ describe('command center routes (DESIGN §4)', () => {
     expect(paths).toEqual(
       [
         '/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
-        '/health', '/health.json', '/metrics', '/openapi.json', '/ops/instance', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
+        '/docs', '/health', '/health.json', '/metrics', '/openapi.json', '/ops/auth', '/ops/instance', '/ops/me', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
         '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
+        '/autoheal/status', '/autoheal/history', '/autoheal/stats', '/autoheal/services/{name}', '/autoheal/services/{name}/quarantine',
+        '/autoheal/maintenance', '/autoheal/maintenance/{id}', '/autoheal/dry-run',
         '/orchestrate', '/providers/health', '/v1/chat/completions', '/v1/models',
+        '/alerts/rules', '/alerts/rules/{id}', '/alerts/rules/{id}/enabled', '/alerts/rules/{id}/alerts', '/alerts/rules/preview', '/alerts/active',
+        '/alerts/evaluate', '/alerts/silences', '/alerts/silences/{id}', '/alerts/templates', '/alerts/templates/{id}/materialize',
+        '/alerts/deliveries', '/alerts/deliveries/stats', '/alerts/deliveries/history', '/alerts/deliveries/replay-bulk', '/alerts/deliveries/{id}',
+        '/alerts/deliveries/{id}/replay', '/alerts/endpoints', '/alerts/endpoints/{id}', '/alerts/endpoints/{id}/test', '/alerts/endpoints/{id}/replay-dead-letters',
       ].sort(),
     );
     expect([...new Set(cc.routes.filter((r) => !r.openapi?.hidden).map((r) => r.path))].sort()).toEqual(paths);

@@ -23,7 +23,8 @@ const schema = (label: string) => `cc_${label}_${randomBytes(4).toString('hex')}
 
 const running: RunningServer[] = [];
 async function start(env: Record<string, string>): Promise<RunningServer> {
-  const s = await startServer({ DELIVERY_POLL_MS: '100', ...env });
+  // The queued webhooks below go to 127.0.0.1, which webhook egress refuses unless private addresses are allowed.
+  const s = await startServer({ DELIVERY_POLL_MS: '100', ALERT_WEBHOOK_ALLOW_PRIVATE: 'true', ...env });
   running.push(s);
   return s;
 }
@@ -84,7 +85,9 @@ describe('two reference servers on one PostgreSQL', () => {
     const [leader, follower] = (await leads(a)) ? [a, b] : [b, a];
     await leader.crash();
     await expect.poll(() => leads(follower), { timeout: 15_000, interval: 250 }).toBe(true);
-    expect((await instanceOf(follower)).loops.filter((l) => l.active).map((l) => l.name).sort()).toEqual(['deliveries', 'lease-expiry', 'registry-leases', 'registry-probe', 'retention']);
+    await expect
+      .poll(async () => (await instanceOf(follower)).loops.filter((l) => l.active).map((l) => l.name).sort(), { timeout: 15_000, interval: 250 })
+      .toEqual(['alert-evaluator', 'autoheal', 'deliveries', 'lease-expiry', 'registry-leases', 'registry-probe', 'retention']);
   });
 
   it('loses no acknowledged event when killed with SIGKILL in the middle of a burst', async () => {

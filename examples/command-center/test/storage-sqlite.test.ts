@@ -121,15 +121,15 @@ describe('the reference server on SQLite', () => {
 });
 
 describe('the reference server on SQLite when the disk fills up', () => {
-  // A filesystem of its own, small enough to fill with a handful of publishes (the test runs as root, like the
+  // A filesystem of its own, small enough to fill with a hundred publishes (the test runs as root, like the
   // chattr test above; without root it fails here, saying why, rather than skipping).
   const servers: RunningServer[] = [];
   let dir: string | undefined;
   let mounted = false;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'aetherlink-full-'));
-    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k,mode=0700', 'tmpfs', dir], { encoding: 'utf8' });
-    if (mount.status !== 0) throw new Error(`cannot mount a 512 KiB tmpfs on ${dir} (this test needs root): ${mount.stderr || mount.error}`);
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', dir], { encoding: 'utf8' });
+    if (mount.status !== 0) throw new Error(`cannot mount a 2 MiB tmpfs on ${dir} (this test needs root): ${mount.stderr || mount.error}`);
     mounted = true;
   });
   afterAll(async () => {
@@ -146,7 +146,8 @@ describe('the reference server on SQLite when the disk fills up', () => {
     const server = await startServer({ AETHERLINK_DB: db });
     servers.push(server);
     const acked: string[] = [];
-    const pad = 'x'.repeat(4000);
+    // Room for the schema, the WAL and a few publishes; then 16 KB publishes fill it in about a hundred.
+    const pad = 'x'.repeat(16_000);
     let n = 0;
     /** One publish; remembers its id when acknowledged; anything but 200 or a 503 problem fails the test. */
     const publish = async (data: unknown = { n }) => {
@@ -165,8 +166,8 @@ describe('the reference server on SQLite when the disk fills up', () => {
     for (let i = 0; i < 5; i++) expect(await publish()).toBe(200);
     // Fill the filesystem through the API until the store says it cannot write.
     let filled = false;
-    for (let i = 0; i < 500 && !filled; i++) filled = (await publish({ pad })) === 503;
-    expect(filled, `no 503 after ${acked.length} acknowledged publishes of 4 KB`).toBe(true);
+    for (let i = 0; i < 1000 && !filled; i++) filled = (await publish({ pad })) === 503;
+    expect(filled, `no 503 after ${acked.length} acknowledged publishes of 16 KB`).toBe(true);
     // While full: small publishes are refused the same way, reads still answer, and the process stays up.
     const during = [];
     for (let i = 0; i < 5; i++) during.push(await publish());

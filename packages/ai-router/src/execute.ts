@@ -1,4 +1,4 @@
-import { AetherError, sleep } from '@aetherlink/core';
+import { AetherError, sleep, spansEnabled, withSpan } from '@aetherlink/core';
 import pRetry from 'p-retry';
 import { asProviderError, failureFields, report, skipped, type Engine, type Entry, type Job } from './_internal/entry.js';
 import { ProviderError } from './errors.js';
@@ -47,7 +47,7 @@ export async function tryProvider<T>(
         const value = await entry.breaker.fire(() => {
           job.attemptsUsed++;
           entry.stats.begin();
-          return once();
+          return spansEnabled() ? attemptSpan(job, entry, tries, once) : once();
         });
         const now = clock.now();
         entry.stats.success(now, now - started);
@@ -99,6 +99,25 @@ export async function tryProvider<T>(
         return true;
       },
     },
+  );
+}
+
+// One client span per attempt (the provider's HTTP call carries its id in `traceparent`); only with a tracer provider.
+function attemptSpan<T>(job: Job, entry: Entry, attempt: number, once: () => Promise<T>): Promise<T> {
+  return withSpan(
+    `chat ${entry.name}`,
+    {
+      kind: 'client',
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.system': entry.info.vendor,
+        'gen_ai.request.model': job.request.model ?? entry.info.model ?? undefined,
+        'aetherlink.ai.provider': entry.name,
+        'aetherlink.ai.intent': job.intent,
+        'aetherlink.ai.attempt': attempt,
+      },
+    },
+    once,
   );
 }
 

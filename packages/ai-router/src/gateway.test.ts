@@ -67,7 +67,9 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     served.use(
       createRouter({
         providers: fakeProviders(fake),
-        defaults: { retries: 0, firstTokenTimeoutMs: 200 },
+        // Long enough that a busy machine never times out the provider that does answer; the hung one still
+        // fails over after it.
+        defaults: { retries: 0, firstTokenTimeoutMs: 2000 },
       }),
     );
     const stream = await client.chat.completions.create({ model: 'auto', messages, stream: true, stream_options: { include_usage: true } });

@@ -48,6 +48,34 @@ const healthSchema = z.record(
 );
 const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
 
+// The gateway's own answers, in OpenAI's shapes, for the OpenAPI document.
+const openAIErrorSchema = z.object({
+  error: z.looseObject({ message: z.string(), type: z.string(), code: z.string().nullable(), param: z.string().nullable() }),
+});
+const openAIUsageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() });
+const completionSchema = z.object({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      index: z.number().int(),
+      message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+      logprobs: z.null(),
+      finish_reason: z.string().nullable(),
+    }),
+  ),
+  usage: openAIUsageSchema,
+  system_fingerprint: z.null(),
+});
+const modelListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() })),
+});
+const gatewayErrors = (statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: 'the gateway answers in OpenAI’s error shape', schema: openAIErrorSchema }]));
+
 /**
  * The AI router's HTTP routes (DESIGN §4): `POST /orchestrate` (ai:invoke, optionally streamed as SSE),
  * `GET /providers/health` (ops:read), and the OpenAI-compatible gateway `POST /v1/chat/completions` and
@@ -65,6 +93,10 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
     method: 'POST',
     path: '/orchestrate',
     permission: PERMISSIONS.aiInvoke,
+    operationId: 'orchestrate',
+    sse: 'on-request',
+    // Rate limited everywhere (429), every provider failed (502), out of time (504).
+    errors: [429, 502, 504],
     summary: 'Run an intent across the providers in order; `stream: true` answers as Server-Sent Events',
     description: 'Unknown intent or bad input → 400 naming the field; every provider failed → 502 with each provider’s error and latency.',
     tags: ['ai'],
@@ -93,6 +125,7 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/providers/health',
     permission: PERMISSIONS.opsRead,
+    operationId: 'getProviderHealth',
     summary: 'Each AI provider: healthy, last error, calls, failures, breaker state, p50/p95 latency, tokens',
     tags: ['ai'],
     response: healthSchema,
@@ -106,13 +139,16 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
     method: 'POST',
     path: '/v1/chat/completions',
     permission: PERMISSIONS.aiInvoke,
+    operationId: 'createChatCompletion',
+    sse: 'on-request',
+    response: completionSchema,
     summary: 'OpenAI-compatible Chat Completions (streaming too), answered through the router’s fallback chain',
     description:
       '`model` may name a provider or a provider’s model to try first; any other value uses the configured chain. Errors use OpenAI’s `{ error: { message, type, code, param } }` shape.',
     tags: ['ai', 'gateway'],
     body: jsonObject,
     bodyLimit,
-    openapi: { requestBody: chatCompletionRequestSchema },
+    openapi: { requestBody: chatCompletionRequestSchema, responses: gatewayErrors([400, 429, 502, 503, 504]) },
     handler: async ({ body, signal }) => {
       const parsed = chatCompletionRequestSchema.safeParse(body);
       if (!parsed.success) {
@@ -144,6 +180,8 @@ export function aiRoutes(options: AiRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/v1/models',
     permission: PERMISSIONS.aiInvoke,
+    operationId: 'listModels',
+    response: modelListSchema,
     summary: 'OpenAI-compatible model list: `auto` (the configured chain), each provider and each provider’s model',
     tags: ['ai', 'gateway'],
     handler: () => listModels(router.providers(), created),

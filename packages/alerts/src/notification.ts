@@ -9,6 +9,11 @@ export interface AlertNotification {
   status: 'firing' | 'resolved';
   /** Rule + group + episode start: the same for the firing and the resolved notice of one episode. */
   episode_id: string;
+  /**
+   * This notice's own id, stable when it is handed over again after a failure (`<episode>:firing`,
+   * `<episode>:repeat-<n>`, `<episode>:resolved`): a key to deliver each notice once. The evaluator always sets it.
+   */
+  notification_id?: string;
   rule: { id: string; name: string; severity: Severity; tenant: string | null };
   /** The `group_by` labels of this alert, e.g. `{ source: 'billing' }`; empty when the rule is not grouped. */
   group: Record<string, string>;

@@ -32,6 +32,8 @@ export type { SchemaRegistry, SchemaRegistryOptions, EventTypeDescription } from
 export { compileFilter, splitTypes, filterValues, parseSince, MAX_FILTER_VALUES } from './events/filter.js';
 export type { EventFilter, EventPredicate } from './events/filter.js';
 export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
+export { MAX_BUCKETS, MIN_BUCKET_MS, parseBucket, planBuckets, checkBucketQuery, bucketIndex, seriesFrom } from './events/buckets.js';
+export type { EventSeries, EventSeriesBucket } from './events/buckets.js';
 export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';
 export { eventRoutes } from './events/routes.js';
 export { binaryModeEvent, inBinaryModeTerms } from './events/content-modes.js';
@@ -49,7 +51,10 @@ export {
 export type { MemoryEventStoreOptions } from './stores/memory/index.js';
 export {
   DELIVERY_STATUSES,
+  UNFINISHED_DELIVERY_STATUSES,
   afterAttempt,
+  afterOutcome,
+  attemptOf,
   auditStatsFrom,
   cloneRecord,
   countAudit,
@@ -59,8 +64,6 @@ export {
   emptyDeliveryCounts,
   emptySeverityCounts,
   encodeDeliveryCursor,
-  healStatsFrom,
-  isHealAttempt,
   newDelivery,
   prefixRange,
   replayOf,
@@ -75,6 +78,8 @@ export type {
   EventStore,
   EventQuery,
   EventStats,
+  EventBucketQuery,
+  EventBucketCount,
   AppendResult,
   AuditStore,
   AuditQuery,
@@ -97,15 +102,20 @@ export type {
   DeliveryInput,
   DeliveryRecord,
   DeliveryAttempt,
+  DeliveryOutcome,
+  DeliveryCancelRequest,
+  EndpointAttempt,
   DeliveryLeaseRequest,
   DeliveryHistoryQuery,
   DeliveryStats,
   HealHistoryStore,
   HealRecord,
   HealOutcome,
-  HealStats,
   PurgeRequest,
   DeadLetterPurge,
+  HealProbe,
+  HealTally,
+  HealHistoryQuery,
   Stores,
 } from './stores/types.js';
 export {
@@ -142,8 +152,8 @@ export { auditStoreSink } from './audit/store-sink.js';
 export type { AuditStoreSinkOptions } from './audit/store-sink.js';
 
 export { defineRoute, reply, sse, isHttpResult, isSseResult } from './http/route.js';
-export type { HttpMethod, RouteContext, RouteSpec, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
-export { buildOpenApi } from './http/openapi.js';
+export type { HttpMethod, RouteContext, RouteSpec, RouteDocs, AnyRouteSpec, HttpResult, SseResult, SseChannel, SseMessage } from './http/route.js';
+export { buildOpenApi, openApiIssues, operationIdOf } from './http/openapi.js';
 export { parseRetryAfter } from './http/retry-after.js';
 export { statusForCode, codeForStatus } from './http/status.js';
 export type { HeaderSource } from './http/retry-after.js';
@@ -186,3 +196,9 @@ export { createEgressPolicy, egressRefusedError } from './net/egress.js';
 export type { EgressPolicy, EgressPolicyOptions, EgressDecision, ResolvedAddress } from './net/egress.js';
 export { storesReadiness } from './stores/readiness.js';
 export type { RuntimeAdapter, RuntimeInfo, RuntimeState, RuntimeEvent, RestartOptions } from './runtime/runtime-adapter.js';
+
+export { parseTraceparent, parseTracestate, newTrace, formatTraceparent } from './trace/trace-context.js';
+export type { TraceContext } from './trace/trace-context.js';
+export { currentTrace, runWithTrace, traceHeaders, traceLogFields } from './trace/context.js';
+export { spansEnabled, startSpan, withSpan, inSpan, runInSpan } from './trace/otel.js';
+export type { SpanOptions, SpanHandle, SpanKindName } from './trace/otel.js';

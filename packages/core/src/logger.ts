@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { traceLogFields } from './trace/context.js';
 
 /** One log method, called the pino way: a message, or fields then a message. */
 export interface LogFn {
@@ -26,7 +27,7 @@ let fallback: Logger | undefined;
  * @example const logger = options.logger ?? defaultLogger().child({ component: 'registry' })
  */
 export function defaultLogger(): Logger {
-  fallback ??= pino({ level: 'warn', base: { name: 'aetherlink' } }, pino.destination({ dest: 2, sync: true }));
+  fallback ??= pino({ level: 'warn', base: { name: 'aetherlink' }, mixin: traceLogFields }, pino.destination({ dest: 2, sync: true }));
   return fallback;
 }
 

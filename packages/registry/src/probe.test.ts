@@ -1,7 +1,9 @@
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { answer, hang, startTestServer, type TestServer } from './_testing/servers.js';
+import { Agent } from 'undici';
 import { createHealthChecker } from './checker.js';
+import { probe } from './probe.js';
 import { createRegistry } from './registry.js';
 import type { HealthChecker, Registry } from './types.js';
 
@@ -112,5 +114,29 @@ describe('redirects', () => {
     expect(await checker.checkService('moved-ok')).toMatchObject({ status: 'ok' });
     expect(redirecting.hits()).toBe(2);
     expect(target.hits()).toBe(0);
+  });
+});
+
+describe('probe keepText', () => {
+  it('hands back the body text, JSON or not, only when asked, and reads bodies only for the status codes asked', async () => {
+    const text = await startTestServer((_req, res) => {
+      res.statusCode = 500;
+      res.end('SERVER_IS_SHUTTING_DOWN');
+    });
+    servers.push(text);
+    const dispatcher = new Agent();
+    try {
+      expect(await probe(text.url, { dispatcher, timeoutMs: 2000, readBody: true, keepText: true })).toMatchObject({
+        statusCode: 500,
+        bodyError: 'the body is not JSON',
+        text: 'SERVER_IS_SHUTTING_DOWN',
+      });
+      expect(await probe(text.url, { dispatcher, timeoutMs: 2000, readBody: true })).not.toHaveProperty('text');
+      // Read only for the status codes asked about.
+      expect(await probe(text.url, { dispatcher, timeoutMs: 2000, readBody: (status) => status >= 500, keepText: true })).toMatchObject({ text: 'SERVER_IS_SHUTTING_DOWN' });
+      expect(await probe(text.url, { dispatcher, timeoutMs: 2000, readBody: (status) => status < 500, keepText: true })).toEqual({ statusCode: 500, error: null, latencyMs: expect.any(Number) });
+    } finally {
+      await dispatcher.close();
+    }
   });
 });

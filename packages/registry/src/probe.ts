@@ -1,4 +1,4 @@
-import { isAetherError, systemClock, type Clock } from '@aetherlink/core';
+import { isAetherError, systemClock, traceHeaders, type Clock } from '@aetherlink/core';
 import { request, type Dispatcher } from 'undici';
 import type { ProbeResult } from './types.js';
 
@@ -12,8 +12,10 @@ export interface ProbeOptions {
   /** Deadline for the whole answer, body included. */
   timeoutMs: number;
   clock?: Clock;
-  /** Read and parse the body as JSON (for a body condition); otherwise it is discarded. */
-  readBody?: boolean;
+  /** Read and parse the body as JSON (for a body condition); otherwise it is discarded. A function decides by the status code. */
+  readBody?: boolean | ((statusCode: number) => boolean);
+  /** With `readBody`, also hand back the body's text (bounded like the body), e.g. to spot a "shutting down" answer that is not JSON. */
+  keepText?: boolean;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
   headers?: Record<string, string>;
@@ -77,7 +79,8 @@ async function once(url: string, options: ProbeOptions, dispatcher: Dispatcher, 
     signal,
     // The retry's connection closes after its answer, so the retry dispatcher never holds an idle (stale) one.
     ...(fresh ? { reset: true } : {}),
-    headers: { accept: 'application/json, */*;q=0.5', 'user-agent': 'aetherlink-registry', ...options.headers },
+    // A probe asked for by a traced request (GET /ops/health?fresh=true) carries its trace.
+    headers: traceHeaders({ accept: 'application/json, */*;q=0.5', 'user-agent': 'aetherlink-registry', ...options.headers }),
     // A real-time backstop beside the clock's deadline, which a manual clock in tests may never reach.
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
@@ -90,16 +93,18 @@ async function once(url: string, options: ProbeOptions, dispatcher: Dispatcher, 
 }
 
 async function answer(res: Dispatcher.ResponseData, options: ProbeOptions): Promise<Omit<ProbeResult, 'latencyMs'>> {
-  if (!options.readBody || res.statusCode === 429) {
+  const wanted = typeof options.readBody === 'function' ? options.readBody(res.statusCode) : options.readBody;
+  if (!wanted || res.statusCode === 429) {
     await res.body.dump({ limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY });
     return { statusCode: res.statusCode, error: null };
   }
   const read = await readBounded(res, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
   if ('bodyError' in read) return { statusCode: res.statusCode, error: null, bodyError: read.bodyError };
+  const text = options.keepText ? { text: read.text } : {};
   try {
-    return { statusCode: res.statusCode, error: null, body: JSON.parse(read.text) as unknown };
+    return { statusCode: res.statusCode, error: null, body: JSON.parse(read.text) as unknown, ...text };
   } catch {
-    return { statusCode: res.statusCode, error: null, bodyError: 'the body is not JSON' };
+    return { statusCode: res.statusCode, error: null, bodyError: 'the body is not JSON', ...text };
   }
 }
 

@@ -68,6 +68,15 @@ describe('register', () => {
     expect(JSON.stringify(data)).not.toContain('billing.internal');
   });
 
+  it('keeps addresses out of service.health.failed too (viewers read it)', async () => {
+    await registry.register({ name: 'billing', url: 'http://billing.internal:8080', health_url: 'http://billing.internal:9090/healthz' });
+    await registry.recordCheck('billing', { health_url: 'http://billing.internal:9090/healthz', status: 'ok', error: null, latency_ms: 1, checked_at: iso() });
+    await registry.recordCheck('billing', { health_url: 'http://billing.internal:9090/healthz', status: 'down', error: 'HTTP 500', latency_ms: 3, checked_at: iso() });
+    const failed = ofType('service.health.failed').map((e) => e.data);
+    expect(failed).toEqual([{ name: 'billing', status: 'down', error: 'HTTP 500', latency_ms: 3, previous_status: 'ok' }]);
+    expect(JSON.stringify(failed)).not.toContain('billing.internal');
+  });
+
   it('upserts by name: keeps registered_at and the checker’s status, moves last_seen', async () => {
     await registry.register({ name: 'billing', url: 'http://billing:8080' });
     await passing('billing');

@@ -169,7 +169,7 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
           if (reportsFailure(existing, outcome, next)) {
             await emit(
               'service.health.failed',
-              { name, status: outcome.status, error: outcome.error, latency_ms: outcome.latency_ms, previous_status: existing.status, health_url: existing.health_url },
+              { name, status: outcome.status, error: outcome.error, latency_ms: outcome.latency_ms, previous_status: existing.status },
               name,
             );
           }

@@ -8,6 +8,14 @@ const WAIT = /^(\d{1,6})(s|m)?$/;
 // Lenient on purpose: a name that could never be registered is simply not there (404), as the seed answered.
 const nameParams = z.object({ name: z.string().min(1).max(200) });
 
+const REGISTER_EXAMPLES = {
+  minimal: { summary: 'A name and a URL (health_url defaults to url + "/ping")', value: { name: 'billing', url: 'http://billing:8080' } },
+  leased: {
+    summary: 'With a health URL, tags and a 30 s lease renewed by heartbeats',
+    value: { name: 'billing', url: 'http://billing:8080', health_url: 'http://billing:8080/healthz', version: '2.4.1', tags: ['payments'], ttl_seconds: 30 },
+  },
+};
+
 const notFound = (name: string) => new AetherError('not_found', `no service named "${name}" is registered`, { details: { name } });
 
 /**
@@ -25,10 +33,12 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     method: 'POST',
     path: '/ops/register',
     permission,
+    operationId: 'registerService',
     summary: 'Register a service, or replace its registration (upsert by name)',
     description: 'health_url defaults to url + "/ping". Send ttl_seconds to take a lease, renewed with PUT /ops/services/{name}/heartbeat; without it the registration never expires.',
     tags: ['registry'],
     body: createRegistrationSchema(registry.limits),
+    openapi: { examples: REGISTER_EXAMPLES },
     response: z.object({ status: z.literal('ok'), created: z.boolean(), service: serviceViewSchema }),
     handler: async ({ body }) => {
       // The probes' egress policy judges the health URL now (looked up), not first at the next probe.
@@ -42,6 +52,7 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/ops/services',
     permission,
+    operationId: 'listServices',
     summary: 'Registered services, by name; with index and wait, a blocking query that answers once the registry changes',
     tags: ['registry'],
     query: z.object({
@@ -78,6 +89,7 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     path: '/ops/services/{name}',
     permission,
     summary: 'One registered service',
+    operationId: 'getService',
     tags: ['registry'],
     params: nameParams,
     response: serviceViewSchema,
@@ -88,6 +100,7 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     method: 'DELETE',
     path: '/ops/services/{name}',
     permission,
+    operationId: 'removeService',
     summary: 'Remove a service from the registry (404 when unknown)',
     tags: ['registry'],
     params: nameParams,
@@ -102,6 +115,7 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     method: 'PUT',
     path: '/ops/services/{name}/heartbeat',
     permission,
+    operationId: 'renewServiceLease',
     summary: 'Renew a service’s lease and last_seen; ttl_seconds starts or changes the lease',
     tags: ['registry'],
     params: nameParams,
@@ -131,6 +145,9 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     method: 'PUT',
     path: '/ops/services/{name}/maintenance',
     permission,
+    operationId: 'setServiceMaintenance',
+    // Another write to the same service at once.
+    errors: [409],
     summary: 'Put a service into maintenance (status held, lease expiry suspended) or take it out',
     tags: ['registry'],
     params: nameParams,
@@ -143,6 +160,7 @@ export function registryRoutes(options: RegistryRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/ops/health',
     permission,
+    operationId: 'getFleetHealth',
     summary: 'Aggregated health: the worst status over the services, and each service worst first',
     tags: ['registry'],
     query: z.object({ fresh: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().describe('probe every service now') }),

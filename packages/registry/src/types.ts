@@ -29,6 +29,8 @@ export interface ProbeResult {
   body?: unknown;
   /** Why the body could not be read or parsed, when it was asked for. */
   bodyError?: string;
+  /** The body's text, when it was read and `keepText` asked for it. */
+  text?: string;
   /** Transport failure (refused, timed out, reset); null when an HTTP answer came. */
   error: string | null;
 }

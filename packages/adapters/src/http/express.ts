@@ -1,4 +1,4 @@
-import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
+import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceContext } from '@aetherlink/core';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
 import { pumpSse } from './sse.js';
@@ -26,6 +26,7 @@ interface Locals {
   aetherStarted?: number;
   /** `req.ip`, read once: Express works it out anew (proxy headers and all) on every read. */
   aetherIp?: string;
+  aetherTrace?: TraceContext;
 }
 
 /**
@@ -44,7 +45,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
     const audited = function (this: Response): void {
       const req = this.req;
       const locals = this.locals as Locals;
-      finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, this.statusCode, locals.aetherIp ?? req.ip ?? '', performance.now() - locals.aetherStarted!);
+      finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, this.statusCode, locals.aetherIp ?? req.ip ?? '', performance.now() - locals.aetherStarted!, locals.aetherTrace);
     };
     router.use((_req, res, next) => {
       (res.locals as Locals).aetherStarted ??= performance.now();
@@ -130,6 +131,7 @@ function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
 
 function deliver(core: HttpCore, route: AnyRouteSpec, req: Request, res: Response, outcome: Outcome): void {
   (res.locals as Locals).aetherPrincipal = outcome.principal;
+  if (outcome.trace !== undefined) (res.locals as Locals).aetherTrace = outcome.trace;
   if (outcome.type === 'sse') {
     pumpSse(req, res, outcome.result, core.options.sse).catch((error: unknown) =>
       core.problem(error, { method: req.method, path: route.path, url: req.originalUrl }),

@@ -1,4 +1,4 @@
-import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal } from '@aetherlink/core';
+import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceContext } from '@aetherlink/core';
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifyServerOptions, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
@@ -32,6 +32,8 @@ declare module 'fastify' {
     aetherPrincipal: Principal | null;
     /** The route spec's path template, when a route spec served this request. */
     aetherPath: string | null;
+    /** The request's W3C trace, when it was traced. */
+    aetherTrace: TraceContext | null;
   }
   interface FastifyInstance {
     aetherlink: AetherlinkFastifyDecorator;
@@ -46,11 +48,12 @@ const plugin: FastifyPluginCallback<AetherlinkFastifyOptions> = (app, options, d
   const finished = core.finished;
   app.decorateRequest('aetherPrincipal', null);
   app.decorateRequest('aetherPath', null);
+  app.decorateRequest('aetherTrace', null);
 
   if (finished) {
     app.addHook('onResponse', (request, reply, next) => {
       // routeOptions builds a fresh object on every read: only fall back to it for routes that are not ours.
-      finished(request.method, request.aetherPath ?? routePath(request), request.aetherPrincipal, reply.statusCode, request.ip, reply.elapsedTime);
+      finished(request.method, request.aetherPath ?? routePath(request), request.aetherPrincipal, reply.statusCode, request.ip, reply.elapsedTime, request.aetherTrace ?? undefined);
       next();
     });
   }
@@ -149,11 +152,12 @@ function mountRoute(app: FastifyInstance, core: HttpCore, route: AnyRouteSpec): 
 
 function deliver(core: HttpCore, route: AnyRouteSpec, request: FastifyRequest, reply: FastifyReply, outcome: Outcome): void | Promise<void> {
   request.aetherPrincipal = outcome.principal;
+  if (outcome.trace !== undefined) request.aetherTrace = outcome.trace;
   if (outcome.type === 'sse') {
     // A hijacked reply skips onResponse: audit the stream when it ends, as every other request is audited.
     const finished = core.finished;
     if (finished) {
-      reply.raw.once('close', () => finished(request.method, route.path, outcome.principal, reply.raw.statusCode, request.ip, reply.elapsedTime));
+      reply.raw.once('close', () => finished(request.method, route.path, outcome.principal, reply.raw.statusCode, request.ip, reply.elapsedTime, outcome.trace));
     }
     reply.hijack();
     return pumpSse(request.raw, reply.raw, outcome.result, core.options.sse).catch((error: unknown) => {

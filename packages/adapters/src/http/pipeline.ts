@@ -2,6 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AetherError,
   chainResolvers,
+  currentTrace,
+  newTrace,
+  parseTraceparent,
+  runInSpan,
+  runWithTrace,
+  spansEnabled,
+  startSpan,
   defaultPolicy,
   DEFAULT_BODY_LIMIT,
   errorFields,
@@ -22,7 +29,9 @@ import {
   type PrincipalResolver,
   type RequestLike,
   type RouteContext,
+  type SpanHandle,
   type SseResult,
+  type TraceContext,
 } from '@aetherlink/core';
 import { toProblem, type Problem } from './problem.js';
 
@@ -44,9 +53,13 @@ export interface NeutralRequest {
   id?: string;
 }
 
-export type Outcome =
+export type Outcome = (
   | { type: 'send'; status: number; headers: Record<string, string>; body: unknown; contentType: string; principal: Principal | null }
-  | { type: 'sse'; result: SseResult; principal: Principal | null };
+  | { type: 'sse'; result: SseResult; principal: Principal | null }
+) & {
+  /** The request's trace, when it was traced: adapters hand it to `finished` for the audit record. */
+  trace?: TraceContext;
+};
 
 export type Access = { ok: true; principal: Principal | null } | { ok: false; problem: Problem; principal: Principal | null };
 
@@ -79,7 +92,9 @@ export interface HttpCore {
    * Records one answered request: its audit entry and its duration metric. Undefined when neither audit nor
    * metrics are configured, so adapters add no per-request hook then.
    */
-  readonly finished: ((method: string, path: string, principal: Principal | null | undefined, status: number, ip: string, durationMs: number) => void) | undefined;
+  readonly finished:
+    | ((method: string, path: string, principal: Principal | null | undefined, status: number, ip: string, durationMs: number, trace?: TraceContext) => void)
+    | undefined;
   /** Resolves the principal and checks the permission; publishes `security.rbac.violation` on 403. */
   checkAccess(permission: Permission, request: RequestLike, where: AccessWhere): Promise<Access>;
   /**
@@ -117,6 +132,9 @@ class Context implements RouteContext {
   get signal(): AbortSignal {
     return (this.#signal ??= signalFor(this.#res));
   }
+  get trace(): TraceContext | undefined {
+    return currentTrace();
+  }
 }
 
 /**
@@ -129,22 +147,28 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
   const resolve: PrincipalResolver = resolvers.length === 1 ? resolvers[0]! : chainResolvers(resolvers);
   const onError =
     options.onError ??
-    ((error: unknown, where: { method: string; path: string; request_id?: string }) => {
+    ((error: unknown, where: { method: string; path: string; request_id?: string; trace_id?: string }) => {
       loggerFor(options.logger, 'http').error({ err: errorFields(error), ...where }, `${where.method} ${where.path} failed unexpectedly`);
     });
   const audit = options.audit;
   const observe = options.metrics ? httpRequestMetric(options.metrics) : undefined;
   const finished: HttpCore['finished'] =
     audit || observe
-      ? (method, path, principal, status, ip, durationMs) => {
-          audit?.record(auditEntry(method, path, principal, status, ip, durationMs));
+      ? (method, path, principal, status, ip, durationMs, trace) => {
+          audit?.record(auditEntry(method, path, principal, status, ip, durationMs, trace?.traceId));
           observe?.(method, path, status, durationMs / 1000);
         }
       : undefined;
 
   // Only these fields reach the log: the request itself holds the Authorization header and the body.
-  const report = (error: unknown, where: { method: string; path: string; id?: string | undefined }) =>
-    onError(error, where.id === undefined ? { method: where.method, path: where.path } : { method: where.method, path: where.path, request_id: where.id });
+  const report = (error: unknown, where: { method: string; path: string; id?: string | undefined }) => {
+    const named: { method: string; path: string; request_id?: string; trace_id?: string } = { method: where.method, path: where.path };
+    if (where.id !== undefined) named.request_id = where.id;
+    const trace = currentTrace();
+    if (trace !== undefined) named.trace_id = trace.traceId;
+    onError(error, named);
+  };
+  const tracing = options.trace === false ? undefined : { start: options.trace?.start === true };
 
   const problem = (error: unknown, where: Where): Problem => {
     const p = toProblem(error, where.url);
@@ -202,22 +226,45 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
     checkAccess,
     problem,
     run(route, req) {
-      if (route.permission === 'public') return execute(route, req, null);
-      let resolved: Principal | null | Promise<Principal | null>;
-      try {
-        resolved = resolve(req.raw);
-      } catch (error) {
-        return send(problem(error, req), null);
+      // Untraced unless the request brings a trace, traces are started here, or spans are wanted: a header read.
+      if (tracing !== undefined) {
+        const header = req.raw.headers.traceparent;
+        if (header !== undefined || tracing.start || spansEnabled()) return traced(route, req, header);
       }
-      if (isPromise(resolved)) {
-        return resolved.then(
-          (principal) => authorized(route, req, principal),
-          (error: unknown) => send(problem(error, req), null),
-        );
-      }
-      return authorized(route, req, resolved);
+      return handle(route, req);
     },
   };
+
+  function traced(route: AnyRouteSpec, req: NeutralRequest, header: string | string[] | undefined): Outcome | Promise<Outcome> {
+    const incoming = parseTraceparent(header, req.raw.headers.tracestate);
+    const span = startSpan(`${req.method} ${route.path}`, {
+      kind: 'server',
+      parent: incoming,
+      attributes: { 'http.request.method': req.method, 'http.route': route.path, 'client.address': req.ip },
+    });
+    const trace = span?.trace ?? incoming ?? (tracing!.start ? newTrace() : undefined);
+    if (trace === undefined) return handle(route, req);
+    const out = span ? runInSpan(span, handle, route, req) : runWithTrace(trace, handle, route, req);
+    if (isPromise<Outcome>(out)) return out.then((o) => settled(o, trace, span));
+    return settled(out, trace, span);
+  }
+
+  function handle(route: AnyRouteSpec, req: NeutralRequest): Outcome | Promise<Outcome> {
+    if (route.permission === 'public') return execute(route, req, null);
+    let resolved: Principal | null | Promise<Principal | null>;
+    try {
+      resolved = resolve(req.raw);
+    } catch (error) {
+      return send(problem(error, req), null);
+    }
+    if (isPromise(resolved)) {
+      return resolved.then(
+        (principal) => authorized(route, req, principal),
+        (error: unknown) => send(problem(error, req), null),
+      );
+    }
+    return authorized(route, req, resolved);
+  }
 
   function authorized(route: AnyRouteSpec, req: NeutralRequest, principal: Principal | null): Outcome | Promise<Outcome> {
     if (policy.authorize(principal, route.permission).allowed) return execute(route, req, principal);
@@ -259,6 +306,13 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
       return send(problem(error, req), principal);
     }
   }
+}
+
+// The server span ends once the answer is decided (a stream: once it opens); the adapters audit the trace.
+function settled(outcome: Outcome, trace: TraceContext, span: SpanHandle | undefined): Outcome {
+  outcome.trace = trace;
+  span?.end(undefined, outcome.type === 'send' ? outcome.status : 200);
+  return outcome;
 }
 
 function toOutcome(out: unknown, principal: Principal | null): Outcome {
@@ -333,7 +387,15 @@ const NO_ROLES: readonly string[] = Object.freeze([]);
  * The audit entry of one answered request, built alike by both adapters; roles are bounded as stored roles are.
  * @example audit.record(auditEntry('GET', '/ops/services', principal, 200, req.ip, elapsedMs))
  */
-export function auditEntry(method: string, path: string, principal: Principal | null | undefined, status: number, ip: string, durationMs: number): AuditEntry {
+export function auditEntry(
+  method: string,
+  path: string,
+  principal: Principal | null | undefined,
+  status: number,
+  ip: string,
+  durationMs: number,
+  traceId?: string,
+): AuditEntry {
   const entry: AuditEntry = {
     method,
     path,
@@ -343,6 +405,7 @@ export function auditEntry(method: string, path: string, principal: Principal | 
     duration_ms: Math.round(durationMs * 1000) / 1000,
   };
   if (principal?.id) entry.principal = principal.id;
+  if (traceId !== undefined) entry.trace_id = traceId;
   return entry;
 }
 

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@aetherlink/core';
+import { systemClock, traceHeaders, type Clock } from '@aetherlink/core';
 import { createParser } from 'eventsource-parser';
 import { request, type Dispatcher } from 'undici';
 import { asProviderError } from '../_internal/entry.js';
@@ -46,7 +46,8 @@ export async function postJson(
   try {
     res = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream, application/x-ndjson' : 'application/json', ...headers },
+      // The call joins the trace of the request (or attempt span) it is made for.
+      headers: traceHeaders({ 'content-type': 'application/json', accept: stream ? 'text/event-stream, application/x-ndjson' : 'application/json', ...headers }),
       body: JSON.stringify(payload),
       signal: context.signal,
       headersTimeout: options.headersTimeoutMs ?? context.timeoutMs,

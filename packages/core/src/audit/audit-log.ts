@@ -17,6 +17,8 @@ export interface AuditRecord {
   duration_ms: number;
   /** Subject of the principal, when its credential named one. */
   principal?: string;
+  /** The request's W3C trace id, when it was traced. */
+  trace_id?: string;
   /** Anything else an integration attaches; secret-looking fields are redacted by the log sinks. */
   meta?: Record<string, unknown>;
 }
@@ -91,6 +93,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         duration_ms: entry.duration_ms,
       };
       if (entry.principal !== undefined) record.principal = entry.principal;
+      if (entry.trace_id !== undefined) record.trace_id = entry.trace_id;
       // Redacted once here, so no sink or store ever holds a secret.
       if (entry.meta !== undefined) record.meta = redactDeep(entry.meta) as Record<string, unknown>;
       byPath.set(entry.path, (byPath.get(entry.path) ?? 0) + 1);

@@ -13,6 +13,7 @@ export function auditRoutes(options: { audit: AuditLog }): AnyRouteSpec[] {
       method: 'GET',
       path: '/audit/stats',
       permission: PERMISSIONS.opsOperate,
+      operationId: 'getAuditStats',
       summary: 'Request counts: total, denied (401/403), by path, by status',
       tags: ['audit'],
       response: z.object({

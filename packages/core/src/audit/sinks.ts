@@ -180,6 +180,7 @@ export function createAuditLineSerializer(secretNames: ReadonlySet<string> = DEF
     // A pino line (level 30 = info, time in epoch ms, msg) so log pipelines read audit lines as the rest.
     let s = `{"level":30,"time":${lastTime},"msg":${msg(r)},"log":"audit","ts":${lastTsJson},"service":${cached(r.service)},"method":${cached(r.method)},"path":${cached(r.path)},"roles":${roles(r.roles)},"status":${num(r.status)},"client_ip":${str(r.client_ip)},"duration_ms":${num(r.duration_ms)}`;
     if (r.principal !== undefined) s += `,"principal":${JSON.stringify(r.principal)}`;
+    if (r.trace_id !== undefined) s += `,"trace_id":${str(r.trace_id)}`;
     if (r.meta !== undefined) s += `,"meta":${JSON.stringify(redactDeep(r.meta, secretNames))}`;
     return `${s}}\n`;
   };

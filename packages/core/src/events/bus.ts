@@ -4,9 +4,12 @@ import { AetherError } from '../errors.js';
 import { errorFields, loggerFor, type Logger } from '../logger.js';
 import { uuidv7 } from '../ids.js';
 import { memoryEventStore } from '../stores/memory/events.js';
+import { currentTrace } from '../trace/context.js';
+import { spansEnabled, withSpan } from '../trace/otel.js';
 import type { EventStats, EventStore } from '../stores/types.js';
-import { normalizeEvent, parseEventInput, type EventInput, type SeedEventInput, type Severity, type StoredEvent } from './envelope.js';
-import { compileFilter, type EventFilter } from './filter.js';
+import { normalizeEvent, parseEventInput, type CloudEvent, type EventInput, type SeedEventInput, type Severity, type StoredEvent } from './envelope.js';
+import { parseBucket, planBuckets, seriesFrom, type EventSeries } from './buckets.js';
+import { compileFilter, parseSince, type EventFilter } from './filter.js';
 import { createSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 
 export interface EventBusOptions {
@@ -59,6 +62,11 @@ export interface EventBus {
   /** Newest first; `cursor` pages to older events. */
   query(query?: EventPageQuery): Promise<EventPage>;
   stats(): Promise<EventStats>;
+  /**
+   * Events per bucket by severity, from the bucket holding `since` to the one holding now: `bucket` as `1m`,
+   * `since` as ISO 8601 or a window (`1h`). Counted by the store; `validation_failed` names a bad field.
+   */
+  series(query: { bucket: string; since: string }): Promise<EventSeries>;
   /** Live subscriptions right now. */
   subscriberCount(): number;
   /** Stops relaying events other instances appended (when the store reports them). */
@@ -90,14 +98,33 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   // Events other instances appended to a shared store reach this instance's subscribers too.
   const unwatch = store.watch?.((event) => emitter.emit('event', event));
 
-  const publish = async (raw: unknown): Promise<PublishResult> => {
-    const { input, rename } = parseEventInput(raw);
-    const data = registry.validate(input.type, input.data, rename);
-    const now = clock.now();
-    const event = normalizeEvent({ ...input, data }, { now, newId });
+  const append = async (event: CloudEvent, now: number): Promise<PublishResult> => {
+    // Published during a traced request (or call): the event joins its trace, unless the publisher named one.
+    if (event.traceparent === undefined) {
+      const trace = currentTrace();
+      if (trace !== undefined) event.traceparent = trace.traceparent;
+    }
     const { event: stored, inserted } = await store.append(event, new Date(now).toISOString());
     if (inserted) emitter.emit('event', stored);
     return { event: stored, duplicate: !inserted };
+  };
+
+  const publish = (raw: unknown): Promise<PublishResult> => {
+    let event: CloudEvent;
+    let now: number;
+    try {
+      const { input, rename } = parseEventInput(raw);
+      const data = registry.validate(input.type, input.data, rename);
+      now = clock.now();
+      event = normalizeEvent({ ...input, data }, { now, newId });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (event.traceparent === undefined && spansEnabled() && currentTrace() !== undefined) {
+      const at = now;
+      return withSpan(`publish ${event.type}`, { kind: 'producer', requireParent: true, attributes: { 'messaging.system': 'aetherlink', 'messaging.destination.name': event.type, 'cloudevents.event_id': event.id, 'cloudevents.event_source': event.source } }, () => append(event, at));
+    }
+    return append(event, now);
   };
 
   return {
@@ -142,6 +169,11 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
       return { events, next_cursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
     },
     stats: () => store.stats(clock.now()),
+    async series({ bucket, since }) {
+      const now = clock.now();
+      const plan = planBuckets(parseBucket(bucket), parseSince(since, now), now);
+      return seriesFrom(bucket, plan, await store.countBuckets(plan));
+    },
     subscriberCount: () => emitter.listenerCount('event'),
     close: () => unwatch?.(),
   };

@@ -4,9 +4,11 @@ import { AetherError, isAetherError } from '../errors.js';
 import { defineRoute, sse, type AnyRouteSpec } from '../http/route.js';
 import { PERMISSIONS } from '../rbac/policy.js';
 import { decodeCursor, encodeCursor, type EventBus } from './bus.js';
+import { MAX_BUCKETS } from './buckets.js';
 import { binaryModeEvent, inBinaryModeTerms } from './content-modes.js';
-import { eventInputSchema, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
+import { eventInputSchema, seedEventInputSchema, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
 import { MAX_FILTER_VALUES, parseSince, type EventFilter } from './filter.js';
+import { eventPageSchema, eventStatsSchema, eventTypeDescriptionSchema, eventTypeListSchema, publicEventSchema, PUBLISH_EXAMPLES, publishResultSchema } from './route-schemas.js';
 
 export interface EventRoutesOptions {
   bus: EventBus;
@@ -98,14 +100,15 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     method: 'POST',
     path: '/events/publish',
     permission: PERMISSIONS.eventsPublish,
+    operationId: 'publishEvent',
     summary: 'Publish an event (CloudEvents 1.0 shape, or the seed shape with event_type/payload)',
     description:
       'CloudEvents structured mode (application/cloudevents+json) and binary mode (attributes in ce-* headers, the data as a JSON body) are accepted too.',
     tags: ['events'],
     // parseEventInput checks the shape (and names bad fields in either shape); no second pass here.
     body: z.unknown(),
-    openapi: { requestBody: eventInputSchema },
-    response: z.object({ status: z.literal('ok'), event_id: z.string(), duplicate: z.boolean() }),
+    openapi: { requestBody: z.union([eventInputSchema, seedEventInputSchema]), examples: PUBLISH_EXAMPLES },
+    response: publishResultSchema,
     bodyLimit: 64 * 1024,
     handler: async ({ body, headers }) => {
       const binary = binaryModeEvent(headers, body);
@@ -118,6 +121,8 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/events/recent',
     permission: PERMISSIONS.opsRead,
+    operationId: 'listRecentEvents',
+    response: eventPageSchema,
     summary: 'Recent events, newest first',
     tags: ['events'],
     query: z.object({
@@ -135,20 +140,32 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/events/stats',
     permission: PERMISSIONS.opsRead,
-    summary: 'Event counts: total, last 24 hours, by severity',
+    operationId: 'getEventStats',
+    summary: 'Event counts: total, last 24 hours, by severity; with bucket and since, also per bucket by severity',
     tags: ['events'],
-    response: z.object({
-      total: z.number(),
-      last_24h: z.number(),
-      by_severity: z.object({ info: z.number(), warning: z.number(), error: z.number(), critical: z.number() }),
-    }),
-    handler: () => bus.stats(),
+    query: z
+      .object({
+        bucket: z.string().max(20).optional().describe(`Bucket length for a series: 30s, 1m, 5m, 1h, 1d (at most ${MAX_BUCKETS} buckets over the window)`),
+        since: z.string().max(100).optional().describe('Where the series starts: ISO 8601 date-time, or a window back from now such as 15m, 1h, 24h'),
+      })
+      .superRefine((q, ctx) => {
+        if (q.bucket !== undefined && q.since === undefined) ctx.addIssue({ code: 'custom', path: ['since'], message: 'is required with bucket' });
+        if (q.since !== undefined && q.bucket === undefined) ctx.addIssue({ code: 'custom', path: ['bucket'], message: 'is required with since' });
+      }),
+    response: eventStatsSchema,
+    handler: async ({ query }) => {
+      if (query.bucket === undefined || query.since === undefined) return bus.stats();
+      const [totals, series] = await Promise.all([bus.stats(), bus.series({ bucket: query.bucket, since: query.since })]);
+      return { ...totals, series };
+    },
   });
 
   const schemaList = defineRoute({
     method: 'GET',
     path: '/events/schema',
     permission: PERMISSIONS.opsRead,
+    operationId: 'listEventTypes',
+    response: eventTypeListSchema,
     summary: 'Every registered event type with the JSON Schema of its data',
     tags: ['events'],
     handler: () => {
@@ -161,6 +178,8 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/events/schema/{type}',
     permission: PERMISSIONS.opsRead,
+    operationId: 'getEventType',
+    response: eventTypeDescriptionSchema,
     summary: 'One event type and the JSON Schema of its data',
     tags: ['events'],
     params: z.object({ type: z.string().min(1).max(200) }),
@@ -175,6 +194,10 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
     method: 'GET',
     path: '/events/stream',
     permission: PERMISSIONS.opsRead,
+    operationId: 'streamEvents',
+    sse: 'always',
+    // What each message's `data` holds; its `id` is the cursor to resume from (Last-Event-ID).
+    response: publicEventSchema,
     summary: 'Live events as Server-Sent Events; reconnect with Last-Event-ID to resume without gaps',
     tags: ['events'],
     query: z.object({

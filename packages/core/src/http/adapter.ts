@@ -23,13 +23,21 @@ export interface HttpAdapterOptions {
   sse?: SseLimits;
   /** Where `http_request_duration_seconds{method,route,status}` is recorded for every request the app serves. */
   metrics?: MetricsRegistry;
+  /**
+   * W3C Trace Context: `traceparent`/`tracestate` are read and carried through the request (its events, outbound
+   * calls, audit record and log lines). `start: true` starts a trace for requests that come without one (it is
+   * always started when an OpenTelemetry tracer provider is registered). `false` ignores the headers. Default
+   * `{ start: false }`.
+   */
+  trace?: false | { start?: boolean };
   /** Where unexpected errors are logged when `onError` is not given. */
   logger?: Logger;
   /**
    * Called with unexpected errors (answered as 500); default logs them through `logger`. `where` names the method, the route
-   * template and the framework's request id, never the request's headers, query or body (they hold secrets).
+   * template, the framework's request id and the trace id, never the request's headers, query or body (they hold
+   * secrets).
    */
-  onError?: (error: unknown, where: { method: string; path: string; request_id?: string }) => void;
+  onError?: (error: unknown, where: { method: string; path: string; request_id?: string; trace_id?: string }) => void;
 }
 
 export interface SseLimits {

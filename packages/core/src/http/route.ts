@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Permission, Principal } from '../rbac/policy.js';
+import type { TraceContext } from '../trace/trace-context.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -16,6 +17,8 @@ export interface RouteContext<P = unknown, Q = unknown, B = unknown> {
   ip: string;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** The request's W3C trace (from `traceparent`, or started here), when the adapter traces requests. */
+  readonly trace?: TraceContext | undefined;
 }
 
 /** A handler's answer with a status, headers or a non-JSON body. Returning a plain value means 200 JSON. */
@@ -64,14 +67,41 @@ export interface RouteSpec<PS extends Schema = Schema, QS extends Schema = Schem
   params?: PS;
   query?: QS;
   body?: BS;
-  /** The 200 response, for OpenAPI. */
+  /** The success response's body, for OpenAPI (every documented route needs one; `buildOpenApi` flags those without). */
   response?: z.ZodType;
-  /** Documentation overrides: a request body documented apart from validation, or `hidden` to leave the route out. */
-  openapi?: { requestBody?: z.ZodType; hidden?: boolean };
+  /** The operation's name in generated clients (camelCase, stable). Default: derived from the method and path. */
+  operationId?: string;
+  /**
+   * Error statuses the handler itself answers, beyond those derived from the spec (401/403/503 from the permission,
+   * 400/413/415 from the body, 400 from params and query, 404 from path parameters): e.g. 409, 502, 504.
+   */
+  errors?: readonly number[];
+  /** Server-Sent Events: `'always'` answers a stream; `'on-request'` streams when the request asks, else JSON. */
+  sse?: 'always' | 'on-request';
+  /** Documentation details: see `RouteDocs`. */
+  openapi?: RouteDocs;
   /** Largest accepted body in bytes. Default: the adapter's (64 KiB). */
   bodyLimit?: number;
   /** Produces a JSON value, an HttpResult (`reply()`), or an SseResult (`sse()`). */
   handler(ctx: RouteContext<Out<PS>, Out<QS>, Out<BS>>): unknown;
+}
+
+/** How a route is documented beyond its schemas. */
+export interface RouteDocs {
+  /** A request body documented apart from validation (a route that validates in its handler). */
+  requestBody?: z.ZodType;
+  /** Leave the route out of the document. */
+  hidden?: boolean;
+  /** Media type of the success response. Default `application/json`. */
+  contentType?: string;
+  /** Success status. Default 200. */
+  status?: number;
+  /** Named request body examples. */
+  examples?: Record<string, { summary?: string; value: unknown }>;
+  /** Answers with bodies of their own beside problem+json (an OpenAI-shaped error, readiness on 503), by status. */
+  responses?: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  /** Set false when path parameters are not looked up (no 404). */
+  notFound?: boolean;
 }
 
 // Handlers are contravariant in their context, so a list of routes is typed loosely on purpose.

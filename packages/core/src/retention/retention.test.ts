@@ -32,9 +32,8 @@ describe('retentionModule', () => {
       const d = await stores.deliveries.enqueue(makeDeliveryInput({ id: `d${i}`, max_attempts: 1 }), at);
       await stores.deliveries.lease({ owner: 'w', now: at, leaseMs: 1000, limit: 1 });
       const status = i === 0 ? 500 : 200;
-      const attempt = { attempt: 1, at: iso(at), duration_ms: 1, status_code: status, error: status === 200 ? null : 'HTTP 500' };
-      if (status === 200) await stores.deliveries.complete(d.id, 'w', attempt);
-      else await stores.deliveries.fail(d.id, 'w', attempt, null);
+      const attempt = { attempt: 1, at: iso(at), duration_ms: 1, status_code: status, error: status === 200 ? null : 'HTTP 500', response_body: null };
+      await stores.deliveries.settle('w', [status === 200 ? { id: d.id, outcome: 'delivered', attempt } : { id: d.id, outcome: 'failed', attempt, retryAt: null }]);
     }
   };
 

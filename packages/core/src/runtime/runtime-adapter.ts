@@ -45,7 +45,11 @@ export interface RuntimeAdapter {
   readonly kind: string;
   /** The workload's state now; `missing` when unknown to the runtime. Throws `unavailable` when the runtime is down. */
   inspect(id: string, options?: { abort?: AbortSignal }): Promise<RuntimeInfo>;
-  /** Stops (SIGTERM, then kill after `stopTimeoutMs`) and starts the workload; resolves once it was started again. */
+  /**
+   * Stops (SIGTERM, then kill after `stopTimeoutMs`) and starts the workload; resolves once it was started again.
+   * Throws `not_found` for an unknown workload, `conflict` (with `details.state`) when it is paused or already
+   * restarting (a healer records that as skipped), `unavailable` when the runtime is down, and the abort reason.
+   */
   restart(id: string, options: RestartOptions): Promise<void>;
   /** Optional: live runtime events. Returns the unsubscribe function. */
   watch?(listener: (event: RuntimeEvent) => void): () => void;

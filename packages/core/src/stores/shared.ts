@@ -1,7 +1,7 @@
 import { AetherError } from '../errors.js';
 import type { Severity } from '../events/envelope.js';
 import type { AuditRecord, AuditStats } from '../audit/audit-log.js';
-import type { DeliveryAttempt, DeliveryInput, DeliveryRecord, DeliveryStatus, HealRecord, HealStats, RevisionCondition, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
+import type { DeliveryAttempt, DeliveryInput, DeliveryOutcome, DeliveryRecord, DeliveryStatus, RevisionCondition, ServiceInput, ServicePatch, ServiceRecord } from './types.js';
 import { uuidv7 } from '../ids.js';
 import { checkTime } from '../events/limits.js';
 
@@ -35,11 +35,14 @@ export function deliveryIdTaken(id: string): AetherError {
   return new AetherError('conflict', `a delivery with id "${id}" already exists`, { errors: [{ field: 'id', message: 'is already taken' }] });
 }
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'failed', 'leased', 'delivered', 'dead_letter'];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivering', 'delivered', 'retrying', 'dead_letter', 'cancelled'];
+
+/** Statuses of a delivery that is not finished yet: waiting for a try, or being tried. */
+export const UNFINISHED_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivering', 'retrying'];
 
 export const emptySeverityCounts = (): Record<Severity, number> => ({ info: 0, warning: 0, error: 0, critical: 0 });
 
-export const emptyDeliveryCounts = (): Record<DeliveryStatus, number> => ({ pending: 0, failed: 0, leased: 0, delivered: 0, dead_letter: 0 });
+export const emptyDeliveryCounts = (): Record<DeliveryStatus, number> => ({ pending: 0, delivering: 0, delivered: 0, retrying: 0, dead_letter: 0, cancelled: 0 });
 
 /**
  * Audit stats from counters kept by path and by status.
@@ -72,26 +75,6 @@ export function countAudit(records: readonly AuditRecord[]): { byPath: Map<strin
 }
 
 /**
- * Heal stats (the seed's shape) from per-service attempt counts.
- * @example healStatsFrom(12, 3, new Map([['api', 15]]))
- */
-export function healStatsFrom(successful: number, failed: number, services: Iterable<[string, number]>): HealStats {
-  const list = [...services].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const total = successful + failed;
-  return {
-    total_attempts: total,
-    successful,
-    failed,
-    success_rate: total === 0 ? 0 : Math.round((successful / total) * 10_000) / 10_000,
-    services: Object.fromEntries(list),
-    most_healed: list[0]?.[0] ?? null,
-  };
-}
-
-/** Heal outcomes that count as attempts. */
-export const isHealAttempt = (record: Pick<HealRecord, 'outcome'>) => record.outcome !== 'skipped';
-
-/**
  * A new delivery record from its input.
  * @example const record = newDelivery(input, Date.now())
  */
@@ -107,6 +90,7 @@ export function newDelivery(input: DeliveryInput, now: number): DeliveryRecord {
     id,
     webhook_id: input.webhook_id ?? id,
     endpoint: input.endpoint,
+    endpoint_id: input.endpoint_id ?? null,
     payload: input.payload ?? null,
     headers: { ...input.headers },
     status: 'pending',
@@ -153,10 +137,10 @@ export function replayOf(original: DeliveryRecord, now: number): DeliveryRecord 
 
 /**
  * What a finished attempt does to a leased delivery: delivered, retried later, or dead-lettered.
- * @example Object.assign(record, afterAttempt(record, attempt, 'delivered', null, now))
+ * @example Object.assign(record, afterAttempt(record, attempt, 'delivered', null))
  */
 export function afterAttempt(
-  record: DeliveryRecord,
+  record: Pick<DeliveryRecord, 'attempts'>,
   attempt: DeliveryAttempt,
   outcome: 'delivered' | 'failed',
   retryAt: number | null,
@@ -170,7 +154,38 @@ export function afterAttempt(
   };
   if (outcome === 'delivered') return { ...base, status: 'delivered', next_attempt_at: null, delivered_at: attempt.at, last_error: null };
   if (retryAt === null) return { ...base, status: 'dead_letter', next_attempt_at: null, last_error: attempt.error };
-  return { ...base, status: 'failed', next_attempt_at: new Date(retryAt).toISOString(), last_error: attempt.error };
+  return { ...base, status: 'retrying', next_attempt_at: new Date(retryAt).toISOString(), last_error: attempt.error };
+}
+
+/**
+ * The fields a settled outcome changes on a leased delivery, for every kind of outcome.
+ * @example Object.assign(record, afterOutcome(record, { id, outcome: 'released', at: now, retryAt: now + 1000 }))
+ */
+export function afterOutcome(record: Pick<DeliveryRecord, 'attempts'>, outcome: DeliveryOutcome): Partial<DeliveryRecord> {
+  switch (outcome.outcome) {
+    case 'delivered':
+      return afterAttempt(record, outcome.attempt, 'delivered', null);
+    case 'failed':
+      return afterAttempt(record, outcome.attempt, 'failed', outcome.retryAt);
+    case 'released':
+      return {
+        status: record.attempts > 0 ? 'retrying' : 'pending',
+        next_attempt_at: new Date(outcome.retryAt).toISOString(),
+        lease_owner: null,
+        leased_until: null,
+        updated_at: new Date(outcome.at).toISOString(),
+      };
+    case 'cancelled':
+      return { status: 'cancelled', next_attempt_at: null, lease_owner: null, leased_until: null, last_error: outcome.reason, updated_at: new Date(outcome.at).toISOString() };
+  }
+}
+
+/**
+ * The attempt an outcome records, if it records one (released and cancelled items were not tried).
+ * @example const attempt = attemptOf(outcome)
+ */
+export function attemptOf(outcome: DeliveryOutcome): DeliveryAttempt | null {
+  return outcome.outcome === 'delivered' || outcome.outcome === 'failed' ? outcome.attempt : null;
 }
 
 /**

@@ -23,6 +23,21 @@ export interface EventStats {
   by_severity: Record<Severity, number>;
 }
 
+/** Whole time buckets to count events in: `[from, from + bucketMs × count)`, epoch ms. Core plans them (`planBuckets`). */
+export interface EventBucketQuery {
+  from: number;
+  bucketMs: number;
+  /** 1 to MAX_BUCKETS. */
+  count: number;
+}
+
+/** Events of one severity whose `time` falls in bucket `bucket` (0-based from `from`); buckets without events are left out. */
+export interface EventBucketCount {
+  bucket: number;
+  severity: Severity;
+  n: number;
+}
+
 export interface AppendResult {
   event: StoredEvent;
   /** False when an event with the same `source` and `id` was already stored; `event` is then the stored one. */
@@ -37,6 +52,11 @@ export interface EventStore {
   append(event: CloudEvent, receivedAt: string): Promise<AppendResult>;
   query(query: EventQuery): Promise<StoredEvent[]>;
   stats(now: number): Promise<EventStats>;
+  /**
+   * Events per time bucket and severity, from an index over `time` (a GROUP BY, never a scan of every event);
+   * checks the query with `checkBucketQuery` first.
+   */
+  countBuckets(query: EventBucketQuery): Promise<EventBucketCount[]>;
   /**
    * Optional: events appended by *other* processes sharing this store (PostgreSQL LISTEN/NOTIFY), so a bus can
    * fan them out locally. Events this process appended are not repeated here.
@@ -236,17 +256,21 @@ export interface DocumentStore {
 // ---------------------------------------------------------------- deliveries (a durable queue)
 
 /**
- * pending: never tried · failed: tried, retry scheduled · leased: a worker holds it ·
- * delivered: done · dead_letter: gave up, kept for replay.
+ * pending: never tried, due at `next_attempt_at` · delivering: a worker holds its lease · delivered: done ·
+ * retrying: tried, the next try is due at `next_attempt_at` · dead_letter: gave up, kept for replay ·
+ * cancelled: dropped before it was delivered (its endpoint was disabled or removed).
  */
-export type DeliveryStatus = 'pending' | 'failed' | 'leased' | 'delivered' | 'dead_letter';
+export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'retrying' | 'dead_letter' | 'cancelled';
 
 export interface DeliveryInput {
   /** Default: a new UUIDv7. */
   id?: string;
   /** Standard Webhooks `webhook-id`; kept on replay so receivers can dedupe. Default: the delivery id. */
   webhook_id?: string;
+  /** The URL the delivery goes to. */
   endpoint: string;
+  /** The endpoint (configuration) it goes to, when it has one: health, rate limits and disabling go by it. */
+  endpoint_id?: string | null;
   payload: unknown;
   headers?: Record<string, string>;
   max_attempts: number;
@@ -262,6 +286,7 @@ export interface DeliveryRecord {
   id: string;
   webhook_id: string;
   endpoint: string;
+  endpoint_id: string | null;
   payload: unknown;
   headers: Record<string, string>;
   status: DeliveryStatus;
@@ -282,14 +307,29 @@ export interface DeliveryRecord {
   delivered_at: string | null;
 }
 
-/** One try at delivering. */
+/** One try at delivering. `error` is null exactly when the try succeeded. */
 export interface DeliveryAttempt {
   attempt: number;
   at: string;
   duration_ms: number;
   status_code: number | null;
   error: string | null;
+  /** What the receiver answered, cut to its first 20 KB by the sender; null when nothing came back. */
+  response_body: string | null;
 }
+
+/** An attempt as `attempts()` lists it: which delivery it was for. */
+export type EndpointAttempt = DeliveryAttempt & { delivery_id: string };
+
+/**
+ * What became of one leased delivery. `failed` with `retryAt` null dead-letters it; `released` puts it back
+ * untried (rate limited, shutting down) to be due at `retryAt`; `cancelled` drops it untried.
+ */
+export type DeliveryOutcome =
+  | { id: string; outcome: 'delivered'; attempt: DeliveryAttempt }
+  | { id: string; outcome: 'failed'; attempt: DeliveryAttempt; retryAt: number | null }
+  | { id: string; outcome: 'released'; at: number; retryAt: number }
+  | { id: string; outcome: 'cancelled'; at: number; reason: string };
 
 export interface DeliveryLeaseRequest {
   /** Who takes the lease (an instance id). */
@@ -305,10 +345,22 @@ export interface DeliveryHistoryQuery {
   /** ISO time: deliveries created at or after it. */
   since?: string;
   endpoint?: string;
+  endpoint_id?: string;
   tenantid?: string;
+  /** Only these deliveries (unknown ids are simply not in the answer). */
+  ids?: readonly string[];
   limit: number;
   /** `next_cursor` of the previous page. */
   cursor?: string;
+}
+
+/** Unfinished deliveries to cancel: pending and retrying ones matching every given field. */
+export interface DeliveryCancelRequest {
+  ids?: readonly string[];
+  endpoint_id?: string;
+  /** Recorded as the deliveries' `last_error`. */
+  reason: string;
+  now: number;
 }
 
 export interface DeliveryStats {
@@ -316,28 +368,33 @@ export interface DeliveryStats {
   by_status: Record<DeliveryStatus, number>;
   /** Due now or overdue, not leased. */
   due: number;
+  /** `created_at` of the oldest unfinished (pending, delivering, retrying) item. */
   oldest_pending_at: string | null;
+  /** `next_attempt_at` of the item that has waited longest for a worker since it became due. */
+  oldest_due_at: string | null;
 }
 
 export interface DeliveryStore {
   enqueue(input: DeliveryInput, now: number): Promise<DeliveryRecord>;
   /**
-   * Leases up to `limit` due items (pending or failed with `next_attempt_at <= now`, or leased with an expired
-   * lease), oldest due first, each to exactly one caller even when several processes lease at once.
+   * Leases up to `limit` due items (pending or retrying with `next_attempt_at <= now`, or delivering with an
+   * expired lease), oldest due first, each to exactly one caller even when several processes lease at once.
    */
   lease(request: DeliveryLeaseRequest): Promise<DeliveryRecord[]>;
-  /** Marks a leased item delivered. False when `owner` no longer holds the lease (nothing changes then). */
-  complete(id: string, owner: string, attempt: DeliveryAttempt): Promise<boolean>;
   /**
-   * Records a failed try: `retryAt` (epoch ms) schedules the next one (status failed); null moves the item to
-   * the dead letter. False when `owner` no longer holds the lease.
+   * Records what became of leased items, all in one transaction (a worker's group commit). One boolean per
+   * outcome, in order: false when `owner` no longer holds that lease (nothing changes for it then).
    */
-  fail(id: string, owner: string, attempt: DeliveryAttempt, retryAt: number | null): Promise<boolean>;
+  settle(owner: string, outcomes: readonly DeliveryOutcome[]): Promise<boolean[]>;
+  /** Cancels unfinished items that no worker holds; the count cancelled. */
+  cancel(request: DeliveryCancelRequest): Promise<number>;
   /** Returns items whose lease ran out to the queue; the count of items released. */
   releaseExpired(now: number): Promise<number>;
   get(id: string): Promise<(DeliveryRecord & { attempt_log: DeliveryAttempt[] }) | null>;
   /** Newest first. */
   history(query: DeliveryHistoryQuery): Promise<{ deliveries: DeliveryRecord[]; next_cursor: string | null }>;
+  /** The latest attempts at one endpoint's deliveries, newest first: what its health is judged on. */
+  attempts(query: { endpoint_id: string; limit: number }): Promise<EndpointAttempt[]>;
   /**
    * Enqueues a fresh copy of each (new id, attempts reset, same `webhook_id`, `replay_of` set) in one
    * transaction; unknown ids are reported, not fatal.
@@ -365,39 +422,69 @@ export interface DeadLetterPurge {
 
 // ---------------------------------------------------------------- auto-heal history
 
+/** succeeded: restarted and verified · failed: the restart failed or was not verified · skipped: a restart was due and held back. */
 export type HealOutcome = 'succeeded' | 'failed' | 'skipped';
 
+/** What the check that led to an attempt saw (never a URL: viewers read heal history). */
+export interface HealProbe {
+  /** The check's name (`http`, `tcp`, `runtime` or a custom name). */
+  check: string;
+  status_code: number | null;
+  latency_ms: number | null;
+  error: string | null;
+}
+
+/** One heal attempt (or a restart that was due and skipped), written once its outcome is known. */
 export interface HealRecord {
   id: string;
+  /** When the outcome was recorded. */
   ts: string;
   service: string;
-  /** What was done or considered: restart, quarantine, release, … */
+  /** What was done or considered: `restart`. */
   action: string;
   outcome: HealOutcome;
+  /** Why, as a code: `threshold_reached` for an attempt; `maintenance`, `dry_run`, `manual_stop`, … for a skip. */
+  reason: string;
+  /** The same for people. */
   message: string;
-  duration_ms: number | null;
+  /** The failing check that made the restart due. */
+  probe: HealProbe | null;
+  /** The attempt's number in its backoff streak (1 for the first restart). */
   attempt: number | null;
+  /** The backoff it waited before this attempt, in milliseconds. */
+  delay_ms: number | null;
+  /** When the failure streak behind it began. */
+  detected_at: string | null;
+  /** When the restart began. */
+  started_at: string | null;
+  /** From the restart to its outcome (verified, or given up). */
+  duration_ms: number | null;
+  /** Why it failed; null otherwise. */
+  error: string | null;
 }
 
-export interface HealStats {
-  /** Succeeded + failed (skips are not attempts). */
-  total_attempts: number;
-  successful: number;
-  failed: number;
-  /** successful / total_attempts, 0 when there were none. */
-  success_rate: number;
-  /** Attempts per service. */
-  services: Record<string, number>;
-  most_healed: string | null;
+/** How many records one service has with one outcome. */
+export interface HealTally {
+  service: string;
+  outcome: HealOutcome;
+  count: number;
 }
 
+export interface HealHistoryQuery {
+  limit: number;
+  service?: string;
+  outcome?: HealOutcome;
+}
+
+/** Heal history: appended, listed newest first and tallied; what the tallies mean is the auto-heal package's to say. */
 export interface HealHistoryStore {
   append(record: HealRecord): Promise<void>;
   /** Newest first. */
-  list(query: { limit: number; service?: string }): Promise<HealRecord[]>;
+  list(query: HealHistoryQuery): Promise<HealRecord[]>;
   count(): Promise<number>;
-  stats(): Promise<HealStats>;
-  /** Retention: removes the oldest records (age by `ts`); `count` and `stats` keep counting them. */
+  /** Records per service and outcome, over every record the store counts. */
+  tally(): Promise<HealTally[]>;
+  /** Retention: removes the oldest records (age by `ts`); `count` and `tally` keep counting them. Resolves with how many went. */
   purge?(request: PurgeRequest): Promise<number>;
   close?(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { isAetherError } from '../errors.js';
 import { MAX_DATA_DEPTH, type CloudEvent, type Severity } from '../events/envelope.js';
 import { MAX_FILTER_VALUES } from '../events/filter.js';
 import type { EventStore } from '../stores/types.js';
+import { describeEventBucketContract } from './event-bucket-contract.js';
 import { withStore } from './helpers.js';
 
 /**
@@ -213,6 +214,8 @@ export function describeEventStoreContract(name: string, factory: StoreFactory<E
         expect(fieldOf(await rejection(s.get().query({ limit: 10, since }))), since).toBe('since');
       }
     });
+
+    describeEventBucketContract(() => s.get());
   });
 }
 

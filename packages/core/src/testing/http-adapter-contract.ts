@@ -14,6 +14,7 @@ import type { Permission } from '../rbac/policy.js';
 import { describeHttpEdgeContract } from './http-adapter-contract-edge.js';
 import { describeCloudEventsContract } from './http-adapter-contract-cloudevents.js';
 import { describeJwtContract } from './http-adapter-contract-jwt.js';
+import { describeTraceContract } from './http-adapter-contract-trace.js';
 import { openStream } from './sse-client.js';
 
 /** What the contract suite asks an adapter to serve. */
@@ -400,4 +401,5 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
   describeCloudEventsContract(name, start);
   describeHttpEdgeContract(name, start);
   describeJwtContract(name, start);
+  describeTraceContract(name, start);
 }

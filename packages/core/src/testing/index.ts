@@ -21,3 +21,7 @@ export type { RawRequest, RawResponse } from './raw-http.js';
 export { memoryLogger } from './logger.js';
 export type { LogLine } from './logger.js';
 export { JOB_FAILED } from './event-types.js';
+export { describeRuntimeAdapterContract, CONTRACT_WORKLOADS } from './runtime-contract.js';
+export type { ContractWorkload, RuntimeContractSubject } from './runtime-contract.js';
+export { recordingRuntime } from './recording-runtime.js';
+export type { RecordingRuntime, RecordingRuntimeOptions, RuntimeCall } from './recording-runtime.js';

@@ -57,34 +57,40 @@ export function describeRetentionContract(name: string, factory: StoreFactory<St
       expect(await s.get().audit.stats()).toEqual(auditStats);
 
       for (let i = 0; i < 5; i++) await s.get().heal.append(makeHealRecord({ id: `h${i}`, ts: iso(i * 1000), outcome: i === 2 ? 'failed' : 'succeeded' }));
-      const healStats = await s.get().heal.stats();
+      const tally = async () => (await s.get().heal.tally()).sort((a, b) => `${a.service}${a.outcome}`.localeCompare(`${b.service}${b.outcome}`));
+      const healTally = await tally();
       expect(await purge('heal', { keepNewest: 2, limit: 2 })).toBe(2);
       expect(await purge('heal', { olderThan: iso(10_000), keepNewest: 2, limit: 1 })).toBe(1);
       expect((await s.get().heal.list({ limit: 10 })).map((r) => r.id)).toEqual(['h4', 'h3']);
       expect(await s.get().heal.count()).toBe(5);
-      expect(await s.get().heal.stats()).toEqual(healStats);
+      expect(await tally()).toEqual(healTally);
     });
 
-    it('purges finished deliveries and replayed dead letters; a dead letter never replayed waits for purgeDeadLetters', async () => {
+    it('purges finished deliveries (delivered, cancelled) and replayed dead letters; a dead letter never replayed waits for purgeDeadLetters', async () => {
       const q = s.get().deliveries;
       const make = async (id: string, ms: number, outcome: 'delivered' | 'dead' | 'pending') => {
         await q.enqueue(makeDeliveryInput({ id, max_attempts: 1 }), T0 + ms);
         if (outcome === 'pending') return;
         const [leased] = await q.lease({ owner: 'w', now: T0 + ms, leaseMs: 1000, limit: 1 });
-        const attempt = { attempt: 1, at: iso(ms), duration_ms: 5, status_code: outcome === 'dead' ? 500 : 200, error: outcome === 'dead' ? 'HTTP 500' : null };
-        if (outcome === 'delivered') await q.complete(leased!.id, 'w', attempt);
-        else await q.fail(leased!.id, 'w', attempt, null);
+        const attempt = { attempt: 1, at: iso(ms), duration_ms: 5, status_code: outcome === 'dead' ? 500 : 200, error: outcome === 'dead' ? 'HTTP 500' : null, response_body: null };
+        const settled = await q.settle('w', [
+          outcome === 'delivered' ? { id: leased!.id, outcome: 'delivered', attempt } : { id: leased!.id, outcome: 'failed', attempt, retryAt: null },
+        ]);
+        expect(settled).toEqual([true]);
       };
       await make('d1', 0, 'delivered');
       await make('d2', 1000, 'dead');
       await make('d3', 2000, 'dead');
       await make('d5', 4000, 'delivered');
       await make('d4', 3000, 'pending'); // last, so the leases above never take it
+      await make('d6', 500, 'pending');
+      expect(await q.cancel({ ids: ['d6'], reason: 'endpoint removed', now: T0 + 600 })).toBe(1);
       const [copy] = (await q.replay(['d3'], T0 + 5000)).replayed;
       await q.lease({ owner: 'w', now: T0 + 6000, leaseMs: 60_000, limit: 10 });
 
-      expect(await q.purgeFinished!({ olderThan: iso(4000), limit: 10 })).toBe(2);
+      expect(await q.purgeFinished!({ olderThan: iso(4000), limit: 10 })).toBe(3);
       expect(await q.get('d1')).toBeNull();
+      expect(await q.get('d6')).toBeNull();
       expect(await q.get('d3')).toBeNull();
       expect((await q.get('d2'))?.status).toBe('dead_letter');
       expect(await q.purgeFinished!({ keepNewest: 1, limit: 10 })).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../audit/audit-log.js';
-import type { AuditStore, HealHistoryStore, HealRecord, Stores } from '../stores/types.js';
+import type { AuditStore, HealHistoryStore, HealRecord, HealTally, Stores } from '../stores/types.js';
 import { describeDocumentStoreContract } from './document-store-contract.js';
 import { describeDeliveryStoreContract } from './delivery-store-contract.js';
 import { describeEventStoreContract, type StoreFactory } from './event-store-contract.js';
@@ -30,7 +30,7 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
     const s = withStore(factory);
 
     it('returns records newest first, round-tripping every field', async () => {
-      const a = makeAuditRecord({ ts: iso(0), principal: 'u-1', meta: { note: 'x', nested: { n: 1 } } });
+      const a = makeAuditRecord({ ts: iso(0), principal: 'u-1', trace_id: '0af7651916cd43dd8448eb211c80319c', meta: { note: 'x', nested: { n: 1 } } });
       const b = makeAuditRecord({ ts: iso(1000), path: '/events/recent', roles: [], status: 401 });
       await s.get().append([a, b]);
       const rows = await s.get().query({ limit: 10 });
@@ -76,8 +76,26 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
  * @example makeHealRecord({ outcome: 'failed' })
  */
 export function makeHealRecord(overrides: Partial<HealRecord> = {}): HealRecord {
-  return { id: `h-${Math.random().toString(36).slice(2, 10)}`, ts: iso(), service: 'api', action: 'restart', outcome: 'succeeded', message: 'restarted', duration_ms: 1200, attempt: 1, ...overrides };
+  return {
+    id: `h-${Math.random().toString(36).slice(2, 10)}`,
+    ts: iso(5000),
+    service: 'api',
+    action: 'restart',
+    outcome: 'succeeded',
+    reason: 'threshold_reached',
+    message: 'liveness failed 3 times in a row; restarted and verified',
+    probe: { check: 'http', status_code: 500, latency_ms: 3.25, error: 'HTTP 500, expected 200–299' },
+    attempt: 1,
+    delay_ms: 0,
+    detected_at: iso(0),
+    started_at: iso(2000),
+    duration_ms: 1200,
+    error: null,
+    ...overrides,
+  };
 }
+
+const byKey = (a: HealTally, b: HealTally) => a.service.localeCompare(b.service) || a.outcome.localeCompare(b.outcome);
 
 /**
  * The HealHistoryStore contract.
@@ -87,25 +105,44 @@ export function describeHealHistoryStoreContract(name: string, factory: StoreFac
   describe(`HealHistoryStore contract: ${name}`, () => {
     const s = withStore(factory);
 
-    it('lists newest first with a limit and a service filter, and counts', async () => {
+    it('lists newest first with a limit and service and outcome filters, round-tripping every field, and counts', async () => {
       const recs = [
         makeHealRecord({ ts: iso(0), service: 'api' }),
-        makeHealRecord({ ts: iso(1000), service: 'db', outcome: 'failed', duration_ms: null, attempt: null }),
-        makeHealRecord({ ts: iso(2000), service: 'api', outcome: 'skipped', action: 'restart', message: 'maintenance window' }),
+        makeHealRecord({
+          ts: iso(1000),
+          service: 'db',
+          outcome: 'failed',
+          probe: null,
+          duration_ms: null,
+          attempt: null,
+          delay_ms: 20_000.5,
+          detected_at: null,
+          started_at: null,
+          error: 'checks did not pass within 60 s of the restart: connection refused',
+        }),
+        makeHealRecord({ ts: iso(2000), service: 'api', outcome: 'skipped', reason: 'maintenance', message: 'maintenance window: upgrading ü 🚀', probe: { check: 'custom-db', status_code: null, latency_ms: null, error: null } }),
       ];
       for (const r of recs) await s.get().append(r);
       expect(await s.get().list({ limit: 10 })).toEqual([recs[2], recs[1], recs[0]]);
       expect(await s.get().list({ limit: 1 })).toEqual([recs[2]]);
       expect(await s.get().list({ limit: 10, service: 'api' })).toEqual([recs[2], recs[0]]);
+      expect(await s.get().list({ limit: 10, outcome: 'succeeded' })).toEqual([recs[0]]);
+      expect(await s.get().list({ limit: 10, service: 'db', outcome: 'skipped' })).toEqual([]);
       expect(await s.get().count()).toBe(3);
     });
 
-    it('computes the seed stats: skips are not attempts', async () => {
-      expect(await s.get().stats()).toEqual({ total_attempts: 0, successful: 0, failed: 0, success_rate: 0, services: {}, most_healed: null });
+    it('tallies records per service and outcome; what they mean is left to the caller', async () => {
+      expect(await s.get().tally()).toEqual([]);
       for (const [service, outcome] of [['api', 'succeeded'], ['api', 'failed'], ['api', 'succeeded'], ['db', 'succeeded'], ['db', 'skipped'], ['db', 'skipped']] as const) {
         await s.get().append(makeHealRecord({ service, outcome }));
       }
-      expect(await s.get().stats()).toEqual({ total_attempts: 4, successful: 3, failed: 1, success_rate: 0.75, services: { api: 3, db: 1 }, most_healed: 'api' });
+      expect((await s.get().tally()).sort(byKey)).toEqual([
+        { service: 'api', outcome: 'failed', count: 1 },
+        { service: 'api', outcome: 'succeeded', count: 2 },
+        { service: 'db', outcome: 'skipped', count: 2 },
+        { service: 'db', outcome: 'succeeded', count: 1 },
+      ]);
+      expect(await s.get().count()).toBe(6);
     });
   });
 }

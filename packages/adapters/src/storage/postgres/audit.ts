@@ -13,6 +13,7 @@ interface AuditRow {
   client_ip: string;
   duration_ms: number;
   principal: string | null;
+  trace_id: string | null;
   meta: Record<string, unknown> | null;
 }
 
@@ -29,6 +30,7 @@ function recordOf(row: AuditRow): StoredAuditRecord {
     seq: int(row.seq),
   };
   if (row.principal !== null) record.principal = row.principal;
+  if (row.trace_id !== null) record.trace_id = row.trace_id;
   if (row.meta !== null) record.meta = row.meta;
   return record;
 }
@@ -44,11 +46,11 @@ export function postgresAuditStore(db: Database): AuditStore & { close(): Promis
   // Counter rows are upserted in key order so concurrent batches lock them in the same order (no deadlock).
   const appendSql = `
     WITH ins AS (
-      INSERT INTO ${log} (ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta)
-      SELECT ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta
+      INSERT INTO ${log} (ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta, trace_id)
+      SELECT ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta, trace_id
       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[],
-                  $8::float8[], $9::text[], $10::json[])
-        WITH ORDINALITY AS i(ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta, ord)
+                  $8::float8[], $9::text[], $10::json[], $14::text[])
+        WITH ORDINALITY AS i(ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta, trace_id, ord)
       ORDER BY ord
     ),
     counted AS (
@@ -80,6 +82,7 @@ export function postgresAuditStore(db: Database): AuditStore & { close(): Promis
         counts.map((c) => c[0]),
         counts.map((c) => c[1]),
         counts.map((c) => c[2]),
+        records.map((r) => r.trace_id ?? null),
       ]);
     },
     async query(q: AuditQuery) {

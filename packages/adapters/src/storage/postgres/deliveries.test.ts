@@ -43,7 +43,8 @@ describe('postgres delivery queue shared by two instances', () => {
               leasedBy.set(d.id, workers[w]!.owner);
               expect(d.lease_owner).toBe(workers[w]!.owner);
               const at = new Date(T0 + round).toISOString();
-              expect(await workers[w]!.stores.deliveries.complete(d.id, workers[w]!.owner, { attempt: 1, at, duration_ms: 1, status_code: 200, error: null })).toBe(true);
+              const attempt = { attempt: 1, at, duration_ms: 1, status_code: 200, error: null, response_body: null };
+              expect(await workers[w]!.stores.deliveries.settle(workers[w]!.owner, [{ id: d.id, outcome: 'delivered', attempt }])).toEqual([true]);
             }),
           ),
         ),
@@ -52,7 +53,7 @@ describe('postgres delivery queue shared by two instances', () => {
     expect(duplicates).toEqual([]);
     expect(leasedBy.size).toBe(total);
     expect(await a.deliveries.lease({ owner: 'late', now: T0 + 10_000_000, leaseMs: 1000, limit: 10 })).toEqual([]);
-    expect((await b.deliveries.stats(T0)).by_status).toMatchObject({ delivered: total, leased: 0, pending: 0 });
+    expect((await b.deliveries.stats(T0)).by_status).toMatchObject({ delivered: total, delivering: 0, pending: 0 });
   });
 
   it('lets only the lease holder finish, from whichever instance it asks', async () => {
@@ -60,10 +61,11 @@ describe('postgres delivery queue shared by two instances', () => {
     const d = await a.deliveries.enqueue(makeDeliveryInput(), T0);
     const [leased] = await b.deliveries.lease({ owner: 'qb-worker', now: T0, leaseMs: 30_000, limit: 1 });
     expect(leased!.id).toBe(d.id);
-    const attempt = { attempt: 1, at: new Date(T0 + 5).toISOString(), duration_ms: 3, status_code: 500, error: 'HTTP 500' };
-    expect(await a.deliveries.fail(d.id, 'qa-worker', attempt, T0 + 1000)).toBe(false);
-    expect(await a.deliveries.fail(d.id, 'qb-worker', attempt, T0 + 1000)).toBe(true);
-    expect(await a.deliveries.get(d.id)).toMatchObject({ status: 'failed', attempts: 1, attempt_log: [attempt] });
+    const attempt = { attempt: 1, at: new Date(T0 + 5).toISOString(), duration_ms: 3, status_code: 500, error: 'HTTP 500', response_body: 'try later' };
+    const failed = { id: d.id, outcome: 'failed' as const, attempt, retryAt: T0 + 1000 };
+    expect(await a.deliveries.settle('qa-worker', [failed])).toEqual([false]);
+    expect(await a.deliveries.settle('qb-worker', [failed])).toEqual([true]);
+    expect(await a.deliveries.get(d.id)).toMatchObject({ status: 'retrying', attempts: 1, attempt_log: [attempt] });
   });
 
   it('replays in one transaction: all copies or none', async () => {

@@ -1,12 +1,11 @@
 import {
   AetherError,
-  afterAttempt,
   decodeDeliveryCursor,
   emptyDeliveryCounts,
   encodeDeliveryCursor,
   newDelivery,
   replayOf,
-  type DeliveryAttempt,
+  type DeliveryOutcome,
   type DeliveryRecord,
   type DeliveryStatus,
   type DeliveryStore,
@@ -26,13 +25,14 @@ type DeliveryRow = Omit<DeliveryRecord, 'next_attempt_at' | 'leased_until' | 'cr
 };
 
 const COLUMNS =
-  'id, webhook_id, endpoint, payload, headers, status, attempts, max_attempts, next_attempt_at, lease_owner, leased_until, last_error, ' +
+  'id, webhook_id, endpoint, endpoint_id, payload, headers, status, attempts, max_attempts, next_attempt_at, lease_owner, leased_until, last_error, ' +
   'last_status_code, event_type, event_id, rule_id, tenantid, replay_of, created_at, updated_at, delivered_at';
 
 const recordOf = (row: DeliveryRow): DeliveryRecord => ({
   id: row.id,
   webhook_id: row.webhook_id,
   endpoint: row.endpoint,
+  endpoint_id: row.endpoint_id,
   payload: row.payload ?? null,
   headers: row.headers,
   status: row.status,
@@ -55,11 +55,21 @@ const recordOf = (row: DeliveryRow): DeliveryRecord => ({
 
 interface AttemptRow {
   attempt: number;
-  at: Date;
+  at: Date | string;
   duration_ms: number;
   status_code: number | null;
   error: string | null;
+  response_body: string | null;
 }
+
+const attemptOf = (a: AttemptRow) => ({
+  attempt: a.attempt,
+  at: isoOf(a.at),
+  duration_ms: a.duration_ms,
+  status_code: a.status_code,
+  error: a.error,
+  response_body: a.response_body,
+});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -75,7 +85,7 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
   // Many rows in one INSERT, whatever their number (arrays, not one parameter per value).
   const insertSql = `
     INSERT INTO ${deliveries} (${COLUMNS})
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::json[], $5::jsonb[], $6::text[], $7::int[], $8::int[],
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $22::text[], $4::json[], $5::jsonb[], $6::text[], $7::int[], $8::int[],
                          $9::timestamptz[], $10::text[], $11::timestamptz[], $12::text[], $13::int[], $14::text[], $15::text[],
                          $16::text[], $17::text[], $18::text[], $19::timestamptz[], $20::timestamptz[], $21::timestamptz[])
     RETURNING ${COLUMNS}`;
@@ -103,38 +113,50 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
       col((r) => r.created_at),
       col((r) => r.updated_at),
       col((r) => r.delivered_at),
+      col((r) => r.endpoint_id),
     ];
   };
 
-  // One statement: the owner check, the record's new state and the attempt log row move together or not at all.
-  const finishSql = `
-    WITH done AS (
-      UPDATE ${deliveries} SET
-        attempts = GREATEST(attempts, $3), status = $4, next_attempt_at = $5::timestamptz, delivered_at = COALESCE($6::timestamptz, delivered_at),
-        last_error = $7, last_status_code = $8, lease_owner = NULL, leased_until = NULL, updated_at = $9::timestamptz
-      WHERE id = $1 AND lease_owner = $2 AND status = 'leased'
-      RETURNING id
+  // One statement for a whole batch: the owner checks, each record's new state and the attempt rows move together
+  // or not at all. Which fields an outcome changes mirrors afterOutcome (core); `attempts` is only known to the row.
+  const settleSql = `
+    WITH input AS (
+      SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::int[],
+                           $10::float8[], $11::text[])
+        AS i(ord, id, kind, attempt, at, next_at, error, status_code, duration_ms, response_body)
+    ), done AS (
+      UPDATE ${deliveries} d SET
+        status = CASE i.kind WHEN 'delivered' THEN 'delivered'
+                             WHEN 'failed' THEN CASE WHEN i.next_at IS NULL THEN 'dead_letter' ELSE 'retrying' END
+                             WHEN 'released' THEN CASE WHEN d.attempts > 0 THEN 'retrying' ELSE 'pending' END
+                             ELSE 'cancelled' END,
+        attempts = CASE WHEN i.kind IN ('delivered', 'failed') THEN GREATEST(d.attempts, i.attempt) ELSE d.attempts END,
+        next_attempt_at = i.next_at,
+        delivered_at = CASE WHEN i.kind = 'delivered' THEN i.at ELSE d.delivered_at END,
+        last_error = CASE WHEN i.kind = 'released' THEN d.last_error ELSE i.error END,
+        last_status_code = CASE WHEN i.kind IN ('delivered', 'failed') THEN i.status_code ELSE d.last_status_code END,
+        lease_owner = NULL, leased_until = NULL, updated_at = i.at
+      FROM input i
+      WHERE d.id = i.id AND d.lease_owner = $1 AND d.status = 'delivering'
+      RETURNING i.ord, d.endpoint_id
+    ), logged AS (
+      INSERT INTO ${attempts} (delivery_id, endpoint_id, attempt, at, duration_ms, status_code, error, response_body)
+      SELECT i.id, done.endpoint_id, i.attempt, i.at, i.duration_ms, i.status_code, i.error, i.response_body
+      FROM done JOIN input i ON i.ord = done.ord WHERE i.kind IN ('delivered', 'failed') ORDER BY i.ord
     )
-    INSERT INTO ${attempts} (delivery_id, attempt, at, duration_ms, status_code, error)
-    SELECT id, $3, $9::timestamptz, $10, $8, $11 FROM done`;
+    SELECT ord FROM done`;
 
-  const finish = async (id: string, owner: string, attempt: DeliveryAttempt, outcome: 'delivered' | 'failed', retryAt: number | null) => {
-    // The shared rule decides the new state; `attempts` is only known to the row, hence GREATEST in SQL.
-    const next = afterAttempt({ attempts: 0 } as DeliveryRecord, attempt, outcome, retryAt);
-    const { rowCount } = await db.query(finishSql, [
-      id,
-      owner,
-      attempt.attempt,
-      next.status,
-      next.next_attempt_at ?? null,
-      next.delivered_at ?? null,
-      next.last_error ?? null,
-      next.last_status_code ?? null,
-      timeParam(attempt.at, 'at'),
-      attempt.duration_ms,
-      attempt.error,
-    ]);
-    return (rowCount ?? 0) > 0;
+  const settleParams = (owner: string, outcomes: readonly DeliveryOutcome[]) => {
+    const cols: unknown[][] = Array.from({ length: 10 }, () => []);
+    outcomes.forEach((o, ord) => {
+      const attempt = o.outcome === 'delivered' || o.outcome === 'failed' ? o.attempt : null;
+      const next = o.outcome === 'failed' ? o.retryAt : o.outcome === 'released' ? o.retryAt : null;
+      const at = attempt ? timeParam(attempt.at, 'at') : iso((o as { at: number }).at);
+      const error = attempt ? (o.outcome === 'delivered' ? null : attempt.error) : o.outcome === 'cancelled' ? o.reason : null;
+      const row = [ord, o.id, o.outcome, attempt?.attempt ?? null, at, next === null ? null : iso(next), error, attempt?.status_code ?? null, attempt?.duration_ms ?? null, attempt?.response_body ?? null];
+      row.forEach((v, i) => cols[i]!.push(v));
+    });
+    return [owner, ...cols];
   };
 
   return {
@@ -152,16 +174,16 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
     },
     async lease({ owner, now, leaseMs, limit }) {
       if (limit <= 0) return [];
-      // Pending/failed items are due at next_attempt_at; leased ones once their lease has run out (strictly).
+      // Waiting items are due at next_attempt_at; held ones once their lease has run out (strictly).
       const { rows } = await db.query<DeliveryRow & { prior_due: Date }>(
         `WITH due AS (
            SELECT id, due_at FROM ${deliveries}
-           WHERE due_at <= $1::timestamptz AND (status <> 'leased' OR due_at < $1::timestamptz)
+           WHERE due_at <= $1::timestamptz AND (status <> 'delivering' OR due_at < $1::timestamptz)
            ORDER BY due_at, id
            LIMIT $2
            FOR UPDATE SKIP LOCKED
          )
-         UPDATE ${deliveries} d SET status = 'leased', lease_owner = $3, leased_until = $4::timestamptz, updated_at = $1::timestamptz
+         UPDATE ${deliveries} d SET status = 'delivering', lease_owner = $3, leased_until = $4::timestamptz, updated_at = $1::timestamptz
          FROM due WHERE d.id = due.id
          RETURNING ${COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}, due.due_at AS prior_due`,
         [iso(now), Math.floor(limit), owner, iso(now + leaseMs)],
@@ -170,13 +192,33 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
         .sort((a, b) => a.prior_due.getTime() - b.prior_due.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .map(recordOf);
     },
-    complete: (id, owner, attempt) => finish(id, owner, attempt, 'delivered', null),
-    fail: (id, owner, attempt, retryAt) => finish(id, owner, attempt, 'failed', retryAt),
+    async settle(owner, outcomes) {
+      if (outcomes.length === 0) return [];
+      // An id given twice in one batch: its first outcome counts, as it would settled one by one.
+      const first = new Map<string, number>();
+      outcomes.forEach((o, i) => first.has(o.id) || first.set(o.id, i));
+      const unique = [...first.values()].map((i) => outcomes[i]!);
+      const { rows } = await db.query<{ ord: number }>(settleSql, settleParams(owner, unique));
+      const applied = new Set(rows.map((r) => unique[r.ord]!.id));
+      return outcomes.map((o, i) => first.get(o.id) === i && applied.has(o.id));
+    },
+    async cancel({ ids, endpoint_id, reason, now }) {
+      if (ids !== undefined && ids.length === 0) return 0;
+      const values: unknown[] = [reason, iso(now)];
+      const where = ["status IN ('pending', 'retrying')"];
+      if (ids !== undefined) (values.push([...ids]), where.push(`id = ANY($${values.length}::text[])`));
+      if (endpoint_id !== undefined) (values.push(endpoint_id), where.push(`endpoint_id = $${values.length}`));
+      const { rowCount } = await db.query(
+        `UPDATE ${deliveries} SET status = 'cancelled', next_attempt_at = NULL, last_error = $1, updated_at = $2::timestamptz WHERE ${where.join(' AND ')}`,
+        values,
+      );
+      return rowCount ?? 0;
+    },
     async releaseExpired(now) {
       const { rowCount } = await db.query(
-        `UPDATE ${deliveries} SET status = CASE WHEN attempts > 0 THEN 'failed' ELSE 'pending' END,
+        `UPDATE ${deliveries} SET status = CASE WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END,
            lease_owner = NULL, leased_until = NULL, next_attempt_at = $1::timestamptz, updated_at = $1::timestamptz
-         WHERE status = 'leased' AND leased_until < $1::timestamptz`,
+         WHERE status = 'delivering' AND leased_until < $1::timestamptz`,
         [iso(now)],
       );
       return rowCount ?? 0;
@@ -185,21 +227,14 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
       const { rows } = await db.query<DeliveryRow & { attempt_log: AttemptRow[] | null }>(
         `SELECT ${COLUMNS},
            (SELECT json_agg(json_build_object('attempt', a.attempt, 'at', a.at, 'duration_ms', a.duration_ms,
-                                              'status_code', a.status_code, 'error', a.error) ORDER BY a.seq)
+                                              'status_code', a.status_code, 'error', a.error, 'response_body', a.response_body) ORDER BY a.seq)
             FROM ${attempts} a WHERE a.delivery_id = d.id) AS attempt_log
          FROM ${deliveries} d WHERE id = $1`,
         [id],
       );
       const row = rows[0];
       if (!row) return null;
-      const log = (row.attempt_log ?? []).map((a) => ({
-        attempt: a.attempt,
-        at: isoOf(a.at),
-        duration_ms: a.duration_ms,
-        status_code: a.status_code,
-        error: a.error,
-      }));
-      return { ...recordOf(row), attempt_log: log };
+      return { ...recordOf(row), attempt_log: (row.attempt_log ?? []).map(attemptOf) };
     },
     async history(q) {
       const values: unknown[] = [];
@@ -212,6 +247,8 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
       if (q.since !== undefined) where.push(`created_at >= ${p(timeParam(q.since, 'since'))}::timestamptz`);
       if (q.endpoint !== undefined) where.push(`endpoint = ${p(q.endpoint)}`);
       if (q.tenantid !== undefined) where.push(`tenantid = ${p(q.tenantid)}`);
+      if (q.endpoint_id !== undefined) where.push(`endpoint_id = ${p(q.endpoint_id)}`);
+      if (q.ids !== undefined) where.push(`id = ANY(${p([...q.ids])}::text[])`);
       if (q.cursor !== undefined) {
         const after = decodeDeliveryCursor(q.cursor);
         where.push(`(created_at, id) < (${p(after.created_at)}::timestamptz, ${p(after.id)})`);
@@ -225,6 +262,14 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
       const page = rows.slice(0, limit).map(recordOf);
       const last = page[page.length - 1];
       return { deliveries: page, next_cursor: rows.length > limit && last ? encodeDeliveryCursor(last) : null };
+    },
+    async attempts({ endpoint_id, limit }) {
+      const { rows } = await db.query<AttemptRow & { delivery_id: string }>(
+        `SELECT delivery_id, attempt, at, duration_ms, status_code, error, response_body FROM ${attempts}
+         WHERE endpoint_id = $1 ORDER BY seq DESC LIMIT $2`,
+        [endpoint_id, Math.max(0, Math.floor(limit))],
+      );
+      return rows.map((r) => ({ ...attemptOf(r), delivery_id: r.delivery_id }));
     },
     async replay(ids, now) {
       if (ids.length === 0) return { replayed: [], missing: [] };
@@ -245,10 +290,11 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
       });
     },
     async stats(now) {
-      const { rows } = await db.query<{ status: DeliveryStatus; n: string; due: string; oldest: Date | null }>(
+      const { rows } = await db.query<{ status: DeliveryStatus; n: string; due: string; oldest: Date | null; oldest_due: Date | null }>(
         `SELECT status, count(*) AS n,
-           count(*) FILTER (WHERE status IN ('pending', 'failed') AND next_attempt_at <= $1::timestamptz) AS due,
-           min(created_at) FILTER (WHERE status IN ('pending', 'failed', 'leased')) AS oldest
+           count(*) FILTER (WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $1::timestamptz) AS due,
+           min(next_attempt_at) FILTER (WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $1::timestamptz) AS oldest_due,
+           min(created_at) FILTER (WHERE status IN ('pending', 'retrying', 'delivering')) AS oldest
          FROM ${deliveries} GROUP BY status`,
         [iso(now)],
       );
@@ -256,13 +302,15 @@ export function postgresDeliveryStore(db: Database): DeliveryStore & { close(): 
       let total = 0;
       let due = 0;
       let oldest: Date | null = null;
+      let oldestDue: Date | null = null;
       for (const row of rows) {
         by[row.status] = int(row.n);
         total += int(row.n);
         due += int(row.due);
         if (row.oldest && (!oldest || row.oldest < oldest)) oldest = row.oldest;
+        if (row.oldest_due && (!oldestDue || row.oldest_due < oldestDue)) oldestDue = row.oldest_due;
       }
-      return { total, by_status: by, due, oldest_pending_at: isoOrNull(oldest) };
+      return { total, by_status: by, due, oldest_pending_at: isoOrNull(oldest), oldest_due_at: isoOrNull(oldestDue) };
     },
     async close() {},
   };

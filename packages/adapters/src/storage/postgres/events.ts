@@ -20,6 +20,7 @@ import {
   type StoredEvent,
 } from '@aetherlink/core';
 import type { PoolClient } from 'pg';
+import { postgresEventBuckets } from './event-buckets.js';
 import { createEventWatcher, noticePayloads } from './event-watcher.js';
 import { groupCommit } from './group-commit.js';
 import { nameRefusedValue } from './errors.js';
@@ -330,6 +331,7 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
         return int(rows[0]!.n);
       });
     },
+    countBuckets: postgresEventBuckets(db),
     watch(listener) {
       return watcher.add(listener);
     },

@@ -103,16 +103,20 @@ describe('postgres migrations', () => {
       'events USING btree (source, seq)',
       'events USING btree (severity, seq)',
       'events USING btree (tenantid, seq)',
-      'events USING btree (time)',
+      'events USING btree (time, severity)',
       'events USING btree (source, id)',
       'deliveries USING btree (due_at, id)',
       'deliveries USING btree (status, next_attempt_at)',
       'deliveries USING btree (created_at, id)',
       'deliveries USING btree (endpoint, created_at, id)',
       'deliveries USING btree (tenantid, created_at, id)',
+      'deliveries USING btree (endpoint_id, created_at, id)',
+      'delivery_attempts USING btree (endpoint_id, seq)',
       'audit_log USING btree (path, seq)',
       'audit_log USING btree (status, seq)',
       'audit_log USING btree (ts)',
+      'heal_history USING btree (service, seq)',
+      'heal_history USING btree (outcome, seq)',
       'services USING gin (tags)',
       'document_keys USING btree (collection, field, value, id)',
       'document_keys USING btree (collection, field, value) WHERE uniq',
@@ -151,5 +155,54 @@ describe('postgres migrations', () => {
     // Conditional writes work on migrated rows, and the next write moves past every migrated revision.
     const next = await stores.registry.patch('billing', { status: 'degraded' }, { ifRevision: billing!.revision });
     expect(next!.revision).toBeGreaterThan(Math.max(...revisions));
+  });
+
+  it("renames the delivery queue's old statuses in place, and the rows keep their place in the queue", async () => {
+    schema = uniqueSchema('mig');
+    const statuses = MIGRATIONS.find((m) => m.name === 'delivery statuses of the alerts queue, endpoint ids, attempt bodies')!.version;
+    await migrate(newPool(), schema, MIGRATIONS.filter((m) => m.version < statuses));
+    const T = (s: number) => new Date(Date.parse('2026-02-01T00:00:00.000Z') + s * 1000).toISOString();
+    const old = (id: string, status: string, attempts: number, next: string | null, owner: string | null, until: string | null) =>
+      sql(
+        `INSERT INTO "${schema}".deliveries (id, webhook_id, endpoint, payload, headers, status, attempts, max_attempts, next_attempt_at, lease_owner,
+           leased_until, created_at, updated_at) VALUES ($1, $1, 'https://hook.example/x', '{"n":1}', '{}', $2, $3, 8, $4, $5, $6, $7, $7)`,
+        [id, status, attempts, next, owner, until, T(1)],
+      );
+    await old('d-pending', 'pending', 0, T(10), null, null);
+    await old('d-failed', 'failed', 2, T(20), null, null);
+    await old('d-leased', 'leased', 1, T(5), 'old-owner', T(30));
+    await old('d-dead', 'dead_letter', 8, null, null, null);
+    await sql(`INSERT INTO "${schema}".delivery_attempts (delivery_id, attempt, at, duration_ms, status_code, error) VALUES ('d-failed', 1, $1, 5, 503, 'HTTP 503')`, [T(2)]);
+
+    expect(await migrate(newPool(), schema)).toEqual(MIGRATIONS.filter((m) => m.version >= statuses).map((m) => m.version));
+    const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema });
+    opened.push(stores);
+    const q = stores.deliveries;
+    expect(await q.get('d-failed')).toMatchObject({ status: 'retrying', attempts: 2, endpoint_id: null, attempt_log: [{ attempt: 1, status_code: 503, response_body: null }] });
+    expect((await q.stats(Date.parse(T(100)))).by_status).toEqual({ pending: 1, delivering: 1, delivered: 0, retrying: 1, dead_letter: 1, cancelled: 0 });
+    const leased = await q.lease({ owner: 'new', now: Date.parse(T(100)), leaseMs: 60_000, limit: 10 });
+    expect(leased.map((d) => d.id)).toEqual(['d-pending', 'd-failed', 'd-leased']);
+    // The old statuses are refused from now on.
+    await expect(sql(`UPDATE "${schema}".deliveries SET status = 'failed' WHERE id = 'd-dead'`)).rejects.toThrow(/deliveries_status_check/);
+  });
+
+  it('keeps heal history written before attempts carried their why, probe and timings, and tallies it by query', async () => {
+    schema = uniqueSchema('mig');
+    const heal = MIGRATIONS.find((m) => m.name.startsWith('heal history: why'))!.version;
+    await migrate(newPool(), schema, MIGRATIONS.filter((m) => m.version < heal));
+    await sql(
+      `INSERT INTO "${schema}".heal_history (id, ts, service, action, outcome, message, duration_ms, attempt) VALUES ('h-1', '2026-01-01T00:00:00.000Z', 'api', 'restart', 'succeeded', 'restarted', 1200, 1)`,
+    );
+    expect(await migrate(newPool(), schema)).toEqual(MIGRATIONS.filter((m) => m.version >= heal).map((m) => m.version));
+    const stores = await openPostgresStores({ connectionString: testDatabaseUrl(), schema });
+    opened.push(stores);
+    expect(await stores.heal.list({ limit: 5 })).toEqual([
+      {
+        id: 'h-1', ts: '2026-01-01T00:00:00.000Z', service: 'api', action: 'restart', outcome: 'succeeded', reason: '', message: 'restarted',
+        probe: null, attempt: 1, delay_ms: null, detected_at: null, started_at: null, duration_ms: 1200, error: null,
+      },
+    ]);
+    expect(await stores.heal.tally()).toEqual([{ service: 'api', outcome: 'succeeded', count: 1 }]);
+    expect(await sql(`SELECT to_regclass('"${schema}".heal_counters') AS t`)).toEqual([{ t: null }]);
   });
 });

@@ -261,12 +261,64 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
+    name: 'audit trace ids',
+    sql: (t) => `ALTER TABLE ${t('audit_log')} ADD COLUMN trace_id text;`,
+  },
+  {
+    version: 10,
+    name: 'events: a (time, severity) index for bucketed stats',
+    // Replaces the time index it extends, so bucket counts are index-only scans of their window and range
+    // counts on time use it as before.
+    sql: (t) => `
+      CREATE INDEX events_time_severity_idx ON ${t('events')} (time, severity);
+      DROP INDEX ${t('events_time_idx')};`,
+  },
+  {
+    version: 11,
+    name: 'heal history: why, the probe, backoff and timings of each attempt; tallies by query',
+    // Older rows keep an empty reason and nulls for what they never recorded. The per-service counters gave way to
+    // a GROUP BY over the history (what counts as an attempt is the auto-heal package's to say, not the store's).
+    sql: (t) => `
+      ALTER TABLE ${t('heal_history')}
+        ADD COLUMN reason text NOT NULL DEFAULT '',
+        ADD COLUMN probe json,
+        ADD COLUMN delay_ms double precision,
+        ADD COLUMN detected_at timestamptz,
+        ADD COLUMN started_at timestamptz,
+        ADD COLUMN error text;
+      CREATE INDEX heal_history_outcome_seq_idx ON ${t('heal_history')} (outcome, seq);
+      DROP TABLE ${t('heal_counters')};`,
+  },
+  {
+    version: 12,
+    name: 'delivery statuses of the alerts queue, endpoint ids, attempt bodies',
+    // leased → delivering and failed → retrying, in place: existing rows keep their place in the queue. The
+    // generated due_at names the old statuses, so it is dropped (with its index) and made again.
+    sql: (t) => `
+      ALTER TABLE ${t('deliveries')} DROP COLUMN due_at;
+      ALTER TABLE ${t('deliveries')} DROP CONSTRAINT IF EXISTS deliveries_status_check;
+      UPDATE ${t('deliveries')} SET status = CASE status WHEN 'leased' THEN 'delivering' WHEN 'failed' THEN 'retrying' ELSE status END
+        WHERE status IN ('leased', 'failed');
+      ALTER TABLE ${t('deliveries')}
+        ADD CONSTRAINT deliveries_status_check CHECK (status IN ('pending', 'delivering', 'delivered', 'retrying', 'dead_letter', 'cancelled')),
+        ADD COLUMN endpoint_id text,
+        ADD COLUMN due_at timestamptz GENERATED ALWAYS AS (
+          CASE WHEN status IN ('pending', 'retrying') THEN next_attempt_at WHEN status = 'delivering' THEN leased_until END
+        ) STORED;
+      CREATE INDEX deliveries_due_idx ON ${t('deliveries')} (due_at, id) WHERE due_at IS NOT NULL;
+      CREATE INDEX deliveries_endpoint_id_idx ON ${t('deliveries')} (endpoint_id, created_at, id) WHERE endpoint_id IS NOT NULL;
+      ALTER TABLE ${t('delivery_attempts')} ADD COLUMN response_body text, ADD COLUMN endpoint_id text;
+      CREATE INDEX delivery_attempts_endpoint_idx ON ${t('delivery_attempts')} (endpoint_id, seq) WHERE endpoint_id IS NOT NULL;`,
+  },
+  {
+    version: 13,
     name: 'counters for stats and retention',
     // Events per minute of their time: the last 24 hours of /events/stats become a sum over at most 1440 rows
     // instead of a count over every event. Type, source and severity go together in a fleet's events (health
     // failures come from the registry and are errors): without statistics saying so the planner assumes them
     // independent and, for a filter on all three, sorts every row of each instead of walking seq. Replayed dead
-    // letters are found through replay_of.
+    // letters are found through replay_of. Heal records a retention pass removed are folded into heal_purged, so
+    // count and tally keep them.
     sql: (t) => `
       CREATE TABLE ${t('event_minutes')} (
         minute bigint PRIMARY KEY,
@@ -275,7 +327,13 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO ${t('event_minutes')} (minute, n)
         SELECT floor(extract(epoch FROM time) / 60)::bigint, count(*) FROM ${t('events')} GROUP BY 1;
       CREATE STATISTICS ${t('events_type_source_severity')} (dependencies, mcv) ON type, source, severity FROM ${t('events')};
-      CREATE INDEX deliveries_replay_of_idx ON ${t('deliveries')} (replay_of) WHERE replay_of IS NOT NULL;`,
+      CREATE INDEX deliveries_replay_of_idx ON ${t('deliveries')} (replay_of) WHERE replay_of IS NOT NULL;
+      CREATE TABLE ${t('heal_purged')} (
+        service text NOT NULL,
+        outcome text NOT NULL,
+        n bigint NOT NULL,
+        PRIMARY KEY (service, outcome)
+      );`,
   },
 ];
 

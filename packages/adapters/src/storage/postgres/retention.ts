@@ -1,4 +1,5 @@
 import { checkPurgeRequest, FINISHED_DELIVERY_STATUSES, purgeCount, type DeliveryStore, type HealHistoryStore } from '@aetherlink/core';
+import type { PoolClient } from 'pg';
 import type { Database } from './pool.js';
 import { int } from './rows.js';
 
@@ -43,20 +44,36 @@ export function postgresDeliveryRetention(db: Database): Required<Pick<DeliveryS
 }
 
 /**
- * `purge` of the PostgreSQL heal history; `count` and `stats` read the per-service counters, which keep every record.
+ * `purge` of the PostgreSQL heal history: removed records are folded into `heal_purged` by service and outcome in
+ * the same transaction, so `count` and `tally` still count them.
  * @example const heal = Object.assign(postgresHealHistoryStore(db), postgresHealRetention(db))
  */
 export function postgresHealRetention(db: Database): Required<Pick<HealHistoryStore, 'purge'>> {
   const history = db.t('heal_history');
+  const purged = db.t('heal_purged');
+  // Exactly the rows chosen go, and what went is folded in by the same statement.
+  const purgeSql = `
+    WITH gone AS (
+      DELETE FROM ${history} WHERE seq = ANY($1::bigint[]) RETURNING service, outcome
+    ),
+    folded AS (
+      INSERT INTO ${purged} (service, outcome, n)
+      SELECT service, outcome, count(*) FROM gone GROUP BY service, outcome ORDER BY service, outcome
+      ON CONFLICT (service, outcome) DO UPDATE SET n = ${purged}.n + EXCLUDED.n
+    )
+    SELECT count(*) AS n FROM gone`;
   return {
     async purge(request) {
       const checked = checkPurgeRequest(request);
-      const oldest = await db.query<{ seq: string; ts: Date }>(`SELECT seq, ts FROM ${history} ORDER BY seq LIMIT $1`, [checked.limit]);
-      const span = await db.query<{ n: string | null }>(`SELECT max(seq) - min(seq) + 1 AS n FROM ${history}`);
-      const n = purgeCount(oldest.rows.map((r) => r.ts.getTime()), int(span.rows[0]?.n ?? 0), checked);
-      if (n === 0) return 0;
-      const { rowCount } = await db.query(`DELETE FROM ${history} WHERE seq = ANY($1::bigint[])`, [oldest.rows.slice(0, n).map((r) => r.seq)]);
-      return rowCount ?? 0;
+      return db.transaction(async (client: PoolClient) => {
+        const oldest = await client.query<{ seq: string; ts: Date }>(`SELECT seq, ts FROM ${history} ORDER BY seq LIMIT $1`, [checked.limit]);
+        // A count, not the seq span: a sequence leaves gaps (rolled back inserts, other sessions' cached values).
+        const held = checked.keepNewest === undefined ? 0 : int((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${history}`)).rows[0]!.n);
+        const n = purgeCount(oldest.rows.map((r) => r.ts.getTime()), held, checked);
+        if (n === 0) return 0;
+        const { rows } = await client.query<{ n: string }>(purgeSql, [oldest.rows.slice(0, n).map((r) => r.seq)]);
+        return int(rows[0]!.n);
+      });
     },
   };
 }

@@ -13,6 +13,7 @@ interface AuditRow {
   client_ip: string;
   duration_ms: number;
   principal: string | null;
+  trace_id: string | null;
   meta: string | null;
 }
 
@@ -29,6 +30,7 @@ function toRecord(r: AuditRow): StoredAuditRecord {
     seq: r.seq,
   };
   if (r.principal !== null) out.principal = r.principal;
+  if (r.trace_id !== null) out.trace_id = r.trace_id;
   if (r.meta !== null) out.meta = parseJson(r.meta);
   return out;
 }
@@ -40,12 +42,12 @@ function toRecord(r: AuditRow): StoredAuditRecord {
 export function sqliteAuditStore(db: SqliteDatabase): AuditStore {
   const stmt = statementCache(db);
   const insert = db.prepare(
-    'INSERT INTO audit (ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO audit (ts, service, method, path, roles, status, client_ip, duration_ms, principal, meta, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const bump = db.prepare('INSERT INTO audit_counts (kind, key, n) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET n = n + excluded.n');
   const write = db.transaction((records: readonly AuditRecord[]) => {
     for (const r of records) {
-      insert.run(r.ts, r.service, r.method, r.path, JSON.stringify(r.roles), r.status, r.client_ip, r.duration_ms, r.principal ?? null, r.meta === undefined ? null : JSON.stringify(r.meta));
+      insert.run(r.ts, r.service, r.method, r.path, JSON.stringify(r.roles), r.status, r.client_ip, r.duration_ms, r.principal ?? null, r.meta === undefined ? null : JSON.stringify(r.meta), r.trace_id ?? null);
     }
     const { byPath, byStatus } = countAudit(records);
     for (const [path, n] of byPath) bump.run('path', path, n);

@@ -39,9 +39,9 @@ export function openDatabase(options: OpenOptions): SqliteDatabase {
     }
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     db.pragma('foreign_keys = ON');
-    // A new file's schema (or an upgrade) is a few hundred KB of WAL: fold it into the file now rather than keep
-    // it twice until the first automatic checkpoint, which on a small disk is the difference that counts.
-    if (migrate(db) && path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
+    // A fresh file's schema is written to the WAL first; folding it into the file at once keeps it from taking
+    // its room twice on a small disk.
+    if (migrate(db) > 0 && path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
     // SQLite quietly falls back to read-only when it may not write the file; find out now, not on the first
     // publish. Counting opens is a real write that also tells an operator how often the server restarted.
     if (options.countOpen !== false) db.prepare("INSERT INTO counters (name, n) VALUES ('opens', 1) ON CONFLICT (name) DO UPDATE SET n = n + 1").run();
@@ -52,8 +52,8 @@ export function openDatabase(options: OpenOptions): SqliteDatabase {
   }
 }
 
-/** Applies the migrations the file lacks; true when it applied any. */
-function migrate(db: SqliteDatabase): boolean {
+/** Applies the migrations this file lacks, each in its own transaction; returns how many it applied. */
+function migrate(db: SqliteDatabase): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const newest = Math.max(0, ...applied);
@@ -61,16 +61,16 @@ function migrate(db: SqliteDatabase): boolean {
   if (newest > known) {
     throw new AetherError('config_invalid', `this database was migrated by a newer AetherLink (schema version ${newest}, this one knows up to ${known}); upgrade AetherLink or use another file`);
   }
-  let any = false;
+  let count = 0;
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
-    any = true;
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
     }).immediate();
+    count++;
   }
-  return any;
+  return count;
 }
 
 /**

@@ -75,7 +75,7 @@ export function eventReads(db: SqliteDatabase) {
     // window holds recent events and a walk through the whole table when it holds none. So: the newest rows
     // first, and only if they do not fill the page, a walk from the smallest seq inside the window (found on
     // the time index). Oldest-first (stream replay) always starts from that bound.
-    const bound = 'seq >= (SELECT min(seq) FROM events INDEXED BY events_time WHERE time_ms >= ?)';
+    const bound = 'seq >= (SELECT min(seq) FROM events INDEXED BY events_time_severity WHERE time_ms >= ?)';
     if (!asc && !indexed) {
       const newest = all(sql('seq > (SELECT coalesce(max(seq), 0) FROM events) - ?'), [...params, NEWEST, q.limit]);
       if (newest.length >= q.limit) return newest;

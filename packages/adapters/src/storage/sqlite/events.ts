@@ -12,6 +12,7 @@ import {
   type PurgeRequest,
 } from '@aetherlink/core';
 import { guarded, translateError, type SqliteDatabase } from './database.js';
+import { sqliteEventBuckets } from './event-buckets.js';
 import { eventReads, toEvent } from './event-reads.js';
 import { eventWrites, type EventOutcome, type EventWire } from './event-writes.js';
 
@@ -127,6 +128,7 @@ export function sqliteEventStore(db: SqliteDatabase, writer: EventWriter = event
     },
     query: (q: EventQuery) => guarded(() => reads.query(q)),
     stats: (now: number): Promise<EventStats> => guarded(() => reads.stats(now)),
+    countBuckets: sqliteEventBuckets(db),
     purge: async (request) => writer.purge(checkPurgeRequest(request)),
     commits: () => writer.commits(),
     flush,

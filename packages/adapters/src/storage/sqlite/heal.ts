@@ -1,6 +1,27 @@
-import { healStatsFrom, type HealHistoryStore, type HealOutcome, type HealRecord } from '@aetherlink/core';
+import type { HealHistoryStore, HealOutcome, HealProbe, HealRecord } from '@aetherlink/core';
 import { guarded, type SqliteDatabase } from './database.js';
 import { statementCache } from './statements.js';
+
+type HealRow = Omit<HealRecord, 'probe'> & { seq: number; probe: string | null };
+
+const COLUMNS = 'id, ts, service, action, outcome, reason, message, probe, attempt, delay_ms, detected_at, started_at, duration_ms, error';
+
+const recordOf = (r: HealRow): HealRecord => ({
+  id: r.id,
+  ts: r.ts,
+  service: r.service,
+  action: r.action,
+  outcome: r.outcome,
+  reason: r.reason,
+  message: r.message,
+  probe: r.probe === null ? null : (JSON.parse(r.probe) as HealProbe),
+  attempt: r.attempt,
+  delay_ms: r.delay_ms,
+  detected_at: r.detected_at,
+  started_at: r.started_at,
+  duration_ms: r.duration_ms,
+  error: r.error,
+});
 
 /**
  * Auto-heal history in SQLite.
@@ -8,33 +29,29 @@ import { statementCache } from './statements.js';
  */
 export function sqliteHealHistoryStore(db: SqliteDatabase): HealHistoryStore {
   const stmt = statementCache(db);
-  const toRecord = (r: HealRecord & { seq: number }): HealRecord => {
-    const { seq: _s, ...rest } = r;
-    return rest;
-  };
-  // Records a retention pass removed live on in heal_purged (see retention.ts), so count and stats keep them.
+  // Records a retention pass removed live on in heal_purged (see retention.ts), so count and tally keep them.
   const kept = `SELECT service, outcome, count(*) AS n FROM heal_history GROUP BY service, outcome UNION ALL SELECT service, outcome, n FROM heal_purged`;
   return {
     append: (r) =>
       guarded(() => {
-        stmt('INSERT INTO heal_history (id, ts, service, action, outcome, message, duration_ms, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-          r.id, r.ts, r.service, r.action, r.outcome, r.message, r.duration_ms, r.attempt,
+        stmt(`INSERT INTO heal_history (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          r.id, r.ts, r.service, r.action, r.outcome, r.reason, r.message, r.probe === null ? null : JSON.stringify(r.probe),
+          r.attempt, r.delay_ms, r.detected_at, r.started_at, r.duration_ms, r.error,
         );
       }),
-    list: ({ limit, service }) =>
+    list: ({ limit, service, outcome }) =>
       guarded(() => {
-        const rows = service === undefined
-          ? stmt('SELECT * FROM heal_history ORDER BY seq DESC LIMIT ?').all(limit)
-          : stmt('SELECT * FROM heal_history WHERE service = ? ORDER BY seq DESC LIMIT ?').all(service, limit);
-        return (rows as (HealRecord & { seq: number })[]).map(toRecord);
+        const where = [...(service === undefined ? [] : ['service = ?']), ...(outcome === undefined ? [] : ['outcome = ?'])];
+        const params = [...(service === undefined ? [] : [service]), ...(outcome === undefined ? [] : [outcome]), Math.max(0, Math.floor(limit))];
+        const sql = `SELECT seq, ${COLUMNS} FROM heal_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+        return (stmt(sql).all(...params) as HealRow[]).map(recordOf);
       }),
     count: () => guarded(() => stmt('SELECT (SELECT count(*) FROM heal_history) + (SELECT coalesce(sum(n), 0) FROM heal_purged)').pluck().get() as number),
-    stats: () =>
-      guarded(() => {
-        const outcomes = stmt(`SELECT outcome, sum(n) AS n FROM (${kept}) GROUP BY outcome`).all() as { outcome: HealOutcome; n: number }[];
-        const per = stmt(`SELECT service, sum(n) AS n FROM (${kept}) WHERE outcome != 'skipped' GROUP BY service`).all() as { service: string; n: number }[];
-        const n = (o: HealOutcome) => outcomes.find((r) => r.outcome === o)?.n ?? 0;
-        return healStatsFrom(n('succeeded'), n('failed'), per.map((r) => [r.service, r.n]));
-      }),
+    tally: () =>
+      guarded(() =>
+        (stmt(`SELECT service, outcome, sum(n) AS count FROM (${kept}) GROUP BY service, outcome`).all() as { service: string; outcome: HealOutcome; count: number }[]).map(
+          (r) => ({ service: r.service, outcome: r.outcome, count: r.count }),
+        ),
+      ),
   };
 }

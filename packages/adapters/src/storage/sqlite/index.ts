@@ -8,7 +8,7 @@ import { sqliteRegistryStore } from './registry.js';
 import { sqliteDeliveryRetention, sqliteHealRetention } from './retention.js';
 import { sqliteDocumentStore } from './documents.js';
 import { threadWriter, type SqliteWriter } from './writer.js';
-import type { WriterSetup, WriteStore } from './writer-protocol.js';
+import { WRITE_METHODS, type WriterSetup, type WriteStore } from './writer-protocol.js';
 
 export interface SqliteStoresOptions extends OpenOptions {
   /** Stamps documents' `created_at`/`updated_at`. Default: the system clock. */
@@ -30,16 +30,8 @@ export interface SqliteStores extends Stores {
   readonly db: SqliteDatabase;
   /** Runs a pragma on the write connection (in the writer thread, or `db` when inline). */
   writerPragma(source: string): Promise<unknown>;
-}
 
-/** The write methods the writer thread makes for each store; every other method reads, on this thread. */
-const WRITES: Record<WriteStore, readonly string[]> = {
-  audit: ['append', 'purge'],
-  registry: ['upsert', 'patch', 'remove'],
-  documents: ['put', 'remove'],
-  deliveries: ['enqueue', 'lease', 'complete', 'fail', 'releaseExpired', 'replay', 'purgeFinished', 'purgeDeadLetters'],
-  heal: ['append', 'purge'],
-};
+}
 
 // A collection definition may carry a zod schema, which cannot cross threads: the store needs its declaration only.
 const crossable = (store: WriteStore, args: unknown[]) => {
@@ -50,7 +42,7 @@ const crossable = (store: WriteStore, args: unknown[]) => {
 
 function routed<T extends object>(store: T, name: WriteStore, writer: SqliteWriter): T {
   const out = { ...store } as Record<string, unknown>;
-  for (const method of WRITES[name]) if (method in store) out[method] = (...args: unknown[]) => writer.call(name, method, crossable(name, args));
+  for (const method of WRITE_METHODS[name]) if (method in store) out[method] = (...args: unknown[]) => writer.call(name, method, crossable(name, args));
   return out as T;
 }
 

@@ -7,6 +7,15 @@ import type { EventOutcome, EventRow, EventWire } from './event-writes.js';
 /** The stores whose writes the writer thread makes; their reads stay with the caller. */
 export type WriteStore = 'audit' | 'registry' | 'documents' | 'deliveries' | 'heal';
 
+/** The write methods the writer thread makes for each store; every other method reads, on the caller's thread. */
+export const WRITE_METHODS: Readonly<Record<WriteStore, readonly string[]>> = {
+  audit: ['append', 'purge'],
+  registry: ['upsert', 'patch', 'remove'],
+  documents: ['put', 'remove'],
+  deliveries: ['enqueue', 'lease', 'settle', 'cancel', 'releaseExpired', 'replay', 'purgeFinished', 'purgeDeadLetters'],
+  heal: ['append', 'purge'],
+};
+
 /** Runs `writerSetup.module`'s default export with the write connection once the file is open. */
 export interface WriterSetup {
   /** A module URL or absolute path, imported inside the writer thread. */

@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aetherlinkFastify } from '../../http/fastify.js';
 import { sqliteStores, type SqliteStores } from './index.js';
+import { WRITE_METHODS } from './writer-protocol.js';
 
 const RECEIVED = '2026-01-01T00:00:00.000Z';
 const opened: SqliteStores[] = [];
@@ -113,6 +114,24 @@ describe('the SQLite writer thread', () => {
     expect(await stores.audit.query({ limit: 5 })).toEqual([]);
     expect(await stores.heal.count()).toBe(0);
     expect((await stores.events.append(makeEvent({ id: 'after' }), RECEIVED)).inserted).toBe(true);
+  });
+
+  it('sends every write method of every store to the writer, and knows every method a store has', async () => {
+    // A method added to a store must be named here: a write missing from WRITE_METHODS would run on the read
+    // connection, outside the group commit, and contend with the writer thread for the file's lock.
+    const READS = {
+      audit: ['query', 'stats'],
+      registry: ['get', 'list', 'version'],
+      documents: ['get', 'list', 'version'],
+      deliveries: ['attempts', 'get', 'history', 'stats'],
+      heal: ['count', 'list', 'tally'],
+    };
+    const stores = sqliteStores({ path: ':memory:' });
+    opened.push(stores);
+    for (const name of Object.keys(READS) as (keyof typeof READS)[]) {
+      const methods = Object.keys(stores[name]).filter((k) => k !== 'close');
+      expect({ [name]: methods.sort() }).toEqual({ [name]: [...READS[name], ...WRITE_METHODS[name]].sort() });
+    }
   });
 
   it('commits on the calling thread with writer: inline, as :memory: always does', async () => {

@@ -3,6 +3,7 @@ import { checkStorableEvent } from '../../events/limits.js';
 import { compileFilter } from '../../events/filter.js';
 import { checkPurgeRequest, purgeCount } from '../purge.js';
 import { cloneRecord } from '../shared.js';
+import { countMemoryBuckets } from './event-buckets.js';
 import type { AppendResult, EventQuery, EventStats, EventStore, PurgeRequest } from '../types.js';
 
 export interface MemoryEventStoreOptions {
@@ -87,5 +88,6 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
       events = events.slice(start + n);
       return n;
     },
+    countBuckets: async (q) => countMemoryBuckets(events, max < events.length ? events.length - max : 0, q),
   };
 }
