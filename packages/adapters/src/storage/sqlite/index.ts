@@ -30,7 +30,11 @@ export interface SqliteStores extends Stores {
   readonly db: SqliteDatabase;
   /** Runs a pragma on the write connection (in the writer thread, or `db` when inline). */
   writerPragma(source: string): Promise<unknown>;
-
+  /**
+   * Resolves once writes can be made: the writer thread has the file open (at once when inline). A server awaits
+   * it before it listens, so its first requests do not wait for the thread to start.
+   */
+  ready(): Promise<void>;
 }
 
 // A collection definition may carry a zod schema, which cannot cross threads: the store needs its declaration only.
@@ -93,6 +97,7 @@ export function sqliteStores(options: SqliteStoresOptions): SqliteStores {
       }
     },
     writerPragma: async (source) => (writer ? writer.pragma(source) : db.pragma(source)),
+    ready: async () => writer?.opened(),
     async close() {
       await events.close();
       await writer?.close();

@@ -134,6 +134,21 @@ describe('the SQLite writer thread', () => {
     }
   });
 
+  it('says when the writer thread has the file open, and why it cannot', async () => {
+    const stores = sqliteStores({ path: join(mkdtempSync(join(tmpdir(), 'aetherlink-writer-')), 'a.db') });
+    opened.push(stores);
+    await stores.ready();
+    expect((await stores.events.append(makeEvent({ id: 'after-ready' }), RECEIVED)).inserted).toBe(true);
+    const broken = sqliteStores({
+      path: join(mkdtempSync(join(tmpdir(), 'aetherlink-writer-')), 'b.db'),
+      writerSetup: { module: new URL('./no-such-setup.ts', import.meta.url).href },
+    });
+    opened.push(broken);
+    await expect(broken.ready()).rejects.toThrow(/no-such-setup/);
+    await stores.close();
+    await expect(stores.ready()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
   it('commits on the calling thread with writer: inline, as :memory: always does', async () => {
     const stores = sqliteStores({ path: join(mkdtempSync(join(tmpdir(), 'aetherlink-writer-')), 'a.db'), writer: 'inline' });
     opened.push(stores);

@@ -12,6 +12,8 @@ export interface SqliteWriter {
   readonly events: EventWriter;
   /** Runs a pragma on the write connection (e.g. `max_page_count`, `wal_checkpoint(TRUNCATE)`). */
   pragma(source: string): Promise<unknown>;
+  /** Resolves once the writer thread has the file open (writes made before then wait for it). */
+  opened(): Promise<void>;
   /** Commits what waits, then closes the write connection. */
   close(): Promise<void>;
 }
@@ -124,6 +126,10 @@ export function threadWriter(open: OpenRequest, now: () => number): SqliteWriter
       purge: (purge: CheckedPurge) => request((handle) => ({ op: 'purge-events', handle, request: purge })).then((r) => counted(r) as number),
     },
     pragma: (source) => request((handle) => ({ op: 'pragma', handle, source })).then((r) => r.value),
+    opened: async () => {
+      if (closed) throw new AetherError('unavailable', 'the SQLite stores are closed');
+      await ready();
+    },
     async close() {
       if (closed) return;
       const h = await Promise.resolve(ready()).catch(() => undefined);
