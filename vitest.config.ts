@@ -16,7 +16,7 @@ export default defineConfig({
   // a package's 'module' build (@opentelemetry/api's, with extensionless imports) cannot load.
   ssr: { resolve: { conditions: [SOURCE, 'node', 'development|production'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 3 * WAIT_MS,
     hookTimeout: 90_000,

@@ -1,6 +1,6 @@
 // Fake LLM providers (Anthropic, OpenAI-compatible, Ollama wire formats) in their own process, driven over
 // /_control/<id> by bench/ai-router.bench.ts. Run from source through tsx by the harness.
-import { startFakeLlmServer } from '../../packages/ai-router/src/_fixtures/fake-llm-server.js';
+import { startFakeLlmServer } from '../../packages/ai-router/src/_testing/fake-llm-server.js';
 
 const fake = await startFakeLlmServer({ control: true });
 process.stdout.write(`listening on ${fake.url}\n`);

@@ -18,4 +18,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // Optional peers are loaded with createRequire(import.meta.url) (src/_internal/peer.ts); the CJS build needs the shim.
+  shims: true,
 });

@@ -7,6 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
-  // p-retry is ESM only: bundled (a few hundred lines), require() of the CJS build needs no ESM interop.
+  // p-retry is ESM only: bundled into both builds (a few hundred lines), so it is a devDependency and require() of
+  // the CJS build needs no ESM interop.
   noExternal: ['p-retry', 'is-network-error'],
 });

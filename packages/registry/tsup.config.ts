@@ -1,21 +1,13 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig([
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['esm'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'node22',
-  },
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['cjs'],
-    dts: true,
-    sourcemap: true,
-    target: 'node22',
-    // p-retry is ESM only; bundling it keeps require() free of ESM interop surprises.
-    noExternal: ['p-retry', 'is-network-error'],
-  },
-]);
+// p-retry (and its one dependency) is bundled into both builds, so it is a devDependency: users install nothing
+// for it, and require() of the CJS build meets no ESM-only package.
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node22',
+  noExternal: ['p-retry', 'is-network-error'],
+});

@@ -70,17 +70,19 @@ export const envSchema = z
       .int('must be a whole number')
       .min(0, 'must be from 0 to 65535')
       .max(65535, 'must be from 0 to 65535')
-      .default(8010),
-    HOST: z.string().min(1).default('127.0.0.1'),
+      .default(8010)
+      .describe('port to listen on (0 picks a free one)'),
+    HOST: z.string().min(1).default('127.0.0.1').describe('address to listen on; 0.0.0.0 in a container'),
     // It doubles as the name the server registers itself under, so it follows the registry's rule.
     SERVICE_NAME: z
       .string()
       .max(60, 'must be at most 60 characters (instances append their id when they share a database)')
       .regex(SERVICE_NAME_PATTERN, "must be letters, digits, '.', '_' or '-', starting and ending with a letter or digit")
-      .default('aetherlink-command-center'),
-    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+      .default('aetherlink-command-center')
+      .describe('name in /ops/ping, audit records, events and the registry'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info').describe(`pino level: ${LOG_LEVELS.join(', ')}`),
     AUDIT_LOG: z.string().min(1).default('stdout').describe('"stdout", "off", or a file path for audit JSON lines'),
-    AETHERLINK_DB: z.string().min(1).default('./data/aetherlink.db').describe('SQLite file (":memory:" keeps nothing)'),
+    AETHERLINK_DB: z.string().min(1).default('./data/aetherlink.db').describe('the SQLite file, created with its directory (":memory:" keeps nothing)'),
     AETHERLINK_DB_SYNC: z
       .enum(['full', 'normal'], { error: 'must be "full" or "normal"' })
       .default('full')
@@ -88,37 +90,48 @@ export const envSchema = z
     DATABASE_URL: z
       .string()
       .optional()
-      .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^/]+/.test(v), { message: 'must be a postgres:// or postgresql:// URL' }),
+      .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^/]+/.test(v), { message: 'must be a postgres:// or postgresql:// URL' })
+      .meta({ description: 'postgres://…: use PostgreSQL instead of SQLite, so several instances share events, queue and registry' }),
     DATABASE_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)')
-      .default('public'),
+      .default('public')
+      .describe('PostgreSQL schema for all tables (several deployments can share one database)'),
     INSTANCE_ID: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,39}$/, "must be 1–39 letters, digits, '.', '_', ':' or '-', and unique among the instances")
-      .optional(),
-    PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().describe('How other services reach this one (default: the listen address)'),
-    SELF_REGISTER: bool('SELF_REGISTER'),
-    SELF_REGISTER_TOKEN: z.string().min(1).optional(),
-    REGISTRY_PROBE_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(15),
-    REGISTRY_PROBE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
-    REGISTRY_PROBE_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1024).default(16),
-    REGISTRY_PROBE_ALLOW_PRIVATE: bool('REGISTRY_PROBE_ALLOW_PRIVATE').describe(
-      'probes may reach private and loopback addresses (default true: registered services are internal)',
-    ),
-    REGISTRY_PROBE_ALLOW: egressList().describe('CIDRs and host names probes may reach even when private addresses are refused'),
-    REGISTRY_PROBE_DENY: egressList().describe('CIDRs and host names probes never reach (wins over the allow list)'),
-    REGISTRY_CRITICAL_FOR_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(604_800).default(300),
+      .optional()
+      .meta({ description: "this instance's name in leases and /ops/instance", defaultDescription: 'host:pid:random' }),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()
+      .meta({ description: 'how other services reach this one (self-registration)', defaultDescription: 'the listen address' }),
+    SELF_REGISTER: bool('SELF_REGISTER').meta({ description: 'register this server in its own registry (heartbeat lease, deregistered on shutdown)', default: 'true' }),
+    SELF_REGISTER_TOKEN: z.string().min(1).optional()
+      .meta({ description: 'bearer token for self-registration; required when AUTH_MODE=jwt and SELF_REGISTER is on' }),
+    REGISTRY_PROBE_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(15)
+      .describe('how often registered services are probed'),
+    REGISTRY_PROBE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000)
+      .describe('per-probe timeout'),
+    REGISTRY_PROBE_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1024).default(16)
+      .describe('probes in flight at once'),
+    REGISTRY_PROBE_ALLOW_PRIVATE: bool('REGISTRY_PROBE_ALLOW_PRIVATE').meta({
+      description: 'probes may reach private and loopback addresses (registered services are internal); link-local and cloud metadata addresses are refused always',
+      default: 'true',
+    }),
+    REGISTRY_PROBE_ALLOW: egressList().describe('comma-separated CIDRs, addresses or host names (*.corp.example) probes may reach even when private addresses are refused'),
+    REGISTRY_PROBE_DENY: egressList().describe('comma-separated CIDRs, addresses or host names probes never reach (wins over the allow list)'),
+    REGISTRY_CRITICAL_FOR_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(604_800).default(300)
+      .describe('a service whose lease expired is deregistered after this long'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(600_000).default(10_000)
-      .describe('How long a graceful shutdown may take before the process exits anyway'),
+      .describe('how long a graceful shutdown may take before the process exits anyway'),
     SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).max(120_000).default(0)
-      .describe('After SIGTERM, how long /health.json answers 503 before the server stops accepting connections'),
+      .describe('after SIGTERM, how long /health.json answers 503 before the server stops accepting connections'),
     METRICS_PERMISSION: z.enum(['public', 'ops:read', 'ops:operate'], { error: 'must be public, ops:read or ops:operate' }).default('public')
-      .describe('Who may read /metrics'),
-    DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000),
+      .describe('who may read /metrics: public, ops:read or ops:operate'),
+    DELIVERY_POLL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(1000)
+      .describe('how often this instance looks for due webhook deliveries'),
     ALERT_EVAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(3600, 'must be at most 3600').default(15)
-      .describe('How often one instance evaluates every alert rule'),
-    ALERT_WEBHOOKS: webhookList().describe('Webhooks every alert goes to, comma-separated; the host picks the channel, or a prefix such as slack+https://… or alertmanager+http://…'),
+      .describe('how often one instance of the fleet evaluates every alert rule (POST /alerts/evaluate runs one evaluation now)'),
+    ALERT_WEBHOOKS: webhookList().describe('webhooks every alert goes to, comma-separated; the host picks the channel, or a prefix such as slack+https://… or alertmanager+http://…'),
     ALERT_WEBHOOK_SECRET: z
       .string()
       .optional()
@@ -131,12 +144,12 @@ export const envSchema = z
           return false;
         }
       }, 'must be a Standard Webhooks secret: whsec_ followed by base64 of 16 to 128 random bytes')
-      .describe('Signs every delivery to the ALERT_WEBHOOKS endpoints (Standard Webhooks)'),
-    ALERT_WEBHOOK_ALLOW_PRIVATE: bool('ALERT_WEBHOOK_ALLOW_PRIVATE').describe('webhooks may reach private and loopback addresses (default false)'),
-    ALERT_WEBHOOK_ALLOW: egressList().describe('CIDRs and host names webhooks may reach even when private addresses are refused'),
-    ALERT_WEBHOOK_DENY: egressList().describe('CIDRs and host names webhooks never reach (wins over the allow list)'),
+      .describe('signs every delivery to the ALERT_WEBHOOKS endpoints (Standard Webhooks)'),
+    ALERT_WEBHOOK_ALLOW_PRIVATE: bool('ALERT_WEBHOOK_ALLOW_PRIVATE').meta({ description: 'webhooks may reach private and loopback addresses', default: 'false' }),
+    ALERT_WEBHOOK_ALLOW: egressList().describe('comma-separated CIDRs, addresses or host names webhooks may reach even when private addresses are refused'),
+    ALERT_WEBHOOK_DENY: egressList().describe('comma-separated CIDRs, addresses or host names webhooks never reach (wins over the allow list)'),
     ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100).max(120_000).default(10_000)
-      .describe('Deadline of one delivery attempt, answer included'),
+      .describe('deadline of one delivery attempt, answer included'),
     ALERT_WEBHOOK_RETRY_SCHEDULE: z
       .string()
       .optional()
@@ -149,40 +162,56 @@ export const envSchema = z
           return z.NEVER;
         }
       })
-      .describe('Delays between delivery attempts (default 5s,5m,30m,2h,5h,10h,10h; ±20 % jitter)'),
-    EVENTS_STRICT: bool('EVENTS_STRICT'),
-    RETENTION_EVENTS_DAYS: retentionDays('events'),
-    RETENTION_EVENTS_MAX: retentionMax('events'),
-    RETENTION_AUDIT_DAYS: retentionDays('audit'),
-    RETENTION_AUDIT_MAX: retentionMax('audit'),
-    RETENTION_HEAL_DAYS: retentionDays('heal'),
-    RETENTION_HEAL_MAX: retentionMax('heal'),
-    RETENTION_DELIVERIES_DAYS: retentionDays('deliveries').describe('finished deliveries; dead letters stay until replayed or purged'),
-    RETENTION_DELIVERIES_MAX: retentionMax('deliveries'),
-    RETENTION_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(86_400).default(60),
+      .meta({ description: 'delays between delivery attempts (±20 % jitter)', default: '5s,5m,30m,2h,5h,10h,10h' }),
+    EVENTS_STRICT: bool('EVENTS_STRICT').meta({ description: 'reject event types that are not registered', default: 'false' }),
+    RETENTION_EVENTS_DAYS: retentionDays('events').describe('events older than this many days are removed (0: no limit by age)'),
+    RETENTION_EVENTS_MAX: retentionMax('events').describe('events beyond this many are removed, oldest first (0: no limit by count)'),
+    RETENTION_AUDIT_DAYS: retentionDays('audit').describe('audit records older than this many days are removed (/audit/stats keeps counting them)'),
+    RETENTION_AUDIT_MAX: retentionMax('audit').describe('audit records beyond this many are removed, oldest first'),
+    RETENTION_HEAL_DAYS: retentionDays('heal').describe('auto-heal history older than this many days is removed (its stats keep counting it)'),
+    RETENTION_HEAL_MAX: retentionMax('heal').describe('auto-heal history beyond this many records is removed, oldest first'),
+    RETENTION_DELIVERIES_DAYS: retentionDays('deliveries').describe('finished webhook deliveries older than this many days are removed; dead letters stay until replayed or purged'),
+    RETENTION_DELIVERIES_MAX: retentionMax('deliveries').describe('finished webhook deliveries beyond this many are removed, oldest first'),
+    RETENTION_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(86_400).default(60)
+      .describe("how often the leader's retention pass runs"),
     RETENTION_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(100_000).default(1000)
-      .describe('records removed per transaction'),
+      .describe('records one retention transaction removes'),
     RETENTION_SHARE: z.coerce.number({ error: 'must be a number from 0.01 to 1' }).min(0.01, 'must be from 0.01 to 1').max(1, 'must be from 0.01 to 1').default(0.1)
-      .describe('share of time a retention pass spends deleting; it rests the remainder (at most a second a batch) so publishes keep the disk'),
-    AUTOHEAL_SERVICES: autohealServicesVariable().describe('services to heal: a JSON array of names or targets, or comma-separated names'),
-    AUTOHEAL_HEALTH_ENDPOINTS: autohealEndpointsVariable().describe('health URL per service: a JSON object, or name=url pairs separated by commas'),
-    AUTOHEAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(30),
-    AUTOHEAL_PULL_FROM_REGISTRY: bool('AUTOHEAL_PULL_FROM_REGISTRY').transform((v) => v ?? true).describe('registered services are healed too (default true)'),
-    AUTOHEAL_RUNTIME: z.enum(['docker', 'process', 'none'], { error: 'must be docker, process or none' }).default('none')
-      .describe('where restarts happen; none watches and records without acting'),
-    AUTOHEAL_PROCESSES: autohealProcessesVariable().describe('with AUTOHEAL_RUNTIME=process: the commands to supervise, by name'),
-    DOCKER_HOST: dockerHostVariable().describe('with AUTOHEAL_RUNTIME=docker: the engine (default unix:///var/run/docker.sock)'),
-    AUTOHEAL_DRY_RUN: bool('AUTOHEAL_DRY_RUN').describe('decide and record, restart nothing'),
-    AUTOHEAL_FAILURE_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(3),
-    AUTOHEAL_CHECK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000),
-    TRACE_START: bool('TRACE_START').describe(
-      'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate (default false)',
+      .describe('share of its time a retention pass spends deleting; it rests the remainder (at most a second a batch), so publishes keep the disk and a backlog still shrinks under load'),
+    AUTOHEAL_SERVICES: autohealServicesVariable().describe(
+      'services auto-heal watches: a JSON array of names (the seed\'s ["aether-crm-ui",…]), of targets ({"name":"api","health_url":"…","depends_on":["db"],"check":{…}}), or comma-separated names',
     ),
-    AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header'),
-    JWT_ISSUER: z.string().min(1).optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-    JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+    AUTOHEAL_HEALTH_ENDPOINTS: autohealEndpointsVariable().describe(
+      'health URL per service: a JSON object ({"aether-crm-ui":"http://aether-crm-ui/health.json"}) or name=url pairs separated by commas; each is a target too',
+    ),
+    AUTOHEAL_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(3600).default(30)
+      .describe('between auto-heal rounds'),
+    AUTOHEAL_PULL_FROM_REGISTRY: bool('AUTOHEAL_PULL_FROM_REGISTRY').transform((v) => v ?? true)
+      .meta({ description: 'registered services are healed too (their health URL is the check)', default: 'true' }),
+    AUTOHEAL_RUNTIME: z.enum(['docker', 'process', 'none'], { error: 'must be docker, process or none' }).default('none')
+      .describe('docker, process, or none (watch and record, restart nothing)'),
+    AUTOHEAL_PROCESSES: autohealProcessesVariable().describe(
+      'with AUTOHEAL_RUNTIME=process (required then): the commands the server supervises, a JSON object {"orders":{"command":"node","args":["orders.js"],"env":{"PORT":"9001"}}}; they start with the server and stop with it',
+    ),
+    DOCKER_HOST: dockerHostVariable().meta({
+      description: 'with AUTOHEAL_RUNTIME=docker: the engine (unix:///path or tcp://host:port, e.g. a socket proxy); targets name their container with runtime_id (default: their name)',
+      default: 'unix:///var/run/docker.sock',
+    }),
+    AUTOHEAL_DRY_RUN: bool('AUTOHEAL_DRY_RUN').meta({ description: 'decide and record, restart nothing (operators can switch it at PUT /autoheal/dry-run)', default: 'false' }),
+    AUTOHEAL_FAILURE_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(3)
+      .describe('consecutive liveness failures before a restart'),
+    AUTOHEAL_CHECK_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(50).max(60_000).default(5000)
+      .describe('per-check timeout'),
+    TRACE_START: bool('TRACE_START').meta({
+      description: 'start a W3C trace for requests that bring no traceparent, so audit records, log lines and events correlate',
+      default: 'false',
+    }),
+    AUTH_MODE: z.enum(['header', 'jwt'], { error: 'must be "header" or "jwt"' }).default('header')
+      .describe('header (X-User-Roles, trusted networks only) or jwt'),
+    JWT_ISSUER: z.string().min(1).optional().describe('expected JWT issuer; required when AUTH_MODE=jwt'),
+    JWT_AUDIENCE: z.string().min(1).optional().describe('expected JWT audience; required when AUTH_MODE=jwt'),
+    JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().describe('where the signing keys are published; required when AUTH_MODE=jwt'),
+    JWT_ROLES_CLAIM: z.string().min(1).default('roles').describe('dotted path to the roles in the token, e.g. realm_access.roles'),
   });
 
 /** Variables that only some settings require; checked beside the schema so every problem is reported at once. */

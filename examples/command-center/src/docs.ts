@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { defineRoute, reply, type AnyRouteSpec } from '@aetherlink/core';
@@ -6,8 +6,14 @@ import { z } from 'zod';
 
 const DIR = new URL('./docs/', import.meta.url);
 
-// Scalar's standalone browser bundle, from the installed package (its exports do not name the file).
-const SCALAR = new URL('./browser/standalone.js', pathToFileURL(createRequire(import.meta.url).resolve('@scalar/api-reference')));
+// Scalar's standalone browser bundle. The build copies it beside this file (dist/docs/scalar.js), so the published
+// server and the container carry that one file and none of the package's own dependencies; from source it comes from
+// the installed package (its exports do not name the file).
+const BUILT_SCALAR = new URL('scalar.js', DIR);
+const scalarBundle = () =>
+  readFileSync(
+    existsSync(BUILT_SCALAR) ? BUILT_SCALAR : new URL('./browser/standalone.js', pathToFileURL(createRequire(import.meta.url).resolve('@scalar/api-reference'))),
+  );
 
 // The viewer runs under the same rules as the dashboard: scripts only from here, data only from this API. Scalar
 // sets styles inline, and draws icons as data: images.
@@ -52,7 +58,7 @@ export function docsRoutes(): AnyRouteSpec[] {
       path: '/docs/scalar.js',
       permission: 'public',
       openapi: { hidden: true },
-      handler: () => reply(200, (bundle ??= readFileSync(SCALAR)), { ...SECURITY_HEADERS, 'cache-control': 'public, max-age=86400' }, 'text/javascript; charset=utf-8'),
+      handler: () => reply(200, (bundle ??= scalarBundle()), { ...SECURITY_HEADERS, 'cache-control': 'public, max-age=86400' }, 'text/javascript; charset=utf-8'),
     }),
   ];
 }

@@ -1,6 +1,11 @@
+#!/usr/bin/env node
 import { isAetherError } from '@aetherlink/core';
+import { handleArguments } from './cli.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createCommandCenter, type CommandCenter } from './server.js';
+
+const args = handleArguments(process.argv.slice(2), process.stdout, process.stderr);
+if (!args.start) process.exit(args.exitCode);
 
 let config;
 try {

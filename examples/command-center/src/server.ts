@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   auditModule,
   createAuditLog,
@@ -20,6 +19,7 @@ import {
   type AnyRouteSpec,
   type AuditLog,
   type AuditSink,
+  type EgressPolicyOptions,
   type EventBus,
   type MetricsRegistry,
   type ModuleHost,
@@ -38,8 +38,8 @@ import { retentionPolicyOf, type Config } from './config.js';
 import { consoleModule } from './console-module.js';
 import { openRuntime } from './runtime.js';
 import { openStores, type OpenedStores } from './stores.js';
+import { VERSION } from './version.js';
 
-const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export interface CommandCenter {
   app: FastifyInstance;
@@ -79,6 +79,8 @@ export interface CommandCenterOverrides {
   env?: Record<string, string | undefined>;
   /** Where auto-heal restarts (tests pass a recording runtime). Default: AUTOHEAL_RUNTIME's. */
   runtime?: RuntimeAdapter | null;
+  /** How outbound calls made on someone's say-so look host names up (tests answer as DNS would). Default: the system's. */
+  egressResolve?: EgressPolicyOptions['resolve'];
   /** Where the server's log lines go (tests read them). Default: stdout. */
   logStream?: { write(line: string): void };
   /** What a finished shutdown calls (main passes process.exit). Default: nothing. */
@@ -100,6 +102,8 @@ export async function createCommandCenter(config: Config, overrides: CommandCent
         : {
             level: config.LOG_LEVEL,
             redact: ['req.headers.authorization'],
+            // A query string may carry a token (`?access_token=`, a signed link): its names are logged, not its values.
+            serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: withoutQueryValues(req.url) }) },
             // Lines logged while a request is handled name its trace (trace_id, span_id).
             mixin: traceLogFields,
             ...(overrides.logStream ? { stream: overrides.logStream } : {}),
@@ -142,7 +146,8 @@ async function assemble(
 
   const allowPrivate = config.REGISTRY_PROBE_ALLOW_PRIVATE ?? DEFAULT_PROBE_EGRESS.allowPrivate;
   // Registry probes and auto-heal checks go to the same internal services, under one policy.
-  const probeEgress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY });
+  const resolve = overrides.egressResolve ? { resolve: overrides.egressResolve } : {};
+  const probeEgress = createEgressPolicy({ allowPrivate, allowLoopback: allowPrivate, allow: config.REGISTRY_PROBE_ALLOW, deny: config.REGISTRY_PROBE_DENY, ...resolve });
   const registry = registryModule({
     store: stores.registry,
     bus,
@@ -186,7 +191,7 @@ async function assemble(
     pollMs: config.DELIVERY_POLL_MS,
     webhooks: config.ALERT_WEBHOOKS,
     ...(config.ALERT_WEBHOOK_SECRET ? { secret: config.ALERT_WEBHOOK_SECRET } : {}),
-    egress: createEgressPolicy({ allowPrivate: webhooksPrivate, allowLoopback: webhooksPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY }),
+    egress: createEgressPolicy({ allowPrivate: webhooksPrivate, allowLoopback: webhooksPrivate, allow: config.ALERT_WEBHOOK_ALLOW, deny: config.ALERT_WEBHOOK_DENY, ...resolve }),
     timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS,
     retry: { scheduleMs: config.ALERT_WEBHOOK_RETRY_SCHEDULE },
     rules: { bus, evaluationIntervalMs: config.ALERT_EVAL_INTERVAL_SECONDS * 1000, source: config.SERVICE_NAME },
@@ -309,6 +314,12 @@ async function assemble(
     start: () => host.start(),
     close: () => shutdown.run('closing'),
   };
+}
+
+/** `/events/recent?source=x&limit=5` → `/events/recent?source=…&limit=…`. */
+function withoutQueryValues(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? url : `${url.slice(0, at)}?${url.slice(at + 1).replace(/=[^&]*/g, '=…')}`;
 }
 
 function principalFor(config: Config): PrincipalResolver {

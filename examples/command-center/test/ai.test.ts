@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from '../../../packages/ai-router/src/_fixtures/fake-llm-server.js';
+import { startFakeLlmServer, type FakeLlmServer } from '../../../packages/ai-router/src/_testing/fake-llm-server.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createCommandCenter, type CommandCenter } from '../src/server.js';
 

@@ -112,7 +112,10 @@ describe('an alert from the reference server to a receiver', () => {
     expect(new Webhook(secret).verify(sink.requests[2]!.body, sink.requests[2]!.headers as Record<string, string>)).toMatchObject({ text: expect.stringContaining('[FIRING]') });
     expect(sink.ids().get(firing.webhookId!)).toBe(2);
 
-    const metrics = String(await (await fetch(`${url}/metrics`)).text());
+    // The sink has the message before the worker has recorded its answer: wait for the third to be settled.
+    const scrape = async () => String(await (await fetch(`${url}/metrics`)).text());
+    await eventually(async () => (await scrape()).includes('aetherlink_alert_deliveries{status="delivered"} 3'), 'three deliveries recorded as delivered');
+    const metrics = await scrape();
     expect(metrics).toContain('aetherlink_alert_deliveries{status="delivered"} 3');
     // Nothing the server wrote names the secret or the webhook's token.
     const log = lines.join('');

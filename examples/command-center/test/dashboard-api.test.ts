@@ -110,4 +110,37 @@ describe('the dashboard’s API', () => {
     expect(await fields('bucket=1m&since=soon')).toEqual(['since']);
     expect(await fields('bucket=1m&since=2999-01-01T00:00:00Z')).toEqual(['since']);
   });
+
+  it('GET /audit/records lists the operators’ actions (writes=true), newest first, with who and what the server answered; operators only', async () => {
+    const { url, get } = await start();
+    const send = (method: string, path: string, roles: string, body?: unknown) =>
+      fetch(`${url}${path}`, { method, headers: { 'x-user-roles': roles, 'x-user-id': 'ada', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    expect((await send('POST', '/alerts/templates/high-cpu/materialize', 'operator')).status).toBe(201);
+    expect((await send('POST', '/alerts/rules', 'operator', { name: 'x', window_seconds: 0, threshold: 1 })).status).toBe(400);
+    expect((await send('POST', '/alerts/evaluate', 'viewer')).status).toBe(403);
+    await get('/events/stats', { 'x-user-roles': 'viewer' });
+    const operator = { 'x-user-roles': 'operator' };
+    const { status, body } = await get('/audit/records?writes=true', operator);
+    expect(status).toBe(200);
+    expect(body.records.map((r: { method: string; path: string; status: number; principal?: string; roles: string[] }) => [r.method, r.path, r.status, r.principal, r.roles])).toEqual([
+      ['POST', '/alerts/evaluate', 403, 'ada', ['viewer']],
+      ['POST', '/alerts/rules', 400, 'ada', ['operator']],
+      ['POST', '/alerts/templates/{id}/materialize', 201, 'ada', ['operator']],
+    ]);
+    expect(body.next_before).toBeNull();
+    // Paged with before; without writes=true the reads are there too.
+    const first = await get('/audit/records?writes=true&limit=2', operator);
+    expect(first.body.records).toHaveLength(2);
+    const rest = await get(`/audit/records?writes=true&limit=2&before=${first.body.next_before}`, operator);
+    expect(rest.body.records.map((r: { path: string }) => r.path)).toEqual(['/alerts/templates/{id}/materialize']);
+    expect((await get('/audit/records?limit=200', operator)).body.records.some((r: { path: string }) => r.path === '/events/stats')).toBe(true);
+    expect((await get('/audit/records?path=/alerts/rules&writes=true', operator)).body.records).toHaveLength(1);
+    // Several routes at once, comma-separated: the ops plane's writes without the rest.
+    const some = await get('/audit/records?path=/alerts/evaluate,/alerts/templates/{id}/materialize,/nowhere', operator);
+    expect(some.body.records.map((r: { path: string }) => r.path)).toEqual(['/alerts/evaluate', '/alerts/templates/{id}/materialize']);
+    expect((await get('/audit/records', { 'x-user-roles': 'viewer' })).status).toBe(403);
+    const bad = await get('/audit/records?limit=0&writes=maybe', operator);
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['limit', 'writes']);
+  });
 });

@@ -5,8 +5,8 @@ import { expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createCommandCenter, type CommandCenter } from '../src/server.js';
 
-// Shared by the dashboard's browser suites: a fresh command center per test (its own in-memory data), a fresh
-// browser context per test (its own storage), every request and console error of the page recorded.
+// Shared by the dashboard's browser suites: a fresh command center per test (its own in-memory data) or one per
+// suite, a fresh browser context per test (its own storage), every request and console error of the page recorded.
 
 export interface DashboardOptions {
   /** Extra configuration (AUTH_MODE=jwt and its variables). */
@@ -40,7 +40,7 @@ export interface Dashboard {
   state(panel: string): Promise<string | null>;
   /** Security violation events stored so far. */
   violations(): Promise<number>;
-  /** Closes the page and the server; fails the test on any console error but those matching `expected`. */
+  /** Closes the page (and the server it started); fails the test on any console error but those matching `expected`. */
   close(expected?: readonly RegExp[]): Promise<void>;
 }
 
@@ -78,6 +78,20 @@ export async function openDashboard(browser: Browser, options: DashboardOptions 
       await cc.bus.publish({ type, source, severity, data, time: new Date(now - (SEED.length - i) * 60_000).toISOString() });
     }
   }
+  const dashboard = await attachDashboard(browser, cc, url, options);
+  const closePage = dashboard.close;
+  dashboard.close = async (expected = []) => {
+    await closePage(expected).finally(() => cc.close());
+  };
+  return dashboard;
+}
+
+/**
+ * Opens the dashboard of a command center that is already running (one server for a whole suite) in a new
+ * browser context (signed out); closing it closes the context only.
+ * @example const d = await attachDashboard(browser, cc, url, { view: 'alerts' })
+ */
+export async function attachDashboard(browser: Browser, cc: CommandCenter, url: string, options: Pick<DashboardOptions, 'viewport' | 'colorScheme' | 'view' | 'beforeGoto'> = {}): Promise<Dashboard> {
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, colorScheme: options.colorScheme ?? 'dark' });
   const page = await context.newPage();
   const requests: string[] = [];
@@ -87,7 +101,7 @@ export async function openDashboard(browser: Browser, options: DashboardOptions 
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await options.beforeGoto?.(page);
   await page.goto(`${url}/${options.view ? `#/${options.view}` : ''}`);
-  const dashboard: Dashboard = {
+  return {
     cc,
     url,
     context,
@@ -108,10 +122,8 @@ export async function openDashboard(browser: Browser, options: DashboardOptions 
     },
     async close(expected = []) {
       await context.close();
-      await cc.close();
       const unexpected = consoleErrors.filter((e) => !expected.some((pattern) => pattern.test(e)));
       expect(unexpected, 'script errors or CSP violations in the browser').toEqual([]);
     },
   };
-  return dashboard;
 }

@@ -84,9 +84,9 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
  * Runs the server with this environment expecting it to refuse to start; returns its exit code and output.
  * @example const { code, output } = await runUntilExit({ PORT: 'abc' })
  */
-export function runUntilExit(env: Record<string, string>, timeoutMs = START_LIMIT_MS): Promise<{ code: number | null; output: string }> {
+export function runUntilExit(env: Record<string, string>, timeoutMs = START_LIMIT_MS, args: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', AUDIT_LOG: 'off', HOST: '127.0.0.1', AETHERLINK_DB: tempDbPath(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

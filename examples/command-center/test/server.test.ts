@@ -97,7 +97,7 @@ describe('command center routes (DESIGN §4)', () => {
     const paths = Object.keys(body.paths as object).sort();
     expect(paths).toEqual(
       [
-        '/audit/stats', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
+        '/audit/stats', '/audit/records', '/events/publish', '/events/recent', '/events/schema', '/events/schema/{type}', '/events/stats', '/events/stream',
         '/docs', '/health', '/health.json', '/metrics', '/openapi.json', '/ops/auth', '/ops/instance', '/ops/me', '/ops/ping', '/ping', '/ops/register', '/ops/services', '/ops/services/{name}',
         '/ops/services/{name}/heartbeat', '/ops/services/{name}/maintenance', '/ops/health',
         '/autoheal/status', '/autoheal/history', '/autoheal/stats', '/autoheal/services/{name}', '/autoheal/services/{name}/quarantine',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, isAetherError, silentLogger } from '@aetherlink/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
+import { startFakeLlmServer, type FakeLlmServer } from './_testing/fake-llm-server.js';
 import { descriptorConfig, parseDescriptor, routerFromDescriptor } from './descriptor.js';
 import { parseRouterEnv, routerFromEnv } from './env.js';
 import type { Router } from './types.js';

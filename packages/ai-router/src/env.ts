@@ -1,6 +1,9 @@
 import { AetherError, definedOnly, isAetherError, type FieldError } from '@aetherlink/core';
 import { z } from 'zod';
 import { descriptorConfig, loadDescriptor } from './descriptor.js';
+import { ANTHROPIC_DEFAULT_MODEL } from './providers/anthropic.js';
+import { OLLAMA_DEFAULT_MODEL } from './providers/ollama.js';
+import { OPENAI_DEFAULT_MODEL } from './providers/openai.js';
 import { resolveRouterOptions } from './resolve.js';
 import { routerOptionsFromConfig, type ProviderConfig, type RouterConfig, type RouterConfigOptions } from './router-config.js';
 import { createRouter } from './router.js';
@@ -30,20 +33,24 @@ const list = z
   .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be provider names, comma-separated')).min(1, 'must name at least one provider'));
 
 /**
- * The router's variables, validated (cross-variable rules are `parseRouterEnv`'s).
+ * The router's variables, validated (cross-variable rules are `parseRouterEnv`'s), each described with its default
+ * in its metadata (`z.globalRegistry.get(routerEnvSchema.shape.OLLAMA_MODEL)`).
  * @example routerEnvSchema.safeParse({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }).success // true
  */
 export const routerEnvSchema = z.object({
-  PROVIDER_ORDER: list.optional(),
-  ANTHROPIC_BASE_URL: httpUrl.optional(),
-  ANTHROPIC_API_KEY: z.string().min(1).optional(),
-  ANTHROPIC_MODEL: z.string().min(1).max(200).optional(),
-  OPENAI_BASE_URL: httpUrl.optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_MODEL: z.string().min(1).max(200).optional(),
-  OLLAMA_BASE_URL: httpUrl.optional(),
-  OLLAMA_MODEL: z.string().min(1).max(200).optional(),
-  AI_PROVIDERS_FILE: z.string().min(1).optional(),
+  PROVIDER_ORDER: list.optional().meta({
+    description: 'AI provider fallback order, comma-separated; by default claude and openai are left out until they have a key or base URL',
+    default: 'claude,ollama,openai',
+  }),
+  ANTHROPIC_BASE_URL: httpUrl.optional().meta({ description: 'Claude (Anthropic Messages API) base URL', default: 'https://api.anthropic.com' }),
+  ANTHROPIC_API_KEY: z.string().min(1).optional().meta({ description: 'Anthropic API key; required for api.anthropic.com' }),
+  ANTHROPIC_MODEL: z.string().min(1).max(200).optional().meta({ description: 'Claude model', default: ANTHROPIC_DEFAULT_MODEL }),
+  OPENAI_BASE_URL: httpUrl.optional().meta({ description: 'any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, LM Studio)', default: 'https://api.openai.com/v1' }),
+  OPENAI_API_KEY: z.string().min(1).optional().meta({ description: 'OpenAI API key; required for api.openai.com' }),
+  OPENAI_MODEL: z.string().min(1).max(200).optional().meta({ description: 'OpenAI-compatible model', default: OPENAI_DEFAULT_MODEL }),
+  OLLAMA_BASE_URL: httpUrl.optional().meta({ description: 'Ollama base URL', default: 'http://127.0.0.1:11434' }),
+  OLLAMA_MODEL: z.string().min(1).max(200).optional().meta({ description: 'Ollama model', default: OLLAMA_DEFAULT_MODEL }),
+  AI_PROVIDERS_FILE: z.string().min(1).optional().meta({ description: 'a YAML provider descriptor (vendor, model, tier, capabilities, order, timeouts, breaker) instead of the variables above' }),
 });
 export type RouterEnv = z.output<typeof routerEnvSchema>;
 

@@ -6,9 +6,9 @@ import { jwtPrincipalResolver } from '@aetherlink/core';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
-import { fakeProviders } from './_fixtures/fake-providers.js';
-import { serveRoutes, type ServedRoutes } from './_fixtures/serve-routes.js';
+import { startFakeLlmServer, type FakeLlmServer } from './_testing/fake-llm-server.js';
+import { fakeProviders } from './_testing/fake-providers.js';
+import { serveRoutes, type ServedRoutes } from './_testing/serve-routes.js';
 import { createRouter } from './router.js';
 
 const ISSUER = 'https://sso.test/realms/ops';

@@ -2,9 +2,9 @@
 import { silentLogger } from '@aetherlink/core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
-import { serveRoutes, type ServedRoutes } from './_fixtures/serve-routes.js';
-import { fakeProviders } from './_fixtures/fake-providers.js';
+import { startFakeLlmServer, type FakeLlmServer } from './_testing/fake-llm-server.js';
+import { serveRoutes, type ServedRoutes } from './_testing/serve-routes.js';
+import { fakeProviders } from './_testing/fake-providers.js';
 import { createRouter } from './router.js';
 
 let fake: FakeLlmServer;

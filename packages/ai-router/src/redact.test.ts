@@ -3,8 +3,8 @@
 import { Writable } from 'node:stream';
 import { createEventBus, createSchemaRegistry, type EventBus } from '@aetherlink/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
-import { serveRoutes, type ServedRoutes } from './_fixtures/serve-routes.js';
+import { startFakeLlmServer, type FakeLlmServer } from './_testing/fake-llm-server.js';
+import { serveRoutes, type ServedRoutes } from './_testing/serve-routes.js';
 import { isProviderError, ProviderError } from './errors.js';
 import { AI_EVENT_TYPES } from './events.js';
 import { anthropicProvider } from './providers/anthropic.js';

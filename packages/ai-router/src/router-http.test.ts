@@ -2,8 +2,8 @@
 import { createManualClock, silentLogger, type ManualClock } from '@aetherlink/core';
 import { eventually } from '@aetherlink/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer, type FakeMode } from './_fixtures/fake-llm-server.js';
-import { fakeProviders } from './_fixtures/fake-providers.js';
+import { startFakeLlmServer, type FakeLlmServer, type FakeMode } from './_testing/fake-llm-server.js';
+import { fakeProviders } from './_testing/fake-providers.js';
 import { createRouter } from './router.js';
 import type { Router, RouterOptions } from './types.js';
 

@@ -1,6 +1,6 @@
+import { memoryLogger } from '@aetherlink/core/testing';
 import { createEventBus, createManualClock, createSchemaRegistry, isAetherError, silentLogger, type EventBus, type ManualClock } from '@aetherlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from './_fixtures/memory-logger.js';
 import { ProviderError } from './errors.js';
 import { AI_EVENT_TYPES } from './events.js';
 import { createRouter } from './router.js';
@@ -229,7 +229,7 @@ describe('intents', () => {
 describe('the all-failed error and events', () => {
   it('throws one upstream_failed error with each provider’s error and latency, and publishes ai.fallback.failed', async () => {
     const bus = createEventBus();
-    const logger = memoryLogger();
+    const { logger, lines: logged } = memoryLogger();
     const a = scripted(() => new Promise<string>(() => undefined));
     const b = failing('server_error', { status: 500 });
     const { router, clock } = make({ providers: { claude: a.fn, openai: b.fn }, bus, logger, defaults: { timeoutMs: 300, retries: 0 } });
@@ -256,7 +256,7 @@ describe('the all-failed error and events', () => {
       ],
     });
     // Each failed call at debug only: a storm of them must not flood the log.
-    expect(logger.lines).toEqual([
+    expect(logged).toEqual([
       {
         level: 'debug',
         fields: { intent: 'summarize-activity', provider_errors: (events[0]?.data as { errors: unknown[] }).errors },
@@ -266,12 +266,12 @@ describe('the all-failed error and events', () => {
   });
 
   it('logs an event it could not publish through the injected logger, and the call still answers', async () => {
-    const logger = memoryLogger();
+    const { logger, lines: logged } = memoryLogger();
     const bus = { emit: () => Promise.reject(new Error('the event store is down')) } as unknown as EventBus;
     const { router } = make({ providers: { a: ok('fine').fn }, bus, logger });
     await expect(router.chat(ask)).resolves.toMatchObject({ used_provider: 'a' });
     await flush();
-    expect(logger.lines).toEqual([
+    expect(logged).toEqual([
       { level: 'warn', fields: expect.objectContaining({ event_type: 'ai.provider.used', err: expect.objectContaining({ message: 'the event store is down' }) }), msg: 'the AI router could not publish an event' },
     ]);
   });
@@ -280,7 +280,7 @@ describe('the all-failed error and events', () => {
     const registry = createSchemaRegistry({ strict: true, builtins: false });
     for (const type of AI_EVENT_TYPES) registry.register(type);
     const bus = createEventBus({ registry });
-    const logger = memoryLogger();
+    const { logger, lines: logged } = memoryLogger();
     const { router } = make({ providers: { claude: failing('overloaded').fn, ollama: ok('Ann asked about pricing.').fn }, bus, logger, defaults: { retries: 0 } });
     await router.run('summarize-activity', { text: 'call notes', subject_id: 42 });
     await flush();
@@ -290,7 +290,7 @@ describe('the all-failed error and events', () => {
       ['ai.provider.used', 'info'],
       ['ai.summary.created', 'info'],
     ]);
-    expect(logger.lines).toEqual([]);
+    expect(logged).toEqual([]);
   });
 
   it('publishes ai.provider.used for each answer and ai.fallback.used when a later provider answered', async () => {
@@ -326,7 +326,7 @@ describe('breakers through the router', () => {
     let healthy = false;
     const a = scripted((n) => (healthy ? 'a is back' : Promise.reject(new ProviderError('server_error', `500 number ${n}`))));
     const b = ok('b');
-    const logger = memoryLogger();
+    const { logger, lines: logged } = memoryLogger();
     const { router, clock } = make({ providers: { a: a.fn, b: b.fn }, logger, defaults: { retries: 0, breaker } });
     const reopensAt = new Date(clock.now() + 10_000).toISOString();
     for (let i = 0; i < 3; i++) await router.chat(ask);
@@ -344,7 +344,7 @@ describe('breakers through the router', () => {
     expect(results.filter((r) => r.used_provider === 'b')).toHaveLength(99);
     expect(router.health().a?.breaker).toBe('closed');
     // One line when it opened (with the failure that tipped it) and one when it closed; none per call.
-    expect(logger.lines.filter((l) => l.level !== 'debug')).toEqual([
+    expect(logged.filter((l) => l.level !== 'debug')).toEqual([
       { level: 'warn', fields: { provider: 'a', reopens_at: reopensAt, last_error: '500 number 3' }, msg: 'a provider’s circuit breaker opened' },
       { level: 'info', fields: { provider: 'a' }, msg: 'a provider’s circuit breaker closed' },
     ]);

@@ -10,8 +10,8 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from './_fixtures/fake-llm-server.js';
-import { fakeProviders } from './_fixtures/fake-providers.js';
+import { startFakeLlmServer, type FakeLlmServer } from './_testing/fake-llm-server.js';
+import { fakeProviders } from './_testing/fake-providers.js';
 import { createRouter } from './router.js';
 import { aiRoutes } from './routes.js';
 import type { Router } from './types.js';

@@ -84,11 +84,20 @@ export const alertSilencesCollection = defineCollection<Silence>({ name: 'alert_
  * @example const rule = readRule(await rules.get(id))
  */
 export function readRule(doc: StoredDocument<StoredRule>): AlertRule {
-  const base = { id: doc.id, name: doc.data.name, enabled: doc.data.enabled, version: doc.version, created_at: doc.created_at, updated_at: doc.updated_at };
-  const parsed = ruleSpecSchema.safeParse(doc.data.spec);
-  if (parsed.success) return { ...base, ...parsed.data };
-  const problem = parsed.error.issues.map((i) => `spec.${i.path.map(String).join('.') || '?'}: ${i.message}`).join('; ');
-  const spec = doc.data.spec;
+  // Anything may be stored (by hand, by an older version): a document that is not a rule reads as a rule with a
+  // problem, so one bad document never breaks the list, or the evaluation of the others.
+  const data = doc.data as unknown as Record<string, unknown>;
+  const named = typeof data.name === 'string';
+  const flagged = typeof data.enabled === 'boolean';
+  const base = { id: doc.id, name: named ? (data.name as string) : doc.id, enabled: data.enabled === true, version: doc.version, created_at: doc.created_at, updated_at: doc.updated_at };
+  const parsed = ruleSpecSchema.safeParse(data.spec);
+  if (parsed.success && named && flagged) return { ...base, ...parsed.data };
+  const problem = [
+    ...(named ? [] : ['name: must be a string']),
+    ...(flagged ? [] : ['enabled: must be true or false']),
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `spec.${i.path.map(String).join('.') || '?'}: ${i.message}`)),
+  ].join('; ');
+  const spec = (typeof data.spec === 'object' && data.spec !== null && !Array.isArray(data.spec) ? data.spec : {}) as Record<string, unknown>;
   const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   return {

@@ -1,7 +1,7 @@
 import { createEgressPolicy, createEventBus, createManualClock, silentLogger } from '@aetherlink/core';
 import { openPostgresStores, type PostgresStores } from '@aetherlink/adapters/postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../adapters/src/storage/postgres/test-support.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../test/postgres.js';
 import { makeNotification } from './_testing/notifications.js';
 import { startWebhookSink, type WebhookSink } from './_testing/sink.js';
 import { deliveryPart } from './delivery-part.js';

@@ -31,7 +31,7 @@ const answers: string[] = [];
 beforeEach(async () => {
   answers.length = 0;
   // The configured endpoint's path says how it answers: a failure with a body, or 410 Gone.
-  sink = await startWebhookSink((r) => (r.path.includes('gone') ? { status: 410 } : r.path.includes(CONFIG_TOKEN) ? { status: 500, body: `${RECEIVER_SAYS} ${r.body}` } : { status: 200 }));
+  sink = await startWebhookSink((r) => (r.path.includes('gone') ? { status: 410 } : r.path.includes(CONFIG_TOKEN) ? { status: 500, body: `${RECEIVER_SAYS} at ${r.path}: ${r.body}` } : { status: 200 }));
   world = alertWorld();
   log = memoryLogger();
   const stores = memoryStores();

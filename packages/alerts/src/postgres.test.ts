@@ -1,7 +1,7 @@
 import { createEventBus, createManualClock, type EventBus, type ManualClock } from '@aetherlink/core';
 import { openPostgresStores, type PostgresStores } from '@aetherlink/adapters/postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../adapters/src/storage/postgres/test-support.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../test/postgres.js';
 import { evaluatorUnderTest, type EvaluatorUnderTest } from './_testing/harness.js';
 import { createRuleBook } from './rules.js';
 

@@ -21,6 +21,21 @@ describe('rule book', () => {
     expect(report).toMatchObject({ rules: 1, alerts: { firing: 1 } });
   });
 
+  it('reads a document that is no rule at all (spec null or a list, name or enabled of another type) with a problem; the others still evaluate', async () => {
+    const w = alertWorld();
+    await w.rules.create({ name: 'spike', event_type: 'autoheal.failed', window_seconds: 300, threshold: 3 });
+    // Straight into the store, as a hand edit or an older version might leave it.
+    const junk: Record<string, unknown>[] = [{ name: 'a', enabled: true, spec: null }, { name: 'b', enabled: true, spec: [1] }, { name: 7, enabled: 'yes', spec: {} }, {}];
+    for (const [i, data] of junk.entries()) await w.documents.put(alertRulesCollection, { id: `junk-${i}`, data });
+    const rules = await w.rules.list();
+    expect(rules).toHaveLength(5);
+    const broken = rules.filter((r) => r.problem !== undefined);
+    expect(broken.map((r) => r.id).sort()).toEqual(['junk-0', 'junk-1', 'junk-2', 'junk-3']);
+    expect(broken.find((r) => r.id === 'junk-2')).toMatchObject({ name: 'junk-2', enabled: false, problem: expect.stringMatching(/name: must be a string; enabled: must be true or false/) });
+    for (let i = 0; i < 3; i++) await w.bus.publish({ type: 'autoheal.failed', source: 'heal', data: {} });
+    expect(await evaluatorUnderTest({ ...w, owner: 'a' }).tick()).toMatchObject({ rules: 1, alerts: { firing: 1 } });
+  });
+
   it('stores a rule as { name, enabled, spec, state: null }, keeping alert state out of the rule document', async () => {
     const documents = memoryDocumentStore();
     const rule = await createRuleBook({ documents }).create({ name: 'x', event_type: 'a.b', window_seconds: 60, threshold: 2 });

@@ -1,7 +1,6 @@
 import { createEventBus, type StoredEvent } from '@aetherlink/core';
-import { eventually } from '@aetherlink/core/testing';
+import { eventually, answer, hang, refusedUrl, startTestServer, type TestServer } from '@aetherlink/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { answer, hang, refusedUrl, startTestServer, type TestServer } from './_testing/servers.js';
 import { createHealthChecker } from './checker.js';
 import { createRegistry } from './registry.js';
 import type { HealthChecker, Registry } from './types.js';

@@ -1,6 +1,6 @@
+import { memoryLogger, type LogLine } from '@aetherlink/core/testing';
 import { AetherError, createEventBus, createManualClock, memoryRegistryStore, type ManualClock, type RegistryStore, type StoredEvent } from '@aetherlink/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { recordingLogger, type LogLine } from './_testing/logger.js';
 import { createRegistry } from './registry.js';
 import type { Registry } from './types.js';
 
@@ -21,7 +21,7 @@ beforeEach(() => {
   const bus = createEventBus({ clock });
   events = [];
   bus.subscribe({}, (e) => events.push(e));
-  const recording = recordingLogger();
+  const recording = memoryLogger();
   lines = recording.lines;
   registry = createRegistry({ store, bus, clock, criticalForMs: CRITICAL_FOR, logger: recording.logger });
   // Another instance: the same records, reached without the interception below (its own copy of the methods).
@@ -115,7 +115,7 @@ describe('conditional writes against another instance', () => {
 
 describe('logging', () => {
   it('logs a failing event store through the injected logger', async () => {
-    const recording = recordingLogger();
+    const recording = memoryLogger();
     const failing = createEventBus({ clock });
     failing.emit = () => Promise.reject(new AetherError('unavailable', 'event store down'));
     const r = createRegistry({ store, clock, bus: failing, logger: recording.logger });

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { answer, startTestServer, type TestServer } from './_testing/servers.js';
+import { answer, startTestServer, type TestServer } from '@aetherlink/core/testing';
 import { createHealthChecker } from './checker.js';
 import { createRegistry } from './registry.js';
 import { registryRoutes } from './routes.js';

@@ -1,8 +1,8 @@
+import { memoryLogger, type LogLine } from '@aetherlink/core/testing';
 import { createManualClock, type ManualClock } from '@aetherlink/core';
 import { openPostgresStores, type PostgresStores } from '@aetherlink/adapters/postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../adapters/src/storage/postgres/test-support.js';
-import { recordingLogger, type LogLine } from './_testing/logger.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../test/postgres.js';
 import { createRegistry } from './registry.js';
 import type { CheckOutcome, Registry, ServiceView } from './types.js';
 
@@ -31,10 +31,10 @@ beforeEach(async () => {
   const storesB = await open('b');
   opened = [storesA, storesB];
   clock = createManualClock();
-  const recording = recordingLogger();
+  const recording = memoryLogger();
   aLog = recording.lines;
   a = createRegistry({ store: storesA.registry, clock, criticalForMs: CRITICAL_FOR, logger: recording.logger });
-  b = createRegistry({ store: storesB.registry, clock, criticalForMs: CRITICAL_FOR, logger: recordingLogger().logger });
+  b = createRegistry({ store: storesB.registry, clock, criticalForMs: CRITICAL_FOR, logger: memoryLogger().logger });
 });
 
 afterEach(async () => {

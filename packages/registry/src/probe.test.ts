@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { answer, hang, startTestServer, type TestServer } from './_testing/servers.js';
+import { answer, hang, startTestServer, type TestServer } from '@aetherlink/core/testing';
 import { Agent } from 'undici';
 import { createHealthChecker } from './checker.js';
 import { probe } from './probe.js';

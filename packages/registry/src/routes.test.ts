@@ -3,7 +3,7 @@ import { aetherlinkFastify } from '@aetherlink/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { answer, startTestServer, type TestServer } from './_testing/servers.js';
+import { answer, startTestServer, type TestServer } from '@aetherlink/core/testing';
 import { createHealthChecker } from './checker.js';
 import { createRegistry } from './registry.js';
 import { registryRoutes } from './routes.js';

@@ -1,8 +1,7 @@
 import { isAetherError, memoryRegistryStore } from '@aetherlink/core';
-import { eventually } from '@aetherlink/core/testing';
+import { eventually, memoryLogger } from '@aetherlink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startControlPlane, type TestControlPlane } from './_testing/control-plane.js';
-import { recordingLogger } from './_testing/logger.js';
 import { registerSelf } from './self-register.js';
 import type { SelfRegistration, SelfRegistrationEvent } from './types.js';
 
@@ -153,7 +152,7 @@ describe('registerSelf', () => {
 
   it('logs the first failure of a streak and the registration that ends it through the injected logger', { timeout: 15_000 }, async () => {
     const port = await laterPort();
-    const { logger, lines } = recordingLogger();
+    const { logger, lines } = memoryLogger();
     const client = registerSelf({ controlPlaneUrl: `http://127.0.0.1:${port}`, service, auth: { roles: ['operator'] }, ...fast, logger });
     running.push(client);
     await eventually(() => client.state() === 'unreachable', 'unreachable', 3000);

@@ -4,9 +4,12 @@
 // below; a panel whose routes the principal may not call asks for nothing (so a viewer's open page causes no
 // RBAC violations), and one whose routes this server lacks says where they come from.
 import { createApi } from './lib/api.js';
+import { confirmAction } from './lib/confirm.js';
 import { byId, describeError, el, frame } from './lib/dom.js';
+import { openDrawer, wireDrawer } from './lib/drawer.js';
 import { liveEvents } from './lib/events.js';
 import { debounce } from './lib/schedule.js';
+import { createScope } from './lib/scope.js';
 import { createSession } from './lib/session.js';
 import stats from './panels/stats.js';
 import chart from './panels/chart.js';
@@ -15,12 +18,14 @@ import health from './panels/health.js';
 import providers from './panels/providers.js';
 import requests from './panels/requests.js';
 import history from './panels/history.js';
+import audit from './panels/audit.js';
 import reconcile from './panels/reconcile.js';
 import autohealStats from './panels/autoheal-stats.js';
 import autohealConfig from './panels/autoheal-config.js';
 import autohealTimeline from './panels/autoheal-timeline.js';
 import autohealWhy from './panels/autoheal-why.js';
 import maintenance from './panels/maintenance.js';
+import deliveryQueue from './panels/delivery-queue.js';
 import alertTemplates from './panels/alert-templates.js';
 import alertRules from './panels/alert-rules.js';
 import endpoints from './panels/endpoints.js';
@@ -29,13 +34,14 @@ import deliveries from './panels/deliveries.js';
 /** @typedef {import('./lib/types.js').PanelDefinition} PanelDefinition */
 /** @typedef {import('./lib/types.js').PanelInstance} PanelInstance */
 /** @typedef {import('./lib/types.js').Me} Me */
+/** @typedef {import('./lib/types.js').Topic} Topic */
 
 /** Every panel, in the order it appears on its view. */
 const PANELS = /** @type {PanelDefinition[]} */ ([
   stats, chart, health, live, providers, requests,
-  history,
-  reconcile, autohealStats, autohealConfig, autohealTimeline, autohealWhy, maintenance,
-  alertTemplates, alertRules, endpoints, deliveries,
+  history, audit,
+  autohealStats, autohealConfig, reconcile, autohealWhy, maintenance, autohealTimeline,
+  deliveryQueue, endpoints, deliveries, alertRules, alertTemplates,
 ]);
 
 const VIEWS = ['overview', 'events', 'autoheal', 'alerts'];
@@ -51,30 +57,23 @@ const api = createApi(() => session?.headers() ?? {});
 const sections = new Map();
 
 /** What the current sign-in started: stopped as a whole when it changes. */
-let running = { generation: 0, stop: () => {} };
+let running = { generation: 0, stop: () => {}, changed: (/** @type {Topic} */ _topic) => {} };
 
-function toast(/** @type {string} */ message) {
+/**
+ * Says something briefly at the bottom of the page: an error (a refused action) or news (copied, replayed).
+ * @param {string} message
+ * @param {'error' | 'info'} [kind]
+ */
+function toast(message, kind = 'error') {
   const node = byId('toast');
   node.textContent = message;
+  node.dataset.kind = kind;
   node.hidden = false;
   clearTimeout(Number(node.dataset.timer));
-  node.dataset.timer = String(setTimeout(() => (node.hidden = true), 6000));
+  node.dataset.timer = String(setTimeout(() => (node.hidden = true), kind === 'error' ? 10_000 : 5000));
 }
 
-/** @param {{ title: string, facts: [string, string | undefined | null][], json: unknown }} detail */
-function openDrawer({ title, facts, json }) {
-  byId('drawer-title').textContent = title;
-  byId('drawer-facts').replaceChildren(...facts.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))]));
-  byId('drawer-json').textContent = JSON.stringify(json, null, 2);
-  byId('drawer').hidden = false;
-  byId('overlay').hidden = false;
-  byId('drawer-close').focus();
-}
-
-function closeDrawer() {
-  byId('drawer').hidden = true;
-  byId('overlay').hidden = true;
-}
+const scope = createScope(byId('scope'), () => running.changed('tenant'));
 
 const currentView = () => {
   const view = location.hash.replace(/^#\/?/, '');
@@ -114,7 +113,7 @@ function allPanels(state, message) {
 async function start() {
   running.stop();
   const generation = running.generation + 1;
-  running = { generation, stop: () => {} };
+  running = { generation, stop: () => {}, changed: () => {} };
   if (!session) return;
   if (!session.signedIn()) {
     session.show(null);
@@ -142,7 +141,11 @@ async function start() {
   const stream = liveEvents(session.headers);
   /** @type {Map<PanelDefinition, PanelInstance>} */
   const mounted = new Map();
-  const ctx = { api, me, may, has, live: stream, openDrawer, toast };
+  /** @param {Topic} topic */
+  const changed = (topic) => running.generation === generation && refresh((p) => p.follows?.includes(topic) === true || (topic !== 'tenant' && p.follows?.includes('audit') === true));
+  running.changed = changed;
+  /** @type {import('./lib/types.js').PanelContext} */
+  const ctx = { api, me, may, has, live: stream, openDrawer, toast, confirm: confirmAction, changed, scope };
   for (const panel of PANELS) {
     const section = sectionOf(panel);
     const missing = panel.requires.filter((r) => !has(r));
@@ -192,12 +195,7 @@ async function start() {
 async function boot() {
   showView();
   window.addEventListener('hashchange', showView);
-  byId('drawer-close').addEventListener('click', closeDrawer);
-  byId('overlay').addEventListener('click', closeDrawer);
-  document.addEventListener('keydown', (ev) => ev.key === 'Escape' && closeDrawer());
-  byId('drawer-copy').addEventListener('click', () => {
-    void navigator.clipboard?.writeText(byId('drawer-json').textContent ?? '').then(() => toast('Copied.'), () => toast('The browser refused to copy.'));
-  });
+  wireDrawer(toast);
   try {
     /** @type {[import('./lib/types.js').AuthInfo, import('./lib/types.js').Ping]} */
     const [auth, ping] = await Promise.all([api.get('/ops/auth'), api.get('/ops/ping')]);

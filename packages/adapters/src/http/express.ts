@@ -1,6 +1,8 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceContext } from '@aetherlink/core';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { default as Express, ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
+import { loadPeer } from '../_internal/peer.js';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { utf8BodyError } from './problem.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkExpressOptions extends HttpAdapterOptions {
@@ -36,6 +38,7 @@ interface Locals {
  * app.use(al.router); app.get('/leads', al.guard('crm:read'), listLeads); app.use(al.notFound, al.errorHandler);
  */
 export function aetherlinkExpress(options: AetherlinkExpressOptions): AetherlinkExpress {
+  const express = loadPeer<typeof Express>('express');
   const core = createHttpCore(options);
   const router = express.Router();
   const finished = core.finished;
@@ -72,7 +75,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
         (res.locals as Locals).aetherPath = route.path;
         next();
       });
-      chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
+      chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'], verify: refuseNonUtf8 }));
     }
     chain.push(routeHandler(core, route));
     router[method](toColonPath(route.path), ...chain);
@@ -106,6 +109,12 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
 /** The route template that matched (never the raw URL, which may carry ids or secrets), or `<unmatched>`. */
 function templateOf(req: Request): string {
   return req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : UNMATCHED_PATH;
+}
+
+// Runs on the raw bytes before body-parser decodes them (it would put U+FFFD in place of bad bytes).
+function refuseNonUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  const refused = utf8BodyError(body);
+  if (refused) throw refused;
 }
 
 function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {

@@ -2,7 +2,7 @@ import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceCont
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifyServerOptions, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
-import { problemOnClientError, toProblem } from './problem.js';
+import { problemOnClientError, toProblem, utf8BodyError } from './problem.js';
 import { pumpSse } from './sse.js';
 
 export interface AetherlinkFastifyOptions extends HttpAdapterOptions {
@@ -107,13 +107,16 @@ function problemHandlers(app: FastifyInstance, core: HttpCore, notFoundToo = tru
 function acceptJsonBodies(scope: FastifyInstance): void {
   const config = scope.initialConfig as { onProtoPoisoning?: 'error' | 'remove' | 'ignore'; onConstructorPoisoning?: 'error' | 'remove' | 'ignore' };
   const json = scope.getDefaultJsonParser(config.onProtoPoisoning ?? 'error', config.onConstructorPoisoning ?? 'error');
-  const parse = (request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => {
-    if (body.length === 0) done(null, undefined);
-    else json(request, body, done);
+  // As bytes, so a body that is not UTF-8 is refused rather than decoded with replacement characters.
+  const parse = (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
+    if (body.length === 0) return done(null, undefined);
+    const refused = utf8BodyError(body);
+    if (refused) done(refused);
+    else json(request, body.toString('utf8'), done);
   };
   for (const type of ['application/json', /^application\/[^\s/;]+\+json(?:;|$)/]) {
     try {
-      scope.addContentTypeParser(type, { parseAs: 'string' }, parse);
+      scope.addContentTypeParser(type, { parseAs: 'buffer' }, parse);
     } catch (error) {
       // The app brought its own parser for this type: keep it.
       if ((error as { code?: string }).code !== 'FST_ERR_CTP_ALREADY_PRESENT') throw error;

@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { codeForStatus, isAetherError, statusForCode, type FieldError } from '@aetherlink/core';
+import { codeForStatus, isAetherError, statusForCode, validationError, type AetherError, type FieldError } from '@aetherlink/core';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -41,6 +42,15 @@ export interface Problem {
 }
 
 export { statusForCode };
+
+/**
+ * Null for a body of UTF-8 text, else the 400 naming `body`. JSON is UTF-8 (RFC 8259 §8.1); decoding anything else
+ * would store U+FFFD in place of what was sent, so the sender would never learn its data was changed.
+ * @example const refused = utf8BodyError(buffer); if (refused) throw refused
+ */
+export function utf8BodyError(body: Uint8Array): AetherError | null {
+  return isUtf8(body) ? null : validationError([{ field: 'body', message: 'is not valid UTF-8', in: 'body' }], 'the request body is not valid UTF-8');
+}
 
 /**
  * Builds an RFC 9457 problem from anything thrown: AetherErrors by their code, framework and body-parser

@@ -1,4 +1,5 @@
 import { AetherError, isAetherError } from '@aetherlink/core';
+import { missingPeer } from '../_internal/peer.js';
 import type { DockerContainerJson } from './docker-state.js';
 
 // The few dockerode calls the adapter makes, typed here so the package's types never need @types/dockerode, and
@@ -38,7 +39,7 @@ export async function loadDockerode(importer: () => Promise<unknown> = () => imp
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new AetherError('config_invalid', '@aetherlink/adapters/docker needs the "dockerode" package: npm install dockerode', { cause: error });
+      throw missingPeer('dockerode', error);
     }
     throw error;
   }

@@ -128,7 +128,8 @@ describe('dockerRuntime', () => {
   it('names the package to install when dockerode is missing', async () => {
     const missing = Object.assign(new Error("Cannot find package 'dockerode'"), { code: 'ERR_MODULE_NOT_FOUND' });
     const error = await rejection(loadDockerode(() => Promise.reject(missing)));
-    expect(error.code).toBe('config_invalid');
+    expect(error.code).toBe('dependency_missing');
+    expect(error.message).toContain('@aetherlink/adapters/docker needs the package "dockerode"');
     expect(error.message).toContain('npm install dockerode');
     expect(typeof (await loadDockerode())).toBe('function');
   });

@@ -1,7 +1,7 @@
 // The SSE reader every SSE provider uses, fed exact byte chunks, then through a provider over HTTP.
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer } from '../_fixtures/fake-llm-server.js';
+import { startFakeLlmServer, type FakeLlmServer } from '../_testing/fake-llm-server.js';
 import { sseEvents, type SseEvent } from './http.js';
 import { openaiProvider } from './openai.js';
 

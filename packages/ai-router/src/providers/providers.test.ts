@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeLlmServer, type FakeLlmServer, type Vendor } from '../_fixtures/fake-llm-server.js';
+import { startFakeLlmServer, type FakeLlmServer, type Vendor } from '../_testing/fake-llm-server.js';
 import { isProviderError } from '../errors.js';
 import type { ChatStreamEvent, Provider, ProviderCallContext } from '../types.js';
 import { anthropicProvider } from './anthropic.js';

@@ -92,7 +92,7 @@ export function createWebhookSender(options: WebhookSenderOptions = {}): Webhook
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const responseBody = await readBounded(res.body, max);
+      const responseBody = hideUrlSecrets(await readBounded(res.body, max), delivery.endpoint);
       const status = res.statusCode;
       if (status >= 200 && status < 300) return { ok: true, status, responseBody, latencyMs: latencyMs() };
       const retryAfter = parseRetryAfter(res.headers, clock.now());
@@ -111,6 +111,28 @@ export function createWebhookSender(options: WebhookSenderOptions = {}): Webhook
       if (refusal?.code === 'egress_refused') return { ok: false, status: null, refused: true, error: `egress refused: ${refusal.message}`, latencyMs: latencyMs() };
       return { ok: false, status: null, error: describe(error, deadline.aborted, timeoutMs), latencyMs: latencyMs() };
     }
+  }
+}
+
+/**
+ * A receiver's answer with the parts of its URL that routes never show (the path after its first segment, the query)
+ * cut out: receivers echo the path they were called at, and webhook URLs carry their token there.
+ */
+function hideUrlSecrets(body: string | null, endpoint: string): string | null {
+  if (!body || !URL.canParse(endpoint)) return body;
+  const url = new URL(endpoint);
+  const [, ...rest] = url.pathname.split('/').filter(Boolean);
+  const hidden = [rest.join('/'), ...rest, url.search.slice(1), ...url.searchParams.values()].map((p) => [p, safeDecode(p)]).flat();
+  let out = body;
+  for (const part of [...new Set(hidden)].filter((p) => p.length >= 6).sort((a, b) => b.length - a.length)) out = out.split(part).join('…');
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

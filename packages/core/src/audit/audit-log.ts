@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { AuditStore } from '../stores/types.js';
+import type { AuditQuery, AuditStore, StoredAuditRecord } from '../stores/types.js';
 import { auditStatsFrom } from '../stores/shared.js';
 import { redactDeep } from './sinks.js';
 import { auditStoreSink } from './store-sink.js';
@@ -46,6 +46,8 @@ export interface AuditLog {
   record(entry: AuditEntry): AuditRecord;
   /** Counts since start, or, with a store, everything the store holds (all instances, across restarts). */
   stats(): Promise<AuditStats>;
+  /** The trail, newest first, once what was recorded has reached the store; only with a store. */
+  query?(query: AuditQuery): Promise<StoredAuditRecord[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -108,6 +110,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       }
       return auditStatsFrom(byPath, byStatus);
     },
+    ...(options.store && storeSink
+      ? {
+          async query(query: AuditQuery) {
+            await storeSink.flush?.();
+            return options.store!.query(query);
+          },
+        }
+      : {}),
     async flush() {
       await Promise.all(sinks.map((s) => s.flush?.()));
     },

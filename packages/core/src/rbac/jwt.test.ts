@@ -128,6 +128,17 @@ describe('jwtPrincipalResolver (JWKS served on 127.0.0.1)', () => {
     expect(garbage.code).toBe('unauthorized');
   });
 
+  it('refuses a request carrying Authorization twice (400 naming it), whichever copy is first', async () => {
+    const viewer = await sign({ realm_access: { roles: ['viewer'] } });
+    const admin = await sign({ realm_access: { roles: ['admin'] } });
+    for (const [first, second] of [[admin, viewer], [viewer, admin]]) {
+      const err = await rejection(Promise.resolve(resolver()({ headers: {}, rawHeaders: ['Authorization', `Bearer ${first}`, 'authorization', `Bearer ${second}`] })));
+      expect(err.code).toBe('validation_failed');
+      expect(err.errors).toEqual([expect.objectContaining({ field: 'authorization', in: 'header' })]);
+      expect(err.message).not.toContain(first!.slice(0, 20));
+    }
+  });
+
   it('answers unavailable (not 401) when the JWKS cannot be fetched', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));

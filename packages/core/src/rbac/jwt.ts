@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { AetherError } from '../errors.js';
 import { readJsonPath } from '../json-path.js';
 import type { Principal } from './policy.js';
-import { readHeader, type PrincipalResolver } from './principal.js';
+import { readSingleHeader, type PrincipalResolver } from './principal.js';
 
 export interface JwtResolverOptions {
   /** Expected `iss`. */
@@ -31,7 +31,7 @@ export interface JwtResolverOptions {
 }
 
 /**
- * Verifies `Authorization: Bearer <JWT>` with jose. No header → null (401); a bad token (including one without
+ * Verifies `Authorization: Bearer <JWT>` with jose. No header → null (401); the header twice → `validation_failed` (400); a bad token (including one without
  * `exp`, or older than `maxTokenAgeSeconds`) → `unauthorized` with the reason; a valid token without the roles claim → a principal with no roles (403 on protected routes).
  * @example
  * const resolve = jwtPrincipalResolver({ issuer: 'https://sso/realms/ops', audience: 'aetherlink',
@@ -52,7 +52,8 @@ export function jwtPrincipalResolver(options: JwtResolverOptions): PrincipalReso
   };
 
   return async (request) => {
-    const header = readHeader(request, 'authorization');
+    // Two copies are ambiguous (a proxy's and the client's): refused (400) rather than trusting either.
+    const header = readSingleHeader(request, 'authorization');
     if (!header) return null;
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
     if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"');

@@ -94,6 +94,10 @@ export interface AuditQuery {
   before?: number;
   path?: string;
   status?: number;
+  /** Only requests with one of these methods (e.g. the writes: POST, PUT, PATCH, DELETE). */
+  methods?: readonly string[];
+  /** Only requests to one of these route templates. */
+  paths?: readonly string[];
   /** ISO time: records at or after it. */
   since?: string;
 }

@@ -347,6 +347,11 @@ export function describeHttpAdapterContract(name: string, start: (options: HttpC
         expectProblem(await post('/events/publish', { type: 'job.failed', source: 'x', data: { service: 1, error: 'e' } }), 400, 'validation_failed', ['data.service']);
         expectProblem(await post('/events/publish', { type: 'a.b', source: 'x', data: 'y'.repeat(70 * 1024) }), 413, 'payload_too_large');
         expectProblem(await post('/events/publish', 'null'), 400, 'validation_failed', ['body']);
+        // Bytes that are not UTF-8 are refused, not stored with U+FFFD in their place.
+        const notUtf8 = Buffer.concat([Buffer.from('{"type":"a.b","source":"x'), Buffer.from([0xff, 0xfe, 0xc0, 0x80]), Buffer.from('"}')]);
+        const bad = await call('/events/publish', { method: 'POST', headers: { 'content-type': 'application/json', ...OPERATOR }, body: notUtf8 });
+        expectProblem(bad, 400, 'validation_failed', ['body']);
+        expect((bad.body as Problem).detail).toMatch(/UTF-8/);
         expect((await bus.stats()).total).toBe(before);
         expectProblem(await post('/events/publish', { type: 'a.b', source: 'x' }, VIEWER), 403, 'forbidden');
         expect((await bus.query({ source: 'x' })).events).toHaveLength(0);

@@ -25,3 +25,5 @@ export { describeRuntimeAdapterContract, CONTRACT_WORKLOADS } from './runtime-co
 export type { ContractWorkload, RuntimeContractSubject } from './runtime-contract.js';
 export { recordingRuntime } from './recording-runtime.js';
 export type { RecordingRuntime, RecordingRuntimeOptions, RuntimeCall } from './recording-runtime.js';
+export { startTestServer, answer, hang, refusedUrl } from './upstream.js';
+export type { TestServer } from './upstream.js';

@@ -51,7 +51,25 @@ export function describeAuditStoreContract(name: string, factory: StoreFactory<A
       expect((await s.get().query({ limit: 10, path: '/a' })).length).toBe(3);
       expect((await s.get().query({ limit: 10, status: 403 })).map((r) => r.path)).toEqual(['/b']);
       expect((await s.get().query({ limit: 10, since: iso(2000) })).length).toBe(2);
+      expect(await s.get().query({ limit: 10, methods: ['DELETE'] })).toEqual([]);
       expect(await errorCode(s.get().query({ limit: 10, since: 'last tuesday' }))).toBe('validation_failed');
+    });
+
+    it('filters by methods and by route templates, so the writes stand out among the reads', async () => {
+      await s.get().append([
+        makeAuditRecord({ ts: iso(0), method: 'POST', path: '/alerts/deliveries/replay-bulk' }),
+        makeAuditRecord({ ts: iso(1000) }),
+        makeAuditRecord({ ts: iso(2000), method: 'PUT', path: '/ops/services/{name}/maintenance' }),
+        makeAuditRecord({ ts: iso(3000) }),
+      ]);
+      const writes = await s.get().query({ limit: 10, methods: ['POST', 'PUT', 'PATCH', 'DELETE'] });
+      expect(writes.map((r) => [r.method, r.path])).toEqual([
+        ['PUT', '/ops/services/{name}/maintenance'],
+        ['POST', '/alerts/deliveries/replay-bulk'],
+      ]);
+      expect((await s.get().query({ limit: 1, methods: ['POST', 'PUT'], before: writes[0]!.seq })).map((r) => r.method)).toEqual(['POST']);
+      expect((await s.get().query({ limit: 10, paths: ['/alerts/deliveries/replay-bulk', '/nowhere'] })).map((r) => r.method)).toEqual(['POST']);
+      expect(await s.get().query({ limit: 10, paths: [] })).toEqual([]);
     });
 
     it('counts like /audit/stats, across appends', async () => {

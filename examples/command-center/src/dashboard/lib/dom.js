@@ -110,6 +110,18 @@ export function fmtAgo(iso, now = Date.now()) {
 export const fmtMs = (ms) => (ms === null || ms === undefined ? '–' : `${Math.round(ms)} ms`);
 
 /**
+ * A duration in the unit that reads best: ms under a second, seconds under 90 s, then minutes.
+ * @param {number | null | undefined} ms
+ * @example fmtDuration(40_000) // '40 s'
+ */
+export function fmtDuration(ms) {
+  if (ms === null || ms === undefined) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 90_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/**
  * A state a panel is in, shown the same way everywhere: loading, ready, empty (nothing to show), error (the
  * server said no or is away), denied (the role may not see it: nothing was asked), unavailable (this server has
  * no such routes), signed-out.

@@ -13,7 +13,8 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
   view: 'events',
   size: 'full',
   requires: ['GET /events/recent'],
-  mount(section, { api, openDrawer }) {
+  follows: ['tenant'],
+  mount(section, { api, openDrawer, scope }) {
     const f = frame(section, 'Event history');
     const windowSelect = el('select', { name: 'since', 'aria-label': 'Window' },
       el('option', { value: '15m' }, 'last 15 min'),
@@ -50,6 +51,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
       if (windowSelect.value) q.set('since', windowSelect.value);
       if (severitySelect.value) q.set('severity', severitySelect.value);
       if (typeInput.value.trim()) q.set('event_type', typeInput.value.trim());
+      if (scope.tenant()) q.set('tenant_id', scope.tenant());
       if (older && cursor) q.set('cursor', cursor);
       try {
         /** @type {EventPage} */
@@ -64,6 +66,7 @@ export default /** @type {import('../lib/types.js').PanelDefinition} */ ({
         else rows.replaceChildren(...made);
         paged = older;
         cursor = page.next_cursor;
+        scope.learn(page.events.map((e) => e.tenantid));
         more.hidden = !cursor;
         f.state(rows.children.length ? 'ready' : 'empty', 'No events match these filters.');
       } catch (error) {

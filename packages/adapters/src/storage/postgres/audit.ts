@@ -95,6 +95,8 @@ export function postgresAuditStore(db: Database): AuditStore & { close(): Promis
       if (q.before !== undefined) where.push(`seq < ${p(q.before)}`);
       if (q.path !== undefined) where.push(`path = ${p(q.path)}`);
       if (q.status !== undefined) where.push(`status = ${p(q.status)}`);
+      if (q.methods !== undefined) where.push(`method = ANY(${p([...q.methods])}::text[])`);
+      if (q.paths !== undefined) where.push(`path = ANY(${p([...q.paths])}::text[])`);
       if (q.since !== undefined) where.push(`ts >= ${p(timeParam(q.since, 'since'))}::timestamptz`);
       const { rows } = await db.query<AuditRow>(
         `SELECT * FROM ${log}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${p(Math.max(0, Math.floor(q.limit)))}`,

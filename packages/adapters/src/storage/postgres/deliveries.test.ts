@@ -1,7 +1,7 @@
 import { makeDeliveryInput } from '@aetherlink/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStores, type PostgresStores } from './stores.js';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from './test-support.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../../../test/postgres.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPostgres, type PostgresServer } from '../../../../../test/postgres-server.js';
 import { isConnectionFailure, redact, toStoreError } from './errors.js';
 import { openPostgresStores, postgresStores, type PostgresStores } from './stores.js';
-import { dropSchema, sql, testDatabaseUrl, uniqueSchema, within } from './test-support.js';
+import { dropSchema, sql, testDatabaseUrl, uniqueSchema, within } from '../../../../../test/postgres.js';
 
 const SECRET = 'hunter2-Secret';
 const RECEIVED = '2026-01-01T00:00:01.000Z';

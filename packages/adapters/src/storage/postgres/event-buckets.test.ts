@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bucketsSql } from './event-buckets.js';
 import { openPostgresStores, type PostgresStores } from './stores.js';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from './test-support.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../../../test/postgres.js';
 
 let stores: PostgresStores | undefined;
 let client: pg.Client | undefined;

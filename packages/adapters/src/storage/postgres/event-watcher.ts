@@ -1,5 +1,6 @@
 import { errorFields, type StoredEvent } from '@aetherlink/core';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPeer } from '../../_internal/peer.js';
 import type { Notification } from 'pg';
 import type { Database } from './pool.js';
 import { applicationName, ident } from './names.js';
@@ -132,7 +133,7 @@ export function createEventWatcher(db: Database, source: EventWatcherSource): Ev
 
   const connect = async () => {
     if (closed || listeners.size === 0 || current) return;
-    const client = new pg.Client(db.clientConfig(applicationName('aetherlink-listen', db.instanceId)));
+    const client = new (loadPeer<typeof pg>('pg').Client)(db.clientConfig(applicationName('aetherlink-listen', db.instanceId)));
     current = client;
     client.on('error', () => lost(client));
     client.on('end', () => lost(client));

@@ -6,7 +6,7 @@ import type { EventBatchInfo } from './events.js';
 import { noticePayloads } from './event-watcher.js';
 import { openPostgresStores } from './stores.js';
 import type { PostgresStores } from './stores.js';
-import { dropSchema, sql, testDatabaseUrl, uniqueSchema, within } from './test-support.js';
+import { dropSchema, sql, testDatabaseUrl, uniqueSchema, within } from '../../../../../test/postgres.js';
 
 const RECEIVED = '2026-01-01T00:00:01.000Z';
 

@@ -2,7 +2,7 @@ import { createLoop, createManualClock, type Campaign, type LeaderElection, type
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '@aetherlink/core/testing';
 import { postgresLeaderElection } from './leader.js';
-import { sql, testDatabaseUrl, uniqueSchema } from './test-support.js';
+import { sql, testDatabaseUrl, uniqueSchema } from '../../../../../test/postgres.js';
 
 // Every election runs on a manual clock: a candidate polls only when the test moves its clock, so each check
 // below follows a poll that has finished (a positive signal), never a stretch of wall-clock time.

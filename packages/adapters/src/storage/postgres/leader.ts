@@ -1,5 +1,6 @@
 import { errorFields, instanceId as newInstanceId, loggerFor, systemClock, type Campaign, type Clock, type LeaderElection, type Logger } from '@aetherlink/core';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPeer } from '../../_internal/peer.js';
 import { connectionConfigOf } from './pool.js';
 import { applicationName, checkSchema, lockKey } from './names.js';
 
@@ -63,7 +64,7 @@ export function postgresLeaderElection(options: PostgresLeaderElectionOptions): 
     };
 
     const connect = async () => {
-      const fresh = new pg.Client({
+      const fresh = new (loadPeer<typeof pg>('pg').Client)({
         ...config,
         application_name: applicationName('aetherlink-leader', instance, role),
         keepAlive: true,

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate, type Migration } from './migrations.js';
 import { openPostgresStores, type PostgresStores } from './stores.js';
-import { dropSchema, sql, testDatabaseUrl, uniqueSchema } from './test-support.js';
+import { dropSchema, sql, testDatabaseUrl, uniqueSchema } from '../../../../../test/postgres.js';
 
 let schema = '';
 let pools: pg.Pool[] = [];

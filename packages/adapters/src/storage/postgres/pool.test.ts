@@ -1,7 +1,7 @@
 import { isAetherError } from '@aetherlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './pool.js';
-import { dropSchema, testDatabaseUrl, uniqueSchema } from './test-support.js';
+import { dropSchema, testDatabaseUrl, uniqueSchema } from '../../../../../test/postgres.js';
 
 let db: Database | undefined;
 let schema = '';

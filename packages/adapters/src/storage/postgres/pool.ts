@@ -1,5 +1,6 @@
 import { AetherError, instanceId as newInstanceId, loggerFor, systemClock, type Clock, type Logger } from '@aetherlink/core';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPeer } from '../../_internal/peer.js';
 import type { ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { describeTarget, isConnectionFailure, isRetryable, toOpenError, toStoreError, type Target } from './errors.js';
 import { migrate } from './migrations.js';
@@ -57,9 +58,10 @@ export function targetOf(config: ClientConfig): Target {
       errors: [{ field: 'connectionString', message: 'must be a postgres:// (or postgresql://) URL' }],
     });
   }
+  const { Client } = loadPeer<typeof pg>('pg');
   let client: pg.Client;
   try {
-    client = new pg.Client(config);
+    client = new Client(config);
   } catch {
     // Never echo the string: it may hold the password.
     throw new AetherError('config_invalid', 'connectionString is not a valid PostgreSQL connection string', {
@@ -99,7 +101,7 @@ export function openDatabase(options: PostgresConnectionOptions): Database {
   const instanceId = options.instanceId ?? newInstanceId();
   const pool: Pool =
     options.pool ??
-    new pg.Pool({
+    new (loadPeer<typeof pg>('pg').Pool)({
       ...config,
       max: options.poolSize ?? 10,
       statement_timeout: options.statementTimeoutMs ?? 30_000,

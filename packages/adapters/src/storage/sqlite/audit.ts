@@ -74,6 +74,8 @@ export function sqliteAuditStore(db: SqliteDatabase): AuditStore {
       if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before));
       if (q.path !== undefined) (where.push('path = ?'), params.push(q.path));
       if (q.status !== undefined) (where.push('status = ?'), params.push(q.status));
+      if (q.methods !== undefined) (where.push(`method IN (${q.methods.map(() => '?').join(', ') || 'NULL'})`), params.push(...q.methods));
+      if (q.paths !== undefined) (where.push(`path IN (${q.paths.map(() => '?').join(', ') || 'NULL'})`), params.push(...q.paths));
       if (q.since !== undefined) (where.push('ts >= ?'), params.push(timeParam(q.since, 'since')));
       params.push(q.limit);
       const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;

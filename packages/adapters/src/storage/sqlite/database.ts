@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AetherError } from '@aetherlink/core';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { loadPeer } from '../../_internal/peer.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
@@ -30,7 +31,8 @@ export function openDatabase(options: OpenOptions): SqliteDatabase {
   let db: SqliteDatabase | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path);
+    const Sqlite = loadPeer<typeof Database>('better-sqlite3');
+    db = new Sqlite(path);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     // Reading the schema first makes a file that is not a database fail here, with a clear cause.
     db.pragma('schema_version');

@@ -31,6 +31,8 @@ export function memoryAuditStore(options: { maxRecords?: number } = {}): AuditSt
         if (q.before !== undefined && r.seq >= q.before) continue;
         if (q.path !== undefined && r.path !== q.path) continue;
         if (q.status !== undefined && r.status !== q.status) continue;
+        if (q.methods !== undefined && !q.methods.includes(r.method)) continue;
+        if (q.paths !== undefined && !q.paths.includes(r.path)) continue;
         if (since !== undefined && Date.parse(r.ts) < since) continue;
         out.push(cloneRecord(r));
       }

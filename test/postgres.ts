@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, inject } from 'vitest';
-import type { TestPostgres } from '../../../../../test/global-setup.js';
+import type { TestPostgres } from './global-setup.js';
 
 // Test-only helpers (not exported by the package): the run's PostgreSQL server from the global setup, and a
 // fresh schema per test so tests never see each other's rows.

@@ -1,3 +1,4 @@
+// Fake HTTP upstreams for tests: a server on 127.0.0.1:0 with a handler, canned answers, a hang, a refused URL.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
