@@ -1,8 +1,10 @@
 // `pnpm bench [name ...] [--explore]`: runs each bench/*.bench.ts, writes bench/results/<name>.json and prints a
-// table. Exits 1 when a target is missed or a benchmark fails; `--explore` (or BENCH_EXPLORE=1) reports missed
+// table, then writes bench/results/summary.md from every result there. Exits 1 when a target is missed or a benchmark fails; `--explore` (or BENCH_EXPLORE=1) reports missed
 // targets without failing, for trying settings out. A benchmark that fails to run always fails the command.
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { BENCH_DIR, passed, printTable, targetOf, vacuousTarget, writeReport, type BenchReport } from './lib/harness.js';
+import { writeSummary } from './lib/summary.js';
 
 const args = process.argv.slice(2);
 const explore = args.includes('--explore') || /^(1|true|yes)$/i.test(process.env.BENCH_EXPLORE ?? '');
@@ -23,6 +25,7 @@ const missed: string[] = [];
 const broken: string[] = [];
 for (const file of files) {
   console.log(`\n▶ ${file}`);
+  const loadBefore = loadavg();
   let report: BenchReport;
   try {
     const mod = (await import(`${BENCH_DIR}${file}`)) as { default: () => Promise<BenchReport> };
@@ -41,7 +44,7 @@ for (const file of files) {
     broken.push(file);
     continue;
   }
-  const out = writeReport(report);
+  const out = writeReport(report, loadBefore);
   console.log(report.description);
   printTable(report.rows);
   console.log('');
@@ -53,6 +56,7 @@ for (const file of files) {
   console.log(`→ ${out}`);
 }
 
+console.log(`\n→ ${writeSummary()}`);
 if (missed.length) console.log(`\n${missed.length} target(s) missed:\n${missed.map((m) => `  ${m}`).join('\n')}`);
 if (broken.length) console.error(`\n${broken.length} benchmark(s) did not run: ${broken.join(', ')}`);
 if (missed.length && explore) console.log('(--explore: missed targets do not fail the run)');

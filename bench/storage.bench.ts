@@ -82,13 +82,24 @@ export default async function storageBench(): Promise<BenchReport> {
     rows.push({ measure: 'HTTP publishes/s', variant: label ?? variant, 'median': Math.round(median(list)), rounds: list.map(Math.round).join(' / ') });
   }
   const pair = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+  const per = (name: string, list: number[], unit: string) => `${name} ${Math.round(median(list)).toLocaleString('en-US')} ${unit}`;
   return {
     name: 'storage',
     description: `appends through the bus (${COUNT} events, 256 in flight; SQLite synchronous=FULL) vs a bare loop (array push; INSERTs in one transaction) for memory, SQLite and PostgreSQL; HTTP publish (100 connections) vs a bare route; ${ROUNDS} alternating rounds, all in this run`,
     rows,
     ratios: [
-      { label: 'SQLite bus appends / bare transactional INSERT loop', value: pair(rates.sqlite!, rates['bare-sqlite']!), min: 0.5 },
-      { label: 'HTTP publish on SQLite / bare Fastify route', value: pair(http.reference!, http.bare!), min: 0.6 },
+      {
+        label: 'SQLite bus appends / bare transactional INSERT loop',
+        value: pair(rates.sqlite!, rates['bare-sqlite']!),
+        min: 0.5,
+        baseline: `${per('bare INSERT loop', rates['bare-sqlite']!, 'rows/s')}; ${per('bus', rates.sqlite!, 'appends/s')} (medians)`,
+      },
+      {
+        label: 'HTTP publish on SQLite / bare Fastify route',
+        value: pair(http.reference!, http.bare!),
+        min: 0.6,
+        baseline: `${per('bare route', http.bare!, 'req/s')}; ${per('reference server', http.reference!, 'publishes/s')} (medians)`,
+      },
     ],
     // No targets for these: context for the figures above, each against its own baseline from this run.
     info: [

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -136,6 +136,8 @@ export function median(values: number[]): number {
 export interface Ratio {
   label: string;
   value: number;
+  /** What the figure is measured against in the same run, in words with its figure (the summary shows it). */
+  baseline?: string;
   /** A target: met when value >= min (and <= max, when both are set). */
   min?: number;
   max?: number;
@@ -149,7 +151,7 @@ export interface BenchReport {
   /** Ratios and figures with a target: each one missed fails `pnpm bench`. */
   ratios: Ratio[];
   /** Figures reported for context, without a target: printed as information, never as a pass. */
-  info?: { label: string; value: number }[];
+  info?: { label: string; value: number; baseline?: string }[];
   details?: unknown;
 }
 
@@ -175,10 +177,11 @@ export const targetOf = (r: Ratio) =>
  * Writes `bench/results/<name>.json` with the machine it ran on.
  * @example writeReport(report)
  */
-export function writeReport(report: BenchReport): string {
+export function writeReport(report: BenchReport, loadBefore: number[] = loadavg()): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = `${RESULTS_DIR}/${report.name}.json`;
   const cpu = cpus();
+  const round = (l: number[]) => l.map((x) => Math.round(x * 100) / 100);
   writeFileSync(
     file,
     `${JSON.stringify(
@@ -189,6 +192,10 @@ export function writeReport(report: BenchReport): string {
         ran_at: new Date().toISOString(),
         node: process.version,
         cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+        memory_gb: Math.round(totalmem() / 1e8) / 10,
+        os: `${platform()} ${release()}`,
+        // 1, 5 and 15 minute load averages when the benchmark started and when it ended: how busy the machine was.
+        load_average: { before: round(loadBefore), after: round(loadavg()) },
       },
       null,
       2,
@@ -210,4 +217,55 @@ export function printTable(rows: Record<string, string | number>[]): void {
   console.log(line(cols));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
+}
+
+/**
+ * Runs a bench script to its end on one CPU set ('server' or 'load') and resolves with its last stdout line
+ * parsed as JSON; rejects with its output when it fails or outlives `timeoutMs`.
+ * @example const seeded = await runScript('servers/scale-seed.mjs', { COUNT: '10000', DB: file }, 'server')
+ */
+export function runScript<T>(script: string, env: Record<string, string>, role: 'server' | 'load' = 'load', timeoutMs = 600_000, nodeArgs: string[] = []): Promise<T> {
+  const [cmd, args] = pinned(role, [...nodeArgs, `${BENCH_DIR}${script}`]);
+  const proc = spawn(cmd, args, { cwd: BENCH_DIR, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d));
+  proc.stderr!.on('data', (d: Buffer) => (out += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${script} did not finish in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`${script} exited with ${code}:\n${out}`));
+      resolve(JSON.parse(line) as T);
+    });
+  });
+}
+
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/**
+ * CPU time a process has used so far (user + system, every thread), in seconds, from /proc.
+ * @example const before = cpuSeconds(server.proc.pid!)
+ */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/**
+ * One figure measured at several sizes, as a table row: the sizes, the values, and largest / smallest.
+ * @example seriesRow('registry', 'probe round ms', [100, 1000], [12, 110])
+ */
+export function seriesRow(part: string, figure: string, sizes: readonly (string | number)[], values: readonly number[], digits = 2): Record<string, string | number> {
+  const show = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(digits)).toString() : '–');
+  return {
+    part,
+    figure,
+    sizes: sizes.join(' / '),
+    values: values.map(show).join(' / '),
+    'largest / smallest': values.length > 1 ? show(values[values.length - 1]! / values[0]!) : '–',
+  };
 }

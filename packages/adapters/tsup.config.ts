@@ -6,9 +6,13 @@ export default defineConfig({
     fastify: 'src/http/fastify.ts',
     sqlite: 'src/storage/sqlite/index.ts',
     postgres: 'src/storage/postgres/index.ts',
+    // The SQLite writer thread's entry: `sqlite` starts it as a worker from the file beside itself.
+    'sqlite-writer': 'src/storage/sqlite/writer-thread.ts',
     docker: 'src/runtime/docker.ts',
     process: 'src/runtime/process.ts',
   },
+  // import.meta.url in the CommonJS build too, to find the writer thread's file.
+  shims: true,
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -1,6 +1,6 @@
 import { parseRouterEnv, type RouterConfig } from '@aetherlink/ai-router';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule, parseWebhookTarget, webhookSecretKey } from '@aetherlink/alerts';
-import { compileEgressRules, decideHost, isAetherError, parseEgressRule } from '@aetherlink/core';
+import { compileEgressRules, decideHost, DEFAULT_RETENTION_POLICY, isAetherError, parseEgressRule, type RetentionKind, type RetentionPolicy } from '@aetherlink/core';
 import { SERVICE_NAME_PATTERN } from '@aetherlink/registry';
 import { z } from 'zod';
 import { autohealEndpointsVariable, autohealProcessesVariable, autohealServicesVariable, autohealTargets, dockerHostVariable } from './autoheal-config.js';
@@ -36,6 +36,13 @@ const egressList = () =>
       return entries;
     });
 
+const DAY_MS = 86_400_000;
+/** Retention by age of one kind, in days (0 keeps it forever by age); the default from core's policy. */
+const retentionDays = (kind: RetentionKind) =>
+  z.coerce.number({ error: 'must be a number of days (0: no limit by age)' }).min(0).max(36_500).default(DEFAULT_RETENTION_POLICY[kind].maxAgeMs! / DAY_MS);
+/** Retention by count of one kind (0 keeps any number). */
+const retentionMax = (kind: RetentionKind) =>
+  z.coerce.number({ error: 'must be a whole number (0: no limit by count)' }).int('must be a whole number').min(0).default(DEFAULT_RETENTION_POLICY[kind].maxCount!);
 /** ALERT_WEBHOOKS: comma-separated webhook URLs, each read as the alerts module will (never echoing one: they carry tokens). */
 const webhookList = () =>
   z
@@ -157,6 +164,20 @@ export const envSchema = z
       })
       .meta({ description: 'delays between delivery attempts (±20 % jitter)', default: '5s,5m,30m,2h,5h,10h,10h' }),
     EVENTS_STRICT: bool('EVENTS_STRICT').meta({ description: 'reject event types that are not registered', default: 'false' }),
+    RETENTION_EVENTS_DAYS: retentionDays('events').describe('events older than this many days are removed (0: no limit by age)'),
+    RETENTION_EVENTS_MAX: retentionMax('events').describe('events beyond this many are removed, oldest first (0: no limit by count)'),
+    RETENTION_AUDIT_DAYS: retentionDays('audit').describe('audit records older than this many days are removed (/audit/stats keeps counting them)'),
+    RETENTION_AUDIT_MAX: retentionMax('audit').describe('audit records beyond this many are removed, oldest first'),
+    RETENTION_HEAL_DAYS: retentionDays('heal').describe('auto-heal history older than this many days is removed (its stats keep counting it)'),
+    RETENTION_HEAL_MAX: retentionMax('heal').describe('auto-heal history beyond this many records is removed, oldest first'),
+    RETENTION_DELIVERIES_DAYS: retentionDays('deliveries').describe('finished webhook deliveries older than this many days are removed; dead letters stay until replayed or purged'),
+    RETENTION_DELIVERIES_MAX: retentionMax('deliveries').describe('finished webhook deliveries beyond this many are removed, oldest first'),
+    RETENTION_INTERVAL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(86_400).default(60)
+      .describe("how often the leader's retention pass runs"),
+    RETENTION_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1).max(100_000).default(1000)
+      .describe('records one retention transaction removes'),
+    RETENTION_SHARE: z.coerce.number({ error: 'must be a number from 0.01 to 1' }).min(0.01, 'must be from 0.01 to 1').max(1, 'must be from 0.01 to 1').default(0.1)
+      .describe('share of its time a retention pass spends deleting; it rests the remainder (at most a second a batch), so publishes keep the disk and a backlog still shrinks under load'),
     AUTOHEAL_SERVICES: autohealServicesVariable().describe(
       'services auto-heal watches: a JSON array of names (the seed\'s ["aether-crm-ui",…]), of targets ({"name":"api","health_url":"…","depends_on":["db"],"check":{…}}), or comma-separated names',
     ),
@@ -206,6 +227,20 @@ const REQUIRED_WHEN: { when: (env: Record<string, string>) => boolean; because: 
 
 /** The server's variables, the AI router's configuration from its own (PROVIDER_ORDER, *_BASE_URL, …), and auto-heal's targets. */
 export type Config = z.output<typeof envSchema> & { ai: RouterConfig; autoheal: { targets: HealTarget[] } };
+
+/**
+ * The retention policy the RETENTION_* variables describe.
+ * @example retentionModule({ stores, policy: retentionPolicyOf(config) })
+ */
+export function retentionPolicyOf(config: Config): RetentionPolicy {
+  const rule = (days: number, max: number) => ({ maxAgeMs: days * DAY_MS, maxCount: max });
+  return {
+    events: rule(config.RETENTION_EVENTS_DAYS, config.RETENTION_EVENTS_MAX),
+    audit: rule(config.RETENTION_AUDIT_DAYS, config.RETENTION_AUDIT_MAX),
+    heal: rule(config.RETENTION_HEAL_DAYS, config.RETENTION_HEAL_MAX),
+    deliveries: rule(config.RETENTION_DELIVERIES_DAYS, config.RETENTION_DELIVERIES_MAX),
+  };
+}
 
 /** Start-up stops with this when a variable is wrong; its message names each one. */
 export class ConfigError extends Error {

@@ -13,6 +13,7 @@ import {
   jwtPrincipalResolver,
   opsRoutes,
   pinoAuditSink,
+  retentionModule,
   storesReadiness,
   traceLogFields,
   type AnyRouteSpec,
@@ -33,7 +34,7 @@ import { alertsModule, type Notifier } from '@aetherlink/alerts';
 import { aiRouterModule, createRouter, parseRouterEnv, routerOptionsFromConfig, type RouterConfig, type Router } from '@aetherlink/ai-router';
 import { DEFAULT_PROBE_EGRESS, instanceServiceName, registryModule, selfRegistrationModule, type HealthChecker, type Registry } from '@aetherlink/registry';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { retentionPolicyOf, type Config } from './config.js';
 import { consoleModule } from './console-module.js';
 import { openRuntime } from './runtime.js';
 import { openStores, type OpenedStores } from './stores.js';
@@ -226,6 +227,14 @@ async function assemble(
       autoheal,
       ai,
       alerts,
+      retentionModule({
+        stores,
+        policy: retentionPolicyOf(config),
+        intervalMs: config.RETENTION_INTERVAL_SECONDS * 1000,
+        batchSize: config.RETENTION_BATCH,
+        share: config.RETENTION_SHARE,
+        logger: log('retention'),
+      }),
       consoleModule({
         service: config.SERVICE_NAME,
         version: VERSION,

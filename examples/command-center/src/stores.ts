@@ -23,5 +23,12 @@ export async function openStores(config: Config, instance: string, logger?: Logg
     return { stores, leader: stores.leader, where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}${schema}` };
   }
   const stores = sqliteStores({ path: config.AETHERLINK_DB, synchronous: config.AETHERLINK_DB_SYNC === 'normal' ? 'NORMAL' : 'FULL' });
+  // Writes go to a thread of their own: it has the file open before the server takes requests (or says why not).
+  try {
+    await stores.ready();
+  } catch (error) {
+    await stores.close().catch(() => undefined);
+    throw error;
+  }
   return { stores, leader: soleLeader(), where: `sqlite ${config.AETHERLINK_DB}` };
 }

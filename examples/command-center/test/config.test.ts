@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, retentionPolicyOf } from '../src/config.js';
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -31,6 +31,21 @@ describe('loadConfig', () => {
     expect(problems.map((p) => p.variable).sort()).toEqual(['JWT_AUDIENCE', 'JWT_JWKS_URL', 'PORT', 'SELF_REGISTER_TOKEN']);
     const selfOff = problemsOf({ AUTH_MODE: 'jwt', SELF_REGISTER: 'false' });
     expect(selfOff.map((p) => p.variable).sort()).toEqual(['JWT_AUDIENCE', 'JWT_ISSUER', 'JWT_JWKS_URL']);
+  });
+
+  it('reads the retention policy, defaults from core, 0 meaning no limit, bad values named', () => {
+    const DAY = 86_400_000;
+    expect(retentionPolicyOf(loadConfig({}))).toEqual({
+      events: { maxAgeMs: 30 * DAY, maxCount: 1_000_000 },
+      audit: { maxAgeMs: 30 * DAY, maxCount: 1_000_000 },
+      heal: { maxAgeMs: 90 * DAY, maxCount: 100_000 },
+      deliveries: { maxAgeMs: 14 * DAY, maxCount: 100_000 },
+    });
+    const config = loadConfig({ RETENTION_EVENTS_DAYS: '7', RETENTION_EVENTS_MAX: '0', RETENTION_INTERVAL_SECONDS: '5', RETENTION_BATCH: '200' });
+    expect(retentionPolicyOf(config).events).toEqual({ maxAgeMs: 7 * DAY, maxCount: 0 });
+    expect([config.RETENTION_INTERVAL_SECONDS, config.RETENTION_BATCH]).toEqual([5, 200]);
+    const problems = problemsOf({ RETENTION_AUDIT_DAYS: '-1', RETENTION_HEAL_MAX: '1.5', RETENTION_BATCH: 'lots' });
+    expect(problems.map((p) => p.variable).sort()).toEqual(['RETENTION_AUDIT_DAYS', 'RETENTION_BATCH', 'RETENTION_HEAL_MAX']);
   });
 
   it('reads booleans strictly', () => {

@@ -87,7 +87,7 @@ describe('two reference servers on one PostgreSQL', () => {
     await expect.poll(() => leads(follower), { timeout: 15_000, interval: 250 }).toBe(true);
     await expect
       .poll(async () => (await instanceOf(follower)).loops.filter((l) => l.active).map((l) => l.name).sort(), { timeout: 15_000, interval: 250 })
-      .toEqual(['alert-evaluator', 'autoheal', 'deliveries', 'lease-expiry', 'registry-leases', 'registry-probe']);
+      .toEqual(['alert-evaluator', 'autoheal', 'deliveries', 'lease-expiry', 'registry-leases', 'registry-probe', 'retention']);
   });
 
   it('loses no acknowledged event when killed with SIGKILL in the middle of a burst', async () => {

@@ -82,6 +82,21 @@ describe('the reference server on SQLite', () => {
     }
   });
 
+  it('keeps no more events than RETENTION_EVENTS_MAX: the leader retention pass removes the oldest', async () => {
+    const server = await startServer({ AETHERLINK_DB: tempDbPath(), RETENTION_EVENTS_MAX: '5', RETENTION_INTERVAL_SECONDS: '1', RETENTION_BATCH: '2' });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${server.url}/events/publish`, { method: 'POST', headers: AGENT, body: JSON.stringify({ type: 'retention.test', source: 'bounded', id: `b${i}` }) });
+        expect(res.status).toBe(200);
+      }
+      const total = async () => ((await (await fetch(`${server.url}/events/stats`, { headers: OPERATOR })).json()) as { total: number }).total;
+      await expect.poll(total).toBe(5);
+      expect([...(await allIds(server.url, 'bounded'))].sort()).toEqual(['b10', 'b11', 'b7', 'b8', 'b9']);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses to start on a file that is not a database, or that it cannot write, and says which', async () => {
     const corrupt = tempDbPath();
     writeFileSync(corrupt, 'not a database '.repeat(200));

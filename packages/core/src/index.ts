@@ -72,6 +72,8 @@ export {
   patchOver,
   revisionMatches,
 } from './stores/shared.js';
+export { checkPurgeRequest, purgeCount, isPurgeableDelivery, FINISHED_DELIVERY_STATUSES } from './stores/purge.js';
+export type { CheckedPurge } from './stores/purge.js';
 export type {
   EventStore,
   EventQuery,
@@ -109,6 +111,8 @@ export type {
   HealHistoryStore,
   HealRecord,
   HealOutcome,
+  PurgeRequest,
+  DeadLetterPurge,
   HealProbe,
   HealTally,
   HealHistoryQuery,
@@ -177,6 +181,10 @@ export type { MetricsRegistryOptions, Registry } from './metrics.js';
 export { opsRoutes } from './http/ops-routes.js';
 export type { OpsRoutesOptions } from './http/ops-routes.js';
 export { eventsModule } from './events/module.js';
+export { retentionModule } from './retention/module.js';
+export type { RetentionModule, RetentionModuleOptions } from './retention/module.js';
+export { DEFAULT_RETENTION_POLICY, purgeRequestFor } from './retention/policy.js';
+export type { RetentionKind, RetentionPolicy, RetentionRule } from './retention/policy.js';
 export type { EventsModuleOptions } from './events/module.js';
 export { auditModule } from './audit/module.js';
 

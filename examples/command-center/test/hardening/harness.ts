@@ -46,6 +46,8 @@ export interface WatchedServer extends InProcessServer {
    * The audit trail, which records every request by design, is kept in memory so it does not count.
    */
   version(): number;
+  /** Resolves once every write queued so far has committed (a no-op through the SQLite writer thread, in order). */
+  barrier(): Promise<void>;
 }
 
 /**
@@ -61,6 +63,9 @@ export async function startWatched(env: Record<string, string> = {}): Promise<Wa
   return {
     ...server,
     version: () => watcher.pragma('data_version', { simple: true }) as number,
+    barrier: async () => {
+      await opened.writerPragma('user_version');
+    },
     async close() {
       watcher.close();
       await server.close();

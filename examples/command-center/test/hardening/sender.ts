@@ -25,11 +25,13 @@ export function createSender(server: WatchedServer): Sender {
   let pending: { label: string; version: number } | undefined;
   const documented = (o: Operation, status: number) => o.op.responses?.[status] !== undefined;
   // An accepted request may write after its answer (the AI router emits its events without holding the answer back):
-  // wait until the database holds still across a whole round trip, so those writes are not blamed on the next request.
+  // wait until the database holds still across a whole round trip and every write queued by then has committed (the
+  // writer thread's barrier), so those writes are not blamed on the next request.
   const settle = async () => {
     for (let i = 0; i < 100; i++) {
       const before = server.version();
       await fetch(`${server.url}/ops/ping`).then((r) => r.arrayBuffer());
+      await server.barrier();
       if (server.version() === before) return;
     }
     throw new Error('the database never held still after an accepted request');

@@ -25,6 +25,9 @@ export interface AetherlinkExpress {
 interface Locals {
   aetherPath?: string;
   aetherPrincipal?: Principal | null;
+  aetherStarted?: number;
+  /** `req.ip`, read once: Express works it out anew (proxy headers and all) on every read. */
+  aetherIp?: string;
   aetherTrace?: TraceContext;
 }
 
@@ -41,13 +44,16 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
   const finished = core.finished;
 
   if (finished) {
-    router.use((req, res, next) => {
-      const started = performance.now();
+    // One listener per router for every response, reading what it needs from locals: no closure per request.
+    const audited = function (this: Response): void {
+      const req = this.req;
+      const locals = this.locals as Locals;
+      finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, this.statusCode, locals.aetherIp ?? req.ip ?? '', performance.now() - locals.aetherStarted!, locals.aetherTrace);
+    };
+    router.use((_req, res, next) => {
+      (res.locals as Locals).aetherStarted ??= performance.now();
       // A response emits 'close' once, whether it finished or the client went away.
-      res.once('close', () => {
-        const locals = res.locals as Locals;
-        finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, res.statusCode, req.ip ?? '', performance.now() - started, locals.aetherTrace);
-      });
+      res.on('close', audited);
       next();
     });
   }
@@ -61,14 +67,16 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
 
   for (const route of options.routes ?? []) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-    const chain: RequestHandler[] = [
-      (_req, res, next) => {
+    const chain: RequestHandler[] = [];
+    // Only JSON is parsed; the shared core answers 415 for any other body, as Fastify would. The template is set
+    // before the parser, so a body it refuses is audited under the route.
+    if (route.body) {
+      chain.push((_req, res, next) => {
         (res.locals as Locals).aetherPath = route.path;
         next();
-      },
-    ];
-    // Only JSON is parsed; the shared core answers 415 for any other body, as Fastify would.
-    if (route.body) chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'], verify: refuseNonUtf8 }));
+      });
+      chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'], verify: refuseNonUtf8 }));
+    }
     chain.push(routeHandler(core, route));
     router[method](toColonPath(route.path), ...chain);
   }
@@ -111,6 +119,9 @@ function refuseNonUtf8(_req: unknown, _res: unknown, body: Buffer): void {
 
 function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
   return (req, res, next) => {
+    const locals = res.locals as Locals;
+    locals.aetherPath = route.path;
+    const ip = (locals.aetherIp = req.ip ?? '');
     const outcome = core.run(route, {
       method: req.method,
       path: route.path,
@@ -118,7 +129,7 @@ function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
       params: req.params,
       query: req.query,
       body: req.body,
-      ip: req.ip ?? '',
+      ip,
       raw: req,
       res,
     });
@@ -136,7 +147,10 @@ function deliver(core: HttpCore, route: AnyRouteSpec, req: Request, res: Respons
     );
     return;
   }
-  res.status(outcome.status).set(outcome.headers).type(outcome.contentType);
+  // Straight onto the response: res.status/set/type look the content type up again on every call.
+  res.statusCode = outcome.status;
+  for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
+  res.setHeader('content-type', outcome.contentType);
   res.send(isJsonOutcome(outcome.contentType) ? JSON.stringify(outcome.body) : outcome.body);
 }
 

@@ -168,6 +168,9 @@ function deliver(core: HttpCore, route: AnyRouteSpec, request: FastifyRequest, r
     });
   }
   reply.code(outcome.status).headers(outcome.headers).type(outcome.contentType);
+  // JSON.stringify rather than response schemas compiled to Fastify's serializer: that saves ~0.2 µs on a small
+  // answer (well under 1 % of a request) and is slower on a page of events (36 vs 51 µs for 50), whose `data` is
+  // free-form; it would also drop fields a schema does not name.
   reply.send(isJsonOutcome(outcome.contentType) ? JSON.stringify(outcome.body) : outcome.body);
 }
 

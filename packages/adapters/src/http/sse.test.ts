@@ -46,6 +46,23 @@ describe('pumpSse with a client that stops reading', () => {
     await closed;
   });
 
+  it('sends what the server wrote before it closed the stream in the same turn, and an error event on failure', async () => {
+    server = createServer((req, res) => {
+      const last = req.url === '/fail';
+      void pumpSse(req, res, sse((ch) => {
+        ch.send({ id: '1', data: 'last words' });
+        if (last) throw new Error('boom');
+        ch.close();
+      }), { heartbeatMs: 60_000 }).catch(() => undefined);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect(await (await fetch(`${base}/`)).text()).toContain('id: 1\ndata: last words\n\n');
+    const failed = await (await fetch(`${base}/fail`)).text();
+    expect(failed).toContain('data: last words');
+    expect(failed).toContain('event: error');
+  });
+
   it('aborts the channel when the client disconnects', async () => {
     let channel: SseChannel | undefined;
     server = createServer((req, res) => {
@@ -61,5 +78,53 @@ describe('pumpSse with a client that stops reading', () => {
     expect(channel!.signal.aborted).toBe(false);
     controller.abort();
     await expect.poll(() => channel!.signal.aborted).toBe(true);
+  });
+});
+
+describe('pumpSse fanning one message out to many streams', () => {
+  let server: Server | undefined;
+  afterEach(
+    () =>
+      new Promise<void>((r) => {
+        server!.closeAllConnections();
+        server!.close(() => r());
+      }),
+  );
+
+  it('delivers every message to every stream in order, a burst of one turn in one write per stream', async () => {
+    const channels: SseChannel[] = [];
+    server = createServer((req, res) => {
+      void pumpSse(req, res, sse((ch) => void channels.push(ch)), { heartbeatMs: 60_000 });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const streams = 300;
+    const received: string[] = Array.from({ length: streams }, () => '');
+    for (let i = 0; i < streams; i++) {
+      const socket = connect(port, '127.0.0.1');
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (received[i] += d));
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    }
+    // The body is chunked: one chunk per write, so the chunks say how many writes a stream got.
+    const writesOf = (raw: string) => {
+      const out: string[] = [];
+      let rest = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+      for (let cut = rest.indexOf('\r\n'); cut > 0; cut = rest.indexOf('\r\n')) {
+        const size = Number.parseInt(rest.slice(0, cut), 16);
+        if (rest.length < cut + 2 + size + 2) break;
+        out.push(rest.slice(cut + 2, cut + 2 + size));
+        rest = rest.slice(cut + 2 + size + 2);
+      }
+      return out;
+    };
+    await expect.poll(() => channels.length).toBe(streams);
+    await expect.poll(() => received.every((r) => writesOf(r).some((w) => w.includes(': connected')))).toBe(true);
+    // One turn: the same message objects to every stream, as the event routes send an event.
+    const messages = Array.from({ length: 5 }, (_, n) => ({ id: String(n), data: JSON.stringify({ n }) }));
+    for (const message of messages) for (const ch of channels) ch.send(message);
+    const burst = messages.map((m) => formatSse(m)).join('');
+    await expect.poll(() => received.every((r) => writesOf(r).length === 2)).toBe(true);
+    expect(received.every((r) => writesOf(r)[1] === burst)).toBe(true);
   });
 });

@@ -3,6 +3,38 @@ import type { SseChannel, SseLimits, SseMessage, SseResult } from '@aetherlink/c
 
 const DEFAULTS = { maxQueuedMessages: 1000, maxQueuedBytes: 1024 * 1024, heartbeatMs: 15_000 };
 
+// A message sent to many streams (an event fanned out) is formatted once.
+const formatted = new WeakMap<SseMessage, string>();
+const frameOf = (message: SseMessage) => {
+  let frame = formatted.get(message);
+  if (frame === undefined) formatted.set(message, (frame = formatSse(message)));
+  return frame;
+};
+
+// Streams with output waiting are written by one process-wide scheduler, a slice of streams per turn of the
+// event loop: what a publish fans out to a thousand streams is written after the publish is answered, in
+// pieces between which the server goes on serving, and what one stream collected in a turn is one write.
+const SLICE = 64;
+const FLUSH_AT = 64 * 1024;
+const waiting = new Set<() => void>();
+let scheduled = false;
+const writeSlice = () => {
+  scheduled = false;
+  let n = 0;
+  for (const flush of waiting) {
+    waiting.delete(flush);
+    flush();
+    if (++n >= SLICE) break;
+  }
+  if (waiting.size > 0) schedule();
+};
+const schedule = () => {
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(writeSlice);
+  }
+};
+
 /**
  * Formats one message in the text/event-stream format; multi-line data is split as the spec asks.
  * @example formatSse({ id: '7', data: '{"a":1}' }) // 'id: 7\ndata: {"a":1}\n\n'
@@ -37,28 +69,45 @@ export async function pumpSse(
 
   const close = (reason: string) => {
     if (closed) return;
+    // What this turn wrote has not reached the socket yet: it goes before the end, as if written at once.
+    const last = blocked ? '' : out;
+    out = '';
     closed = true;
+    waiting.delete(flush);
     clearInterval(heartbeat);
     queue.length = 0;
     controller.abort(new Error(reason));
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded) res.end(last === '' || res.destroyed ? undefined : last);
   };
 
+  const tooSlow = () => {
+    closed = true;
+    clearInterval(heartbeat);
+    queue.length = 0;
+    controller.abort(new Error('client too slow'));
+    res.destroy();
+  };
+  const enqueue = (chunk: string) => {
+    queue.push(chunk);
+    queuedBytes += Buffer.byteLength(chunk);
+    if (queue.length > maxQueuedMessages || queuedBytes > maxQueuedBytes) tooSlow();
+  };
+  let out = '';
+  const flush = () => {
+    if (closed || out === '') return;
+    const chunk = out;
+    out = '';
+    if (blocked) enqueue(chunk);
+    else if (!res.write(chunk)) blocked = true;
+  };
   const write = (chunk: string) => {
     if (closed) return;
-    if (blocked) {
-      queue.push(chunk);
-      queuedBytes += Buffer.byteLength(chunk);
-      if (queue.length > maxQueuedMessages || queuedBytes > maxQueuedBytes) {
-        closed = true;
-        clearInterval(heartbeat);
-        queue.length = 0;
-        controller.abort(new Error('client too slow'));
-        res.destroy();
-      }
-      return;
-    }
-    if (!res.write(chunk)) blocked = true;
+    if (blocked) return enqueue(chunk);
+    out += chunk;
+    // A burst within one turn is written as it grows, so the queue limits apply to it as to any other.
+    if (out.length >= FLUSH_AT) return flush();
+    waiting.add(flush);
+    schedule();
   };
 
   res.on('drain', () => {
@@ -85,7 +134,7 @@ export async function pumpSse(
 
   const lastEventId = req.headers['last-event-id'];
   const channel: SseChannel = {
-    send: (message) => write(formatSse(message)),
+    send: (message) => write(frameOf(message)),
     close: () => close('closed by the server'),
     signal: controller.signal,
     lastEventId: typeof lastEventId === 'string' ? lastEventId : undefined,

@@ -83,6 +83,22 @@ describe('createAuditLineSerializer', () => {
   });
 });
 
+describe('createAuditLineSerializer across records', () => {
+  it('gives each record its own time, ts and msg when they change from one record to the next', () => {
+    const line = createAuditLineSerializer();
+    const base = { service: 's', path: '/x/{id}', roles: Object.freeze(['viewer']), client_ip: '127.0.0.1', duration_ms: 1 };
+    const records = [
+      { ...base, ts: '2026-01-01T00:00:00.000Z', method: 'GET', status: 200 },
+      { ...base, ts: '2026-01-01T00:00:00.000Z', method: 'GET', status: 404 },
+      { ...base, ts: '2026-01-01T00:00:00.001Z', method: 'POST', status: 200 },
+      { ...base, ts: '2026-01-01T00:00:00.000Z', method: 'GET', status: 200 },
+    ];
+    expect(records.map((r) => JSON.parse(line(r)) as { time: number; ts: string; msg: string })).toEqual(
+      records.map((r) => expect.objectContaining({ time: Date.parse(r.ts), ts: r.ts, msg: `${r.method} ${r.path} ${r.status}` })),
+    );
+  });
+});
+
 describe('createAuditLog with a store', () => {
   it('stores redacted meta and answers stats from the store', async () => {
     const { memoryAuditStore } = await import('../stores/memory/audit.js');

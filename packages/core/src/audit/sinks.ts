@@ -153,9 +153,32 @@ export function createAuditLineSerializer(secretNames: ReadonlySet<string> = DEF
     if (out === undefined) roleLists.set(list, (out = JSON.stringify(list)));
     return out;
   };
+  // msg per path, method and status: looked up without building the text first.
+  const messages = new Map<string, Map<string, Map<number, string>>>();
+  const msg = (r: AuditRecord) => {
+    let byMethod = messages.get(r.path);
+    if (byMethod === undefined) {
+      if (messages.size >= 1000) return str(`${r.method} ${r.path} ${r.status}`);
+      messages.set(r.path, (byMethod = new Map()));
+    }
+    let byStatus = byMethod.get(r.method);
+    if (byStatus === undefined) byMethod.set(r.method, (byStatus = new Map()));
+    let out = byStatus.get(r.status);
+    if (out === undefined && byStatus.size < 100) byStatus.set(r.status, (out = str(`${r.method} ${r.path} ${r.status}`)));
+    return out ?? str(`${r.method} ${r.path} ${r.status}`);
+  };
+  // Records of one millisecond share their ts (the audit log stamps it from one clock reading): parsed once.
+  let lastTs = '';
+  let lastTime = '';
+  let lastTsJson = '';
   return (r) => {
+    if (r.ts !== lastTs) {
+      lastTs = r.ts;
+      lastTime = String(num(Date.parse(r.ts)));
+      lastTsJson = str(r.ts);
+    }
     // A pino line (level 30 = info, time in epoch ms, msg) so log pipelines read audit lines as the rest.
-    let s = `{"level":30,"time":${num(Date.parse(r.ts))},"msg":${cached(`${r.method} ${r.path} ${r.status}`)},"log":"audit","ts":${str(r.ts)},"service":${cached(r.service)},"method":${cached(r.method)},"path":${cached(r.path)},"roles":${roles(r.roles)},"status":${num(r.status)},"client_ip":${str(r.client_ip)},"duration_ms":${num(r.duration_ms)}`;
+    let s = `{"level":30,"time":${lastTime},"msg":${msg(r)},"log":"audit","ts":${lastTsJson},"service":${cached(r.service)},"method":${cached(r.method)},"path":${cached(r.path)},"roles":${roles(r.roles)},"status":${num(r.status)},"client_ip":${str(r.client_ip)},"duration_ms":${num(r.duration_ms)}`;
     if (r.principal !== undefined) s += `,"principal":${JSON.stringify(r.principal)}`;
     if (r.trace_id !== undefined) s += `,"trace_id":${str(r.trace_id)}`;
     if (r.meta !== undefined) s += `,"meta":${JSON.stringify(redactDeep(r.meta, secretNames))}`;

@@ -88,6 +88,13 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
   const { bus } = options;
   const clock = options.clock ?? systemClock;
   const maxReplay = options.maxReplay ?? 10_000;
+  // Every stream gets the same event object from the bus: its message is built once, not once per subscriber.
+  const messages = new WeakMap<StoredEvent, { id: string; data: string }>();
+  const messageOf = (event: StoredEvent) => {
+    let message = messages.get(event);
+    if (!message) messages.set(event, (message = { id: encodeCursor(event.seq), data: JSON.stringify(toPublicEvent(event)) }));
+    return message;
+  };
 
   const publish = defineRoute({
     method: 'POST',
@@ -215,7 +222,7 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
           ring[head] = event.seq;
           head = (head + 1) % SENT_MEMORY;
           sent.add(event.seq);
-          channel.send({ id: encodeCursor(event.seq), data: JSON.stringify(toPublicEvent(event)) });
+          channel.send(messageOf(event));
         };
         // Subscribe before replaying so nothing published meanwhile is missed; duplicates are dropped by seq.
         const off = bus.subscribe(filter, (event) => (live ? send(event) : pending.push(event)));

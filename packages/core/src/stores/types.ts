@@ -62,7 +62,28 @@ export interface EventStore {
    * fan them out locally. Events this process appended are not repeated here.
    */
   watch?(listener: (event: StoredEvent) => void): () => void;
+  /**
+   * Retention: removes the oldest events (by `seq`; age by `received_at`) as `request` says, in one short
+   * transaction; resolves with how many went. `stats` counts only what is left.
+   */
+  purge?(request: PurgeRequest): Promise<number>;
   close?(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- retention
+
+/**
+ * What one retention call removes: the oldest records first, those older than `olderThan` or beyond the newest
+ * `keepNewest`, and never more than `limit`, so each call is one short transaction that does not hold writers
+ * up. Age follows insertion order: a purge stops at the first record inside the window.
+ */
+export interface PurgeRequest {
+  /** ISO time: records older than it go. */
+  olderThan?: string;
+  /** Keep at most this many of the newest. */
+  keepNewest?: number;
+  /** Most records removed by this call (a whole number of at least 1). */
+  limit: number;
 }
 
 // ---------------------------------------------------------------- audit
@@ -90,6 +111,8 @@ export interface AuditStore {
   /** Newest first. */
   query(query: AuditQuery): Promise<StoredAuditRecord[]>;
   stats(): Promise<AuditStats>;
+  /** Retention: removes the oldest records (age by `ts`); `stats` keep counting them. Resolves with how many went. */
+  purge?(request: PurgeRequest): Promise<number>;
   close?(): Promise<void>;
 }
 
@@ -382,7 +405,23 @@ export interface DeliveryStore {
    */
   replay(ids: readonly string[], now: number): Promise<{ replayed: DeliveryRecord[]; missing: string[] }>;
   stats(now: number): Promise<DeliveryStats>;
+  /**
+   * Retention: removes finished deliveries (delivered or cancelled, and dead letters that were replayed) with
+   * their attempts, oldest `created_at` first. Dead letters never replayed stay until `purgeDeadLetters`.
+   */
+  purgeFinished?(request: PurgeRequest): Promise<number>;
+  /** Removes dead letters on an operator's say-so: those listed (or all) created before `olderThan`, at most `limit`. */
+  purgeDeadLetters?(request: DeadLetterPurge): Promise<number>;
   close?(): Promise<void>;
+}
+
+/** Which dead letters `purgeDeadLetters` removes. */
+export interface DeadLetterPurge {
+  /** Only these ids (others are left alone). Default: any dead letter. */
+  ids?: readonly string[];
+  /** ISO time: only dead letters created before it. */
+  olderThan?: string;
+  limit: number;
 }
 
 // ---------------------------------------------------------------- auto-heal history
@@ -449,6 +488,8 @@ export interface HealHistoryStore {
   count(): Promise<number>;
   /** Records per service and outcome, over every record the store counts. */
   tally(): Promise<HealTally[]>;
+  /** Retention: removes the oldest records (age by `ts`); `count` and `tally` keep counting them. Resolves with how many went. */
+  purge?(request: PurgeRequest): Promise<number>;
   close?(): Promise<void>;
 }
 

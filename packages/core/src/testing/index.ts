@@ -10,6 +10,7 @@ export {
 export { describeRegistryStoreContract, makeService } from './registry-store-contract.js';
 export { describeDeliveryStoreContract, makeDeliveryInput } from './delivery-store-contract.js';
 export { describeDocumentStoreContract } from './document-store-contract.js';
+export { describeRetentionContract } from './retention-contract.js';
 export { withStore, errorCode, rejection, eventually } from './helpers.js';
 export { describeHttpAdapterContract } from './http-adapter-contract.js';
 export type { HttpContractServer, HttpContractServerOptions } from './http-adapter-contract.js';

@@ -6,6 +6,7 @@ import { describeDeliveryStoreContract } from './delivery-store-contract.js';
 import { describeEventStoreContract, type StoreFactory } from './event-store-contract.js';
 import { errorCode, withStore } from './helpers.js';
 import { describeRegistryStoreContract } from './registry-store-contract.js';
+import { describeRetentionContract } from './retention-contract.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (offsetMs = 0) => new Date(T0 + offsetMs).toISOString();
@@ -181,4 +182,8 @@ export function describeStoresContract(name: string, factory: StoreFactory<Store
   describeDocumentStoreContract(name, part('documents'));
   describeDeliveryStoreContract(name, part('deliveries'));
   describeHealHistoryStoreContract(name, part('heal'));
+  describeRetentionContract(name, async () => {
+    const made = await factory();
+    return { store: made.store, cleanup: made.cleanup ?? (() => made.store.close()) };
+  });
 }

@@ -1,4 +1,4 @@
-import { auditStatsFrom, countAudit, type AuditQuery, type AuditRecord, type AuditStore, type StoredAuditRecord } from '@aetherlink/core';
+import { auditStatsFrom, checkPurgeRequest, countAudit, purgeCount, type AuditQuery, type AuditRecord, type AuditStore, type StoredAuditRecord } from '@aetherlink/core';
 import type { Database } from './pool.js';
 import { int, isoOf, json, timeParam } from './rows.js';
 
@@ -108,6 +108,17 @@ export function postgresAuditStore(db: Database): AuditStore & { close(): Promis
       const { rows } = await db.query<{ kind: 'path' | 'status'; key: string; n: string }>(`SELECT kind, key, n FROM ${counters}`);
       const pick = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => [r.key, int(r.n)] as [string, number]);
       return auditStatsFrom(pick('path'), pick('status'));
+    },
+    // Retention: the oldest records go; the counters stay (stats cover every record ever appended).
+    async purge(request) {
+      const checked = checkPurgeRequest(request);
+      const oldest = await db.query<{ seq: string; ts: Date }>(`SELECT seq, ts FROM ${log} ORDER BY seq LIMIT $1`, [checked.limit]);
+      // The seq span: the count, or a little over it where a failed insert left a gap.
+      const span = await db.query<{ n: string | null }>(`SELECT max(seq) - min(seq) + 1 AS n FROM ${log}`);
+      const n = purgeCount(oldest.rows.map((r) => r.ts.getTime()), int(span.rows[0]?.n ?? 0), checked);
+      if (n === 0) return 0;
+      const { rowCount } = await db.query(`DELETE FROM ${log} WHERE seq = ANY($1::bigint[])`, [oldest.rows.slice(0, n).map((r) => r.seq)]);
+      return rowCount ?? 0;
     },
     async close() {},
   };

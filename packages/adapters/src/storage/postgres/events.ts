@@ -1,5 +1,6 @@
 import {
   AetherError,
+  checkPurgeRequest,
   checkStorableEvent,
   cloneRecord,
   emptySeverityCounts,
@@ -7,6 +8,7 @@ import {
   isAetherError,
   parseTime,
   prefixRange,
+  purgeCount,
   serializeData,
   splitTypes,
   type AppendResult,
@@ -111,6 +113,7 @@ const mayBeOneEvents = (error: unknown) => !(isAetherError(error) && (error.code
 export function postgresEventStore(db: Database, options: { onBatch?: (info: EventBatchInfo) => void } = {}): PostgresEventStore {
   const events = db.t('events');
   const counters = db.t('event_counters');
+  const minutes = db.t('event_minutes');
   const channel = eventChannel(db.schema);
 
   // One statement inserts the new rows (in arrival order, so seqs follow it) and moves the counters.
@@ -133,8 +136,31 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
       INSERT INTO ${counters} (severity, n)
       SELECT severity, count(*) FROM ins GROUP BY severity ORDER BY severity
       ON CONFLICT (severity) DO UPDATE SET n = ${counters}.n + EXCLUDED.n
+    ),
+    per_minute AS (
+      INSERT INTO ${minutes} (minute, n)
+      SELECT floor(extract(epoch FROM time) / 60)::bigint, count(*) FROM ins GROUP BY 1 ORDER BY 1
+      ON CONFLICT (minute) DO UPDATE SET n = ${minutes}.n + EXCLUDED.n
     )
     SELECT * FROM ins`;
+
+  // Retention: exactly the rows chosen go (never `seq <=`: another instance may commit a lower seq meanwhile),
+  // and the counters move in the same transaction, locked in the order appends lock them.
+  const purgeSql = `
+    WITH gone AS (
+      DELETE FROM ${events} WHERE seq = ANY($1::bigint[]) RETURNING severity, time
+    ),
+    counted AS (
+      INSERT INTO ${counters} (severity, n)
+      SELECT severity, -count(*) FROM gone GROUP BY severity ORDER BY severity
+      ON CONFLICT (severity) DO UPDATE SET n = ${counters}.n + EXCLUDED.n
+    ),
+    per_minute AS (
+      INSERT INTO ${minutes} (minute, n)
+      SELECT floor(extract(epoch FROM time) / 60)::bigint, -count(*) FROM gone GROUP BY 1 ORDER BY 1
+      ON CONFLICT (minute) DO UPDATE SET n = ${minutes}.n + EXCLUDED.n
+    )
+    SELECT count(*) AS n FROM gone`;
 
   const writeBatch = async (batch: Item[]): Promise<AppendResult[]> => {
     const started = performance.now();
@@ -269,11 +295,15 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
       return rows.map(eventOf);
     },
     async stats(now: number): Promise<EventStats> {
-      // Totals come from the counters; the last 24 h is an index range count on time.
+      // Totals from the counters; the last 24 hours from the per-minute counters plus the partial first minute
+      // from the time index: a bounded amount of work however many events are stored.
+      const from = now - DAY_MS;
+      const minute = Math.floor(from / 60_000);
       const { rows } = await db.query<{ k: string; n: string }>(
         `SELECT severity AS k, n FROM ${counters}
-         UNION ALL SELECT '', count(*) FROM ${events} WHERE time >= $1::timestamptz`,
-        [new Date(now - DAY_MS).toISOString()],
+         UNION ALL SELECT '', (SELECT coalesce(sum(n), 0) FROM ${minutes} WHERE minute > $1)
+           + (SELECT count(*) FROM ${events} WHERE time >= $2::timestamptz AND time < $3::timestamptz)`,
+        [minute, new Date(from).toISOString(), new Date((minute + 1) * 60_000).toISOString()],
       );
       const stats: EventStats = { total: 0, last_24h: 0, by_severity: emptySeverityCounts() };
       for (const { k, n } of rows) {
@@ -284,6 +314,22 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
         }
       }
       return stats;
+    },
+    async purge(request) {
+      const checked = checkPurgeRequest(request);
+      return db.transaction(async (client: PoolClient) => {
+        const oldest = await client.query<{ seq: string; received_at: Date; minute: string }>(
+          `SELECT seq, received_at, floor(extract(epoch FROM time) / 60)::bigint AS minute FROM ${events} ORDER BY seq LIMIT $1`,
+          [checked.limit],
+        );
+        const total = await client.query<{ n: string }>(`SELECT coalesce(sum(n), 0) AS n FROM ${counters}`);
+        const n = purgeCount(oldest.rows.map((r) => r.received_at.getTime()), int(total.rows[0]!.n), checked);
+        if (n === 0) return 0;
+        const gone = oldest.rows.slice(0, n);
+        const { rows } = await client.query<{ n: string }>(purgeSql, [gone.map((r) => r.seq)]);
+        await client.query(`DELETE FROM ${minutes} WHERE minute = ANY($1::bigint[]) AND n <= 0`, [[...new Set(gone.map((r) => r.minute))]]);
+        return int(rows[0]!.n);
+      });
     },
     countBuckets: postgresEventBuckets(db),
     watch(listener) {

@@ -35,6 +35,7 @@ const recordOf = (row: HealRow): HealRecord => ({
  */
 export function postgresHealHistoryStore(db: Database): HealHistoryStore & { close(): Promise<void> } {
   const history = db.t('heal_history');
+  const purged = db.t('heal_purged');
   return {
     async append(r) {
       await db.query(
@@ -69,13 +70,17 @@ export function postgresHealHistoryStore(db: Database): HealHistoryStore & { clo
       );
       return rows.map(recordOf);
     },
+    // Records a retention pass removed live on in heal_purged (see retention.ts), so count and tally keep them.
     async count() {
-      const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${history}`);
+      const { rows } = await db.query<{ n: string }>(`SELECT (SELECT count(*) FROM ${history}) + (SELECT coalesce(sum(n), 0) FROM ${purged}) AS n`);
       return int(rows[0]?.n ?? 0);
     },
     async tally() {
       const { rows } = await db.query<{ service: string; outcome: HealOutcome; n: string }>(
-        `SELECT service, outcome, count(*) AS n FROM ${history} GROUP BY service, outcome`,
+        `SELECT service, outcome, sum(n) AS n FROM (
+           SELECT service, outcome, count(*) AS n FROM ${history} GROUP BY service, outcome
+           UNION ALL SELECT service, outcome, n FROM ${purged}
+         ) kept GROUP BY service, outcome`,
       );
       return rows.map((r) => ({ service: r.service, outcome: r.outcome, count: int(r.n) }));
     },

@@ -8,6 +8,7 @@ import { postgresHealHistoryStore } from './heal.js';
 import { postgresLeaderElection } from './leader.js';
 import { openDatabase, type PostgresConnectionOptions } from './pool.js';
 import { postgresRegistryStore } from './registry.js';
+import { postgresDeliveryRetention, postgresHealRetention } from './retention.js';
 
 /** Options of `postgresStores` and `openPostgresStores`. */
 export interface PostgresStoresOptions extends PostgresConnectionOptions {
@@ -53,8 +54,8 @@ export function postgresStores(options: PostgresStoresOptions): PostgresStores {
     audit: postgresAuditStore(db),
     registry: postgresRegistryStore(db),
     documents: postgresDocumentStore(db),
-    deliveries: postgresDeliveryStore(db),
-    heal: postgresHealHistoryStore(db),
+    deliveries: Object.assign(postgresDeliveryStore(db), postgresDeliveryRetention(db)),
+    heal: Object.assign(postgresHealHistoryStore(db), postgresHealRetention(db)),
     schema: db.schema,
     instanceId: db.instanceId,
     pool: db.pool,

@@ -1,4 +1,4 @@
-import { auditStatsFrom, countAudit, timeParam, type AuditQuery, type AuditRecord, type AuditStore, type StoredAuditRecord } from '@aetherlink/core';
+import { auditStatsFrom, checkPurgeRequest, countAudit, purgeCount, timeParam, type AuditQuery, type AuditRecord, type AuditStore, type CheckedPurge, type StoredAuditRecord } from '@aetherlink/core';
 import { guarded, type SqliteDatabase } from './database.js';
 import { parseJson, statementCache } from './statements.js';
 
@@ -53,7 +53,17 @@ export function sqliteAuditStore(db: SqliteDatabase): AuditStore {
     for (const [path, n] of byPath) bump.run('path', path, n);
     for (const [status, n] of byStatus) bump.run('status', String(status), n);
   });
+  // Retention: the oldest records go; the counts stay (stats cover every record ever appended).
+  const purgeTx = db.transaction((request: CheckedPurge) => {
+    const rows = stmt('SELECT seq, ts FROM audit ORDER BY seq LIMIT ?').all(request.limit) as { seq: number; ts: string }[];
+    // Records are only ever removed from the oldest end, so the seq span is the count.
+    const held = stmt('SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM audit').pluck().get() as number;
+    const n = purgeCount(rows.map((r) => Date.parse(r.ts)), held, request);
+    if (n > 0) stmt('DELETE FROM audit WHERE seq <= ?').run(rows[n - 1]!.seq);
+    return n;
+  });
   return {
+    purge: (request) => guarded(() => purgeTx.immediate(checkPurgeRequest(request))),
     append: (records) =>
       guarded(() => {
         if (records.length) write.immediate(records);

@@ -46,9 +46,10 @@ describe('a SQLite store that runs out of room', () => {
   it('rejects appends as unavailable while full, takes them again once there is room, and keeps what it acknowledged', async () => {
     const stores = sqliteStores({ path: join(mkdtempSync(join(tmpdir(), 'aetherlink-sqlite-')), 'full.db') });
     opened.push(stores);
-    // max_page_count makes SQLite answer SQLITE_FULL exactly as a full disk does, at a size we choose.
+    // max_page_count makes SQLite answer SQLITE_FULL exactly as a full disk does, at a size we choose. It is a
+    // setting of one connection: the write connection's, in the writer thread.
     const pages = stores.db.pragma('page_count', { simple: true }) as number;
-    stores.db.pragma(`max_page_count = ${pages + 8}`);
+    await stores.writerPragma(`max_page_count = ${pages + 8}`);
     const acked: string[] = [];
     let refused: string | undefined;
     for (let i = 0; i < 200 && !refused; i++) {
@@ -66,7 +67,7 @@ describe('a SQLite store that runs out of room', () => {
     expect(await errorCode(stores.events.append(makeEvent({ id: 'refused', data: { pad: 'x'.repeat(2000) } }), RECEIVED))).toBe('unavailable');
     expect((await stores.events.query({ limit: 1 })).length).toBe(1);
 
-    stores.db.pragma('max_page_count = 1000000');
+    await stores.writerPragma('max_page_count = 1000000');
     await stores.events.append(makeEvent({ id: 'after' }), RECEIVED);
     acked.push('after');
     const stored = (await stores.events.query({ limit: 1000 })).map((e) => e.id);

@@ -17,6 +17,8 @@ export interface OpenOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Wait this long for a lock held by another connection, ms. Default 5000. */
   busyTimeoutMs?: number;
+  /** Counts this open in the file (a write that proves the file writable). Default true. */
+  countOpen?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export function openDatabase(options: OpenOptions): SqliteDatabase {
     if (migrate(db) > 0 && path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
     // SQLite quietly falls back to read-only when it may not write the file; find out now, not on the first
     // publish. Counting opens is a real write that also tells an operator how often the server restarted.
-    db.prepare("INSERT INTO counters (name, n) VALUES ('opens', 1) ON CONFLICT (name) DO UPDATE SET n = n + 1").run();
+    if (options.countOpen !== false) db.prepare("INSERT INTO counters (name, n) VALUES ('opens', 1) ON CONFLICT (name) DO UPDATE SET n = n + 1").run();
     return db;
   } catch (error) {
     db?.close();

@@ -1,144 +1,93 @@
-import { checkStorableEvent, emptySeverityCounts, filterValues, isAetherError, parseTime, prefixRange, serializeData, splitTypes, timeParam, type AppendResult, type CloudEvent, type EventQuery, type EventStats, type EventStore, type Severity, type StoredEvent } from '@aetherlink/core';
+import {
+  checkPurgeRequest,
+  checkStorableEvent,
+  parseTime,
+  serializeData,
+  type AppendResult,
+  type CheckedPurge,
+  type CloudEvent,
+  type EventQuery,
+  type EventStats,
+  type EventStore,
+  type PurgeRequest,
+} from '@aetherlink/core';
 import { guarded, translateError, type SqliteDatabase } from './database.js';
 import { sqliteEventBuckets } from './event-buckets.js';
-import { statementCache } from './statements.js';
+import { eventReads, toEvent } from './event-reads.js';
+import { eventWrites, type EventOutcome, type EventWire } from './event-writes.js';
 
-interface EventRow {
-  seq: number;
-  id: string;
-  source: string;
-  type: string;
-  time: string;
-  severity: Severity;
-  tenantid: string | null;
-  subject: string | null;
-  traceparent: string | null;
-  dataschema: string | null;
-  datacontenttype: string;
-  data: string;
-  received_at: string;
-}
-
-const DAY_MS = 86_400_000;
-
-function toEvent(r: EventRow): StoredEvent {
-  const e: StoredEvent = {
-    specversion: '1.0',
-    id: r.id,
-    source: r.source,
-    type: r.type,
-    time: r.time,
-    datacontenttype: r.datacontenttype,
-    data: JSON.parse(r.data),
-    severity: r.severity,
-    received_at: r.received_at,
-    seq: r.seq,
-  };
-  if (r.tenantid !== null) e.tenantid = r.tenantid;
-  if (r.subject !== null) e.subject = r.subject;
-  if (r.traceparent !== null) e.traceparent = r.traceparent;
-  if (r.dataschema !== null) e.dataschema = r.dataschema;
-  return e;
-}
-
+/** One append waiting for its batch: its row checked and serialized, its promise's ends. */
 interface Pending {
   event: CloudEvent;
-  receivedAt: string;
-  /** `time` as epoch ms and `data` as JSON, both checked before the event joined a batch. */
-  timeMs: number;
-  json: string;
+  wire: EventWire;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
 
-export interface SqliteEventStore extends EventStore {
-  /** Transactions committed by group commit so far (each holds every append of one tick). */
+/**
+ * Where the event store's writes go: `eventWrites` on the same connection (inline), or the writer thread. Either
+ * resolves each batch only after its commit.
+ */
+export interface EventWriter {
+  commit(batch: EventWire[]): EventOutcome[] | Promise<EventOutcome[]>;
   commits(): number;
-  /** Writes whatever waits now (close() does too). */
+  purge(request: CheckedPurge): number | Promise<number>;
+}
+
+export interface SqliteEventStore extends EventStore {
+  /** Transactions committed by group commit so far (each holds every append of one tick, or more). */
+  commits(): number;
+  /** Hands whatever waits to the writer now (close() does too, and waits for it). */
   flush(): void;
   /** Prepared query shapes held now; never more than the statement cache's bound. */
   statements(): number;
+  purge(request: PurgeRequest): Promise<number>;
+  close(): Promise<void>;
 }
 
 /**
- * Events in SQLite. Appends made in the same event-loop turn are committed together in one transaction, and
- * each `append()` resolves only after that commit.
+ * Events in SQLite. Appends made in the same event-loop turn are checked and serialized here, then committed
+ * together in one transaction by the writer (a thread of its own by default, see `sqliteStores`); each
+ * `append()` resolves only after that commit. Reads run on this connection (WAL: they never wait for a writer).
  * @example const events = sqliteEventStore(openDatabase({ path: 'a.db' }))
  */
-export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
-  const stmt = statementCache(db);
-  // Positional parameters and run() rather than named ones and RETURNING: half the cost per row.
-  const insert = db.prepare(
-    `INSERT INTO events (id, source, type, time, time_ms, severity, tenantid, subject, traceparent, dataschema, datacontenttype, data, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING`,
-  );
-  const existing = db.prepare('SELECT * FROM events WHERE source = ? AND id = ?');
-  const bump = db.prepare('INSERT INTO event_counts (severity, n) VALUES (?, ?) ON CONFLICT (severity) DO UPDATE SET n = n + excluded.n');
+export function sqliteEventStore(db: SqliteDatabase, writer: EventWriter = eventWrites(db)): SqliteEventStore {
+  const reads = eventReads(db);
   let queue: Pending[] = [];
   let scheduled = false;
-  let commits = 0;
+  const inFlight = new Set<Promise<unknown>>();
 
-  const commit = db.transaction((batch: Pending[]) => {
-    const results: AppendResult[] = [];
-    const counts = new Map<Severity, number>();
-    for (const { event: e, receivedAt, timeMs, json } of batch) {
-      const info = insert.run(
-        e.id,
-        e.source,
-        e.type,
-        e.time,
-        timeMs,
-        e.severity,
-        e.tenantid ?? null,
-        e.subject ?? null,
-        e.traceparent ?? null,
-        e.dataschema ?? null,
-        e.datacontenttype,
-        json,
-        receivedAt,
-      );
-      if (info.changes === 1) {
-        counts.set(e.severity, (counts.get(e.severity) ?? 0) + 1);
-        results.push({ event: { ...e, received_at: receivedAt, seq: Number(info.lastInsertRowid) }, inserted: true });
-      } else {
-        results.push({ event: toEvent(existing.get(e.source, e.id) as EventRow), inserted: false });
-      }
+  const settle = (batch: Pending[], outcomes: EventOutcome[]) => {
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      const o = outcomes[i]!;
+      if ('seq' in o) p.resolve({ event: { ...p.event, received_at: p.wire[12], seq: o.seq }, inserted: true });
+      else if ('row' in o) p.resolve({ event: toEvent(o.row), inserted: false });
+      else p.reject(o.error);
     }
-    for (const [severity, n] of counts) bump.run(severity, n);
-    return results;
-  });
+  };
 
-  // One transaction per batch; if it fails for a reason of one event's (not the disk's), each member is written
-  // alone, so only the event at fault is refused.
   const flush = () => {
     scheduled = false;
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
-    let results: AppendResult[];
+    let outcomes: EventOutcome[] | Promise<EventOutcome[]>;
     try {
-      results = commit.immediate(batch);
-      commits++;
+      outcomes = writer.commit(batch.map((p) => p.wire));
     } catch (error) {
-      const err = translateError(error);
-      if (batch.length === 1 || (isAetherError(err) && err.code === 'unavailable')) {
-        for (const p of batch) p.reject(err);
-        return;
-      }
-      for (const p of batch) writeAlone(p);
+      for (const p of batch) p.reject(translateError(error));
       return;
     }
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
-  };
-
-  const writeAlone = (p: Pending) => {
-    try {
-      const [result] = commit.immediate([p]);
-      commits++;
-      p.resolve(result!);
-    } catch (error) {
-      p.reject(translateError(error));
-    }
+    if (!(outcomes instanceof Promise)) return settle(batch, outcomes);
+    const done = outcomes.then(
+      (o) => settle(batch, o),
+      (error: unknown) => {
+        for (const p of batch) p.reject(error);
+      },
+    );
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
   };
 
   return {
@@ -146,82 +95,47 @@ export function sqliteEventStore(db: SqliteDatabase): SqliteEventStore {
     append(event, receivedAt) {
       return new Promise<AppendResult>((resolve, reject) => {
         // Checked and serialized before joining a batch: one bad event must not fail the others' commit.
-        let timeMs: number;
-        let json: string;
+        let wire: EventWire;
         try {
           checkStorableEvent(event);
           // parseTime, not Date.parse: a time without an offset is UTC here, not the server's local time.
-          timeMs = parseTime(event.time);
-          json = serializeData(event.data);
+          const timeMs = parseTime(event.time);
+          wire = [
+            event.id,
+            event.source,
+            event.type,
+            event.time,
+            timeMs,
+            event.severity,
+            event.tenantid ?? null,
+            event.subject ?? null,
+            event.traceparent ?? null,
+            event.dataschema ?? null,
+            event.datacontenttype,
+            serializeData(event.data),
+            receivedAt,
+          ];
         } catch (error) {
           reject(error);
           return;
         }
-        queue.push({ event, receivedAt, timeMs, json, resolve, reject });
+        queue.push({ event, wire, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
         }
       });
     },
-    async query(q: EventQuery) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const { exact, prefixes } = splitTypes(q.type);
-      if (exact.length || prefixes.length) {
-        const parts: string[] = [];
-        if (exact.length) {
-          parts.push(`type IN (${exact.map(() => '?').join(', ')})`);
-          params.push(...exact);
-        }
-        for (const p of prefixes) {
-          parts.push('(type >= ? AND type < ?)');
-          params.push(...prefixRange(p));
-        }
-        where.push(`(${parts.join(' OR ')})`);
-      }
-      if (q.source !== undefined) {
-        where.push('source = ?');
-        params.push(q.source);
-      }
-      const severities = filterValues(q.severity, 'severity');
-      if (severities.length) {
-        where.push(`severity IN (${severities.map(() => '?').join(', ')})`);
-        params.push(...severities);
-      }
-      if (q.tenantid !== undefined) {
-        where.push('tenantid = ?');
-        params.push(q.tenantid);
-      }
-      if (q.since !== undefined) {
-        where.push('time_ms >= ?');
-        params.push(Date.parse(timeParam(q.since, 'since')));
-      }
-      if (q.before !== undefined) {
-        where.push('seq < ?');
-        params.push(q.before);
-      }
-      if (q.after !== undefined) {
-        where.push('seq > ?');
-        params.push(q.after);
-      }
-      const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
-      params.push(q.limit);
-      return guarded(() => (stmt(sql).all(...params) as EventRow[]).map(toEvent));
-    },
-    stats: (now: number): Promise<EventStats> =>
-      guarded(() => {
-        const by = emptySeverityCounts();
-        for (const r of stmt('SELECT severity, n FROM event_counts').all() as { severity: Severity; n: number }[]) by[r.severity] = r.n;
-        const last = (stmt('SELECT count(*) AS n FROM events WHERE time_ms >= ?').get(now - DAY_MS) as { n: number }).n;
-        return { total: by.info + by.warning + by.error + by.critical, last_24h: last, by_severity: by };
-      }),
+    query: (q: EventQuery) => guarded(() => reads.query(q)),
+    stats: (now: number): Promise<EventStats> => guarded(() => reads.stats(now)),
     countBuckets: sqliteEventBuckets(db),
-    commits: () => commits,
+    purge: async (request) => writer.purge(checkPurgeRequest(request)),
+    commits: () => writer.commits(),
     flush,
-    statements: () => stmt.size(),
+    statements: () => reads.statements(),
     async close() {
       flush();
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
     },
   };
 }

@@ -29,6 +29,8 @@ const recordOf = (r: HealRow): HealRecord => ({
  */
 export function sqliteHealHistoryStore(db: SqliteDatabase): HealHistoryStore {
   const stmt = statementCache(db);
+  // Records a retention pass removed live on in heal_purged (see retention.ts), so count and tally keep them.
+  const kept = `SELECT service, outcome, count(*) AS n FROM heal_history GROUP BY service, outcome UNION ALL SELECT service, outcome, n FROM heal_purged`;
   return {
     append: (r) =>
       guarded(() => {
@@ -44,10 +46,10 @@ export function sqliteHealHistoryStore(db: SqliteDatabase): HealHistoryStore {
         const sql = `SELECT seq, ${COLUMNS} FROM heal_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
         return (stmt(sql).all(...params) as HealRow[]).map(recordOf);
       }),
-    count: () => guarded(() => (stmt('SELECT count(*) AS n FROM heal_history').get() as { n: number }).n),
+    count: () => guarded(() => stmt('SELECT (SELECT count(*) FROM heal_history) + (SELECT coalesce(sum(n), 0) FROM heal_purged)').pluck().get() as number),
     tally: () =>
       guarded(() =>
-        (stmt('SELECT service, outcome, count(*) AS count FROM heal_history GROUP BY service, outcome').all() as { service: string; outcome: HealOutcome; count: number }[]).map(
+        (stmt(`SELECT service, outcome, sum(n) AS count FROM (${kept}) GROUP BY service, outcome`).all() as { service: string; outcome: HealOutcome; count: number }[]).map(
           (r) => ({ service: r.service, outcome: r.outcome, count: r.count }),
         ),
       ),

@@ -126,6 +126,27 @@ describe('sqlite event queries', () => {
     expect(stores.events.statements()).toBe(STATEMENT_CACHE_SIZE);
   });
 
+  it('answers since queries exactly whether or not the window holds the newest events', async () => {
+    const stores = open(join(dir(), 'a.db'));
+    const now = Date.parse('2026-06-01T12:00:00.000Z');
+    const at = (ms: number) => new Date(ms).toISOString();
+    // 2500 events: the first ten (lowest seqs) carry recent times, the rest are a day old; then five recent ones.
+    const events = [
+      ...Array.from({ length: 10 }, (_, i) => makeEvent({ id: `early-recent-${i}`, time: at(now - 60_000) })),
+      ...Array.from({ length: 2490 }, (_, i) => makeEvent({ id: `old-${i}`, time: at(now - 86_400_000) })),
+      ...Array.from({ length: 5 }, (_, i) => makeEvent({ id: `late-recent-${i}`, time: at(now - 1000) })),
+    ];
+    await Promise.all(events.map((e) => stores.events.append(e, RECEIVED)));
+    const since = at(now - 3_600_000);
+    const ids = async (q: Omit<Parameters<typeof stores.events.query>[0], 'since'>) => (await stores.events.query({ ...q, since })).map((e) => e.id);
+    // The newest rows hold only five matches: the page is completed from the time index's bound.
+    expect(await ids({ limit: 8 })).toEqual([4, 3, 2, 1, 0].map((i) => `late-recent-${i}`).concat(['early-recent-9', 'early-recent-8', 'early-recent-7']));
+    expect(await ids({ limit: 3 })).toEqual(['late-recent-4', 'late-recent-3', 'late-recent-2']);
+    expect(await ids({ limit: 4, order: 'asc' })).toEqual(['early-recent-0', 'early-recent-1', 'early-recent-2', 'early-recent-3']);
+    expect(await ids({ limit: 100, severity: 'info', source: 'contract-test' })).toHaveLength(15);
+    expect(await stores.events.query({ limit: 5, since: at(now + 60_000) })).toEqual([]);
+  });
+
   it('prepares one statement for a list filter however often a value repeats', async () => {
     const stores = open(join(dir(), 'a.db'));
     await stores.events.append(makeEvent({ severity: 'error' }), RECEIVED);

@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../../audit/audit-log.js';
+import { checkPurgeRequest, purgeCount } from '../purge.js';
 import { auditStatsFrom, cloneRecord, timeParam } from '../shared.js';
 import type { AuditQuery, AuditStore, StoredAuditRecord } from '../types.js';
 
@@ -39,6 +40,14 @@ export function memoryAuditStore(options: { maxRecords?: number } = {}): AuditSt
     },
     async stats() {
       return auditStatsFrom(byPath, byStatus);
+    },
+    async purge(request) {
+      const checked = checkPurgeRequest(request);
+      const start = Math.max(0, records.length - max);
+      const times = records.slice(start, start + checked.limit).map((r) => Date.parse(r.ts));
+      const n = purgeCount(times, records.length - start, checked);
+      if (n > 0) records = records.slice(start + n);
+      return n;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { afterOutcome, attemptOf, cloneRecord, decodeDeliveryCursor, deliveryIdTaken, emptyDeliveryCounts, encodeDeliveryCursor, newDelivery, replayOf, timeParam } from '../shared.js';
+import { checkPurgeRequest, isPurgeableDelivery, purgeCount } from '../purge.js';
 import type { DeliveryAttempt, DeliveryRecord, DeliveryStatus, DeliveryStore, EndpointAttempt } from '../types.js';
 
 const newerFirst = (a: DeliveryRecord, b: DeliveryRecord) =>
@@ -26,6 +27,20 @@ export function memoryDeliveryStore(): DeliveryStore {
     (waiting(r) && r.next_attempt_at !== null && Date.parse(r.next_attempt_at) <= now) ||
     (r.status === 'delivering' && r.leased_until !== null && Date.parse(r.leased_until) < now);
   const dueAt = (r: DeliveryRecord) => Date.parse((r.status === 'delivering' ? r.leased_until : r.next_attempt_at) ?? r.created_at);
+  // Retention takes a delivery with its attempts, as the SQL stores' ON DELETE CASCADE does.
+  const remove = (records: readonly DeliveryRecord[]) => {
+    const gone = new Set(records.map((r) => r.id));
+    const endpoints = new Set<string>();
+    for (const r of records) {
+      items.delete(r.id);
+      log.delete(r.id);
+      if (r.endpoint_id !== null) endpoints.add(r.endpoint_id);
+    }
+    for (const id of endpoints) {
+      const list = byEndpoint.get(id);
+      if (list) byEndpoint.set(id, list.filter((a) => !gone.has(a.delivery_id)));
+    }
+  };
 
   return {
     async enqueue(input, now) {
@@ -130,6 +145,26 @@ export function memoryDeliveryStore(): DeliveryStore {
         if ((waiting(r) || r.status === 'delivering') && (oldest === null || r.created_at < oldest)) oldest = r.created_at;
       }
       return { total: items.size, by_status: by, due, oldest_pending_at: oldest, oldest_due_at: oldestDue };
+    },
+    // Retention (separate from the queue's lifecycle above).
+    async purgeFinished(request) {
+      const checked = checkPurgeRequest(request);
+      const replayed = new Set([...items.values()].flatMap((r) => (r.replay_of === null ? [] : [r.replay_of])));
+      const done = [...items.values()].filter((r) => isPurgeableDelivery(r, replayed)).sort((a, b) => -newerFirst(a, b));
+      const n = purgeCount(done.slice(0, checked.limit).map((r) => Date.parse(r.created_at)), done.length, checked);
+      remove(done.slice(0, n));
+      return n;
+    },
+    async purgeDeadLetters(request) {
+      const checked = checkPurgeRequest(request);
+      const only = request.ids === undefined ? undefined : new Set(request.ids);
+      const dead = [...items.values()]
+        .filter((r) => r.status === 'dead_letter' && (!only || only.has(r.id)))
+        .filter((r) => checked.olderThanMs === undefined || Date.parse(r.created_at) < checked.olderThanMs)
+        .sort((a, b) => -newerFirst(a, b))
+        .slice(0, checked.limit);
+      remove(dead);
+      return dead.length;
     },
   };
 }

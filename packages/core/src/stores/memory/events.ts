@@ -1,9 +1,10 @@
 import type { CloudEvent, StoredEvent } from '../../events/envelope.js';
 import { checkStorableEvent } from '../../events/limits.js';
 import { compileFilter } from '../../events/filter.js';
+import { checkPurgeRequest, purgeCount } from '../purge.js';
 import { cloneRecord } from '../shared.js';
 import { countMemoryBuckets } from './event-buckets.js';
-import type { AppendResult, EventQuery, EventStats, EventStore } from '../types.js';
+import type { AppendResult, EventQuery, EventStats, EventStore, PurgeRequest } from '../types.js';
 
 export interface MemoryEventStoreOptions {
   /** Oldest events are dropped past this many. Default 100 000. */
@@ -76,6 +77,16 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
         if (Date.parse(e.time) >= now - DAY_MS) stats.last_24h++;
       }
       return stats;
+    },
+    async purge(request: PurgeRequest): Promise<number> {
+      const checked = checkPurgeRequest(request);
+      const start = max < events.length ? events.length - max : 0;
+      const times = events.slice(start, start + checked.limit).map((e) => Date.parse(e.received_at));
+      const n = purgeCount(times, events.length - start, checked);
+      if (n === 0) return 0;
+      for (const e of events.slice(0, start + n)) byKey.delete(key(e.source, e.id));
+      events = events.slice(start + n);
+      return n;
     },
     countBuckets: async (q) => countMemoryBuckets(events, max < events.length ? events.length - max : 0, q),
   };

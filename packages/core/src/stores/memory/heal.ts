@@ -1,3 +1,4 @@
+import { checkPurgeRequest, purgeCount } from '../purge.js';
 import type { HealHistoryStore, HealOutcome, HealRecord, HealTally } from '../types.js';
 
 /**
@@ -34,6 +35,14 @@ export function memoryHealHistoryStore(options: { maxRecords?: number } = {}): H
     },
     async tally() {
       return [...tallies.values()].map((t) => ({ ...t }));
+    },
+    async purge(request) {
+      const checked = checkPurgeRequest(request);
+      const start = Math.max(0, records.length - max);
+      const times = records.slice(start, start + checked.limit).map((r) => Date.parse(r.ts));
+      const n = purgeCount(times, records.length - start, checked);
+      if (n > 0) records = records.slice(start + n);
+      return n;
     },
   };
 }
