@@ -84,7 +84,11 @@ describe('auto-heal end to end with real Docker containers', () => {
   const healed = (n: number) => eventually(async () => (await get('/autoheal/history')).total_in_history >= n, `${n} heals recorded`, 60_000, 200);
 
   it('restarts a container that answers 500, then hangs, then exits, verifying each heal; history, stats, events and its why agree', async () => {
-    await eventually(async () => (await get('/autoheal/status')).services.every((s: { state: string }) => s.state === 'healthy') || null, 'both containers healthy', 30_000, 200);
+    // Both judged healthy (before the first round the list is empty, and [].every() is true).
+    await eventually(async () => {
+      const { services } = await get('/autoheal/status');
+      return (services.length === 2 && services.every((s: { state: string }) => s.state === 'healthy')) || null;
+    }, 'both containers healthy', 30_000, 200);
     const starts = [await startedAt()];
     const faults: [string, string[]][] = [['500', ['touch', '/tmp/broken']], ['hang', ['touch', '/tmp/hang']], ['exit', ['kill', '-USR1', '1']]];
     for (const [i, [, cmd]] of faults.entries()) {

@@ -27,6 +27,11 @@ describe('auto-heal end to end with real processes', () => {
       AUTOHEAL_INTERVAL_SECONDS: '1',
       AUTOHEAL_CHECK_TIMEOUT_MS: '500',
     });
+    // Both children started and judged healthy (before the first round the list is empty, and [].every() is true).
+    await eventually(async () => {
+      const { services } = await get('/autoheal/status');
+      return (services.length === 2 && services.every((s: { state: string }) => s.state === 'healthy')) || null;
+    }, 'both services healthy', 60_000, 200);
   });
   afterAll(async () => {
     // The supervisor stops its children on SIGTERM.
@@ -40,7 +45,6 @@ describe('auto-heal end to end with real processes', () => {
   const healed = (n: number) => eventually(async () => (await get('/autoheal/history')).total_in_history >= n, `${n} heals recorded`, 60_000, 200);
 
   it('restarts a service that answers 500, then hangs, then exits, verifying each heal; history, stats, events and its why agree', async () => {
-    await eventually(async () => (await get('/autoheal/status')).services.every((s: { state: string }) => s.state === 'healthy') || null, 'both services healthy', 30_000, 200);
     const pids = [await pidOf('orders')];
 
     for (const [i, how] of ['500', 'hang', 'exit'].entries()) {
