@@ -38,6 +38,16 @@ describe('decideOperatorStop', () => {
     expect(decideOperatorStop(container({ ExitCode: 1 }), earlierStop, false).byOperator).toBe(false);
   });
 
+  it('counts a kill the engine logged just after the exit it caused, and ignores a later run after FinishedAt', () => {
+    const at = (ms: number) => 1_796_014_800_000_000_000 + ms * 1e6;
+    const exited = container({ ExitCode: 137, StartedAt: '2026-11-30T05:00:00.001Z', FinishedAt: '2026-11-30T05:00:00.010Z' });
+    const late = [{ ...event('start'), timeNano: at(1) }, { ...event('die', { exitCode: '137' }), timeNano: at(10) }, { ...event('kill', { signal: '9' }), timeNano: at(12) }];
+    expect(decideOperatorStop(exited, late, false)).toEqual({ byOperator: true, rule: 'kill-event' });
+    const stopped = container({ ExitCode: 143, StartedAt: '2026-11-30T05:00:00.001Z', FinishedAt: '2026-11-30T05:00:00.010Z' });
+    const restarted = [{ ...event('start'), timeNano: at(1) }, { ...event('kill', { signal: '15' }), timeNano: at(5) }, { ...event('die'), timeNano: at(10) }, { ...event('start'), timeNano: at(900) }];
+    expect(decideOperatorStop(stopped, restarted, false).byOperator).toBe(true);
+  });
+
   it('falls back on the exit code when the engine no longer holds the run start, leaving ambiguous stops alone', () => {
     const noHistory = (ExitCode: number, OOMKilled = false) => decideOperatorStop(container({ ExitCode, OOMKilled }), [event('die')], false);
     for (const code of [0, 130, 143, 137]) expect(noHistory(code)).toEqual({ byOperator: true, rule: 'exit-code' });

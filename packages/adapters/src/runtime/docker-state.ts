@@ -119,7 +119,11 @@ const isStoppingKill = (event: DockerEventJson, stopSignal: string | undefined) 
  * @example decideOperatorStop(json, events, false) // { byOperator: true, rule: 'kill-event' }
  */
 export function decideOperatorStop(json: DockerContainerJson, events: DockerEventJson[], ours: boolean): StopVerdict {
-  const byTime = [...events].sort((a, b) => (a.timeNano ?? 0) - (b.timeNano ?? 0));
+  // A busy engine may log a kill after the exit it caused (the process is gone before the kill is logged): a kill
+  // up to KILL_LOG_LAG_MS after FinishedAt still counts; any other event after FinishedAt is a later run's.
+  const finished = json.State.FinishedAt && !json.State.FinishedAt.startsWith('0001') ? Number(eventsTime(json.State.FinishedAt).replace('.', '')) : NaN;
+  const inRun = Number.isFinite(finished) ? events.filter((e) => e.timeNano === undefined || e.timeNano <= finished + 1e6 || e.Action === 'kill') : events;
+  const byTime = [...inRun].sort((a, b) => (a.timeNano ?? 0) - (b.timeNano ?? 0));
   const lastStart = byTime.map((e) => e.Action).lastIndexOf('start');
   if (lastStart >= 0) {
     const killed = byTime.slice(lastStart + 1).some((e) => isStoppingKill(e, json.Config?.StopSignal));
@@ -149,6 +153,9 @@ export function runtimeEventOf(event: DockerEventJson, byOperator: boolean): Run
     byOperator,
   };
 }
+
+/** How long after a container's FinishedAt its `kill` event may be logged and still count (see decideOperatorStop). */
+export const KILL_LOG_LAG_MS = 2000;
 
 /** True for a `kill` event a person's stop sends (so the `die` and `stop` after it are a person's too). */
 export const isStoppingKillEvent = (event: DockerEventJson): boolean => isStoppingKill(event, undefined);

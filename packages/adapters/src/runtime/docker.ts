@@ -5,7 +5,7 @@
 import { AetherError, errorFields, loggerFor, systemClock, type Clock, type Logger, type RestartOptions, type RuntimeEvent, type RuntimeAdapter } from '@aetherlink/core';
 import { describeConnection, engineCall, loadDockerode, type DockerClient, type DockerConnection } from './docker-client.js';
 import { openEventStream } from './docker-events.js';
-import { decideOperatorStop, eventsTime, isStoppingKillEvent, runtimeEventOf, runtimeInfoOf, type DockerContainerJson, type DockerEventJson } from './docker-state.js';
+import { decideOperatorStop, eventsTime, isStoppingKillEvent, KILL_LOG_LAG_MS, runtimeEventOf, runtimeInfoOf, type DockerContainerJson, type DockerEventJson } from './docker-state.js';
 import { abortable, busy, unknownWorkload } from './shared.js';
 
 export type { DockerConnection } from './docker-client.js';
@@ -68,6 +68,10 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): DockerRuntime
     }
   };
 
+  // Events until a little after the exit (a kill may be logged after it), but never in the future: `until` ahead
+  // of the engine's clock would hold the answer until then.
+  const lagAllowance = (finished: string) => Math.min(KILL_LOG_LAG_MS, Math.max(1, clock.now() - Date.parse(finished)));
+
   async function operatorStopped(json: DockerContainerJson, abort?: AbortSignal): Promise<boolean> {
     const finished = json.State.FinishedAt ?? '';
     const key = `${json.Id}@${finished}`;
@@ -78,7 +82,7 @@ export function dockerRuntime(options: DockerRuntimeOptions = {}): DockerRuntime
     if (json.State.StartedAt && !json.State.StartedAt.startsWith('0001')) {
       const stream = await engineCall(
         (abortSignal) =>
-          c.getEvents({ since: eventsTime(json.State.StartedAt!, -1000), until: eventsTime(finished, 1), filters: { type: ['container'], container: [json.Id] }, abortSignal }),
+          c.getEvents({ since: eventsTime(json.State.StartedAt!, -1000), until: eventsTime(finished, lagAllowance(finished)), filters: { type: ['container'], container: [json.Id] }, abortSignal }),
         { timeoutMs: apiTimeoutMs, what: `the events of "${json.Name}"`, where, abort, cancelOnAbort: true },
       );
       let text = '';
