@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventually } from '@aetherlink/core/testing';
+import { eventually, startListeningProcess, type ListeningProcess } from '@aetherlink/core/testing';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // Starting from source compiles the server with tsx first: about 3 s on an idle machine, over 20 s on a busy two-core
@@ -18,66 +18,21 @@ export function tempDbPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'aetherlink-cc-')), 'aetherlink.db');
 }
 
-export interface RunningServer {
-  url: string;
-  proc: ChildProcess;
-  output: () => string;
-  /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code. */
-  stop(): Promise<number | null>;
-  /** SIGKILL at once, as a crash would; resolves when the process is gone. */
-  crash(): Promise<void>;
-}
+/** The reference server as its own process: `stop()` is SIGTERM then SIGKILL after 5 s, `crash()` SIGKILL at once. */
+export type RunningServer = ListeningProcess;
 
 /**
  * Starts the reference server as its own process on a free port (PORT=0), bounded in time.
  * @example const s = await startServer({ AUDIT_LOG: 'off' }); await s.stop()
  */
-export async function startServer(env: Record<string, string> = {}, timeoutMs = START_LIMIT_MS): Promise<RunningServer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'], {
+export function startServer(env: Record<string, string> = {}, timeoutMs = START_LIMIT_MS): Promise<RunningServer> {
+  return startListeningProcess({
+    name: 'the server',
+    args: ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'],
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_LOG: 'off', AETHERLINK_DB: tempDbPath(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs,
   });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`the server did not start within ${timeoutMs} ms:\n${out}`));
-    }, timeoutMs);
-    const check = () => {
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    proc.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${code} before listening:\n${out}`));
-    });
-  });
-  return {
-    url,
-    proc,
-    output: () => out,
-    async crash() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      if (proc.exitCode !== null) return proc.exitCode;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
 }
 
 /**

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memoryAuditSink, type AuditRecord } from '@aetherlink/core';
+import { startListeningProcess, type ListeningProcess } from '@aetherlink/core/testing';
 import { loadConfig } from '../src/config.js';
 import { createCustomerOps, type CustomerOps, type CustomerOpsOverrides } from '../src/server.js';
 
@@ -71,56 +71,21 @@ export async function call(
   return { status: res.status, body, headers: res.headers };
 }
 
-export interface OpsProcess {
-  proc: ChildProcess;
-  url: string;
-  output: () => string;
-  /** SIGTERM; resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
+/** customer-ops as its own process: `stop()` is SIGTERM (SIGKILL after 15 s) and resolves with the exit code. */
+export type OpsProcess = ListeningProcess;
 
 /**
  * customer-ops as its own process (`src/main.ts` through tsx), for what only a process shows: signals.
  * @example const p = await startOpsProcess({ COMMAND_CENTER_URL: cc.url }); await p.stop()
  */
-export async function startOpsProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<OpsProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'], {
+export function startOpsProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<OpsProcess> {
+  return startListeningProcess({
+    name: 'customer-ops',
+    args: ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'],
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', AUDIT_LOG: 'off', CRM_DB: tempDb(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ready: /customer-ops listening on (http:\/\/[\d.:]+)/,
+    timeoutMs,
+    stopGraceMs: 15_000,
   });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`customer-ops did not start within ${timeoutMs} ms:\n${out}`));
-    }, timeoutMs);
-    proc.stdout!.on('data', () => {
-      const match = /customer-ops listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`customer-ops exited with ${code} before listening:\n${out}`));
-    });
-  });
-  return {
-    proc,
-    url,
-    output: () => out,
-    async stop() {
-      if (proc.exitCode !== null) return proc.exitCode;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
 }

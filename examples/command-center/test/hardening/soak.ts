@@ -2,13 +2,13 @@
 // (some deliberately bad), readers, SSE subscribers, alert rules firing into a webhook receiver, a registered service
 // probed, retention when the server has it — sampling its memory and event-loop delay from /metrics. Used by
 // soak.test.ts (short, in CI) and by `pnpm soak <duration>` (scripts/soak.ts). No vitest here: the script runs alone.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startListeningProcess, type ListeningProcess } from '../../../../packages/core/src/testing/listening-process.js';
 import { startLoad, startSink } from './load.js';
 
 const CC = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,38 +54,15 @@ const quantile = (values: number[], q: number) => {
 };
 
 /** Starts the server as its own process on a free port; resolves with its address and a stopper (by its pid). */
-async function startProcess(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void>; output(): string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'], {
+function startProcess(env: Record<string, string>): Promise<ListeningProcess> {
+  return startListeningProcess({
+    name: 'the server',
+    args: ['--import', 'tsx', '--conditions=@aetherlink/source', 'src/main.ts'],
     cwd: CC,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUDIT_LOG: 'off', SELF_REGISTER: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 90_000,
+    stopGraceMs: 15_000,
   });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 90 s:\n${out}`)), 90_000);
-    proc.stdout.on('data', () => {
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    void exited.then(() => reject(new Error(`the server exited before listening:\n${out}`)));
-  });
-  return {
-    url,
-    output: () => out,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /**

@@ -27,3 +27,5 @@ export { recordingRuntime } from './recording-runtime.js';
 export type { RecordingRuntime, RecordingRuntimeOptions, RuntimeCall } from './recording-runtime.js';
 export { startTestServer, answer, hang, refusedUrl } from './upstream.js';
 export type { TestServer } from './upstream.js';
+export { startListeningProcess } from './listening-process.js';
+export type { ListeningProcess, ListeningProcessOptions } from './listening-process.js';
