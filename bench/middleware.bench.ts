@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
-import { loadWithAutocannon, median, startProcess, type BenchReport } from './lib/harness.js';
+import { median, runScript, startProcess, type BenchReport, type ServerProcess } from './lib/harness.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const CYCLES = Number(process.env.BENCH_ROUNDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
 
 /** Each variant of a framework: the server's MODE, and AUDIT=none for the one without the audit file. */
 const VARIANTS: Record<string, Record<string, Record<string, string>>> = {
@@ -23,8 +23,10 @@ const VARIANTS: Record<string, Record<string, Record<string, string>>> = {
 
 /**
  * A bare route vs the same route behind AetherLink (header principal, RBAC, audit to a file), without the audit
- * file, with the request-duration metric, and (Fastify) vs what a team writes without us. Variants rotate round
- * by round so drift on the machine hits all alike; ratios are medians of per-round pairs.
+ * file, with the request-duration metric, and (Fastify) vs what a team writes without us. Every variant of a
+ * framework runs at once, each in its own process with its event loop on the server CPU; one load process loads
+ * them in turn, in short windows, cycle after cycle, so drift on the machine falls on neighbouring windows of
+ * every variant alike. Ratios are medians of the per-cycle pairs.
  */
 export default async function middlewareBench(): Promise<BenchReport> {
   const rows: BenchReport['rows'] = [];
@@ -33,30 +35,33 @@ export default async function middlewareBench(): Promise<BenchReport> {
   const details: Record<string, unknown> = {};
   for (const framework of (process.env.BENCH_FRAMEWORKS ?? 'fastify,express').split(',')) {
     const variants = Object.keys(VARIANTS[framework]!);
-    const rps: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
-    const p99: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
-      for (const variant of order) {
-        const auditFile = `/tmp/aetherlink-bench-${framework}-${process.pid}.log`;
-        const server = await startProcess('servers/middleware-server.mjs', { FRAMEWORK: framework, AUDIT_FILE: auditFile, ...VARIANTS[framework]![variant] });
-        try {
-          const url = `${server.url}/items/42`;
-          await loadWithAutocannon({ url, connections: CONNECTIONS, durationSec: 1, headers: { 'x-user-roles': 'viewer' } });
-          const r = await loadWithAutocannon({ url, connections: CONNECTIONS, durationSec: DURATION, headers: { 'x-user-roles': 'viewer' } });
-          if (r.errors || r.non2xx) throw new Error(`${framework}/${variant}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
-          rps[variant]!.push(r.rps);
-          p99[variant]!.push(r.p99_ms);
-        } finally {
-          await server.stop();
-          rmSync(auditFile, { force: true });
-        }
+    const servers: ServerProcess[] = [];
+    const files = variants.map((_, i) => `/tmp/aetherlink-bench-${framework}-${process.pid}-${i}.log`);
+    let measured: Record<string, { rps: number[]; p99_ms: number[]; errors: number; non2xx: number }>;
+    try {
+      for (const [i, variant] of variants.entries()) {
+        servers.push(await startProcess('servers/middleware-server.mjs', { FRAMEWORK: framework, AUDIT_FILE: files[i]!, ...VARIANTS[framework]![variant] }));
       }
+      const headers = { 'x-user-roles': 'viewer' };
+      measured = await runScript('servers/load-rotation.mjs', {
+        TARGETS: JSON.stringify(variants.map((name, i) => ({ name, url: `${servers[i]!.url}/items/42`, headers }))),
+        CYCLES: String(CYCLES),
+        WINDOW_SEC: String(WINDOW),
+        CONNECTIONS: String(CONNECTIONS),
+      });
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      for (const f of files) rmSync(f, { force: true });
     }
+    for (const [variant, m] of Object.entries(measured)) {
+      if (m.errors || m.non2xx) throw new Error(`${framework}/${variant}: ${m.errors} errors, ${m.non2xx} non-2xx answers`);
+    }
+    const rps = Object.fromEntries(variants.map((v) => [v, measured[v]!.rps]));
+    const p99 = Object.fromEntries(variants.map((v) => [v, measured[v]!.p99_ms]));
     for (const variant of variants) {
       rows.push({ framework, variant, 'req/s (median)': Math.round(median(rps[variant]!)), 'p99 ms (median)': median(p99[variant]!), rounds: rps[variant]!.map(Math.round).join(' / ') });
     }
-    // Each round measures every variant back to back; the median of those paired ratios resists the drift of a
+    // Each cycle measures every variant back to back; the median of those paired ratios resists the drift of a
     // shared machine better than a ratio of medians.
     const pair = (a: string, b: string) => median(rps[a]!.map((x, i) => x / rps[b]![i]!));
     const rate = (v: string) => `${v} ${Math.round(median(rps[v]!)).toLocaleString('en-US')} req/s`;
@@ -73,7 +78,7 @@ export default async function middlewareBench(): Promise<BenchReport> {
   }
   return {
     name: 'http-middleware',
-    description: `GET /items/{id}: bare route vs AetherLink (X-User-Roles principal, RBAC, audit to a file) and its variants, ${CONNECTIONS} connections, ${ROUNDS} rotating rounds of ${DURATION} s`,
+    description: `GET /items/{id}: bare route vs AetherLink (X-User-Roles principal, RBAC, audit to a file) and its variants, all running at once, loaded in turn with ${CONNECTIONS} connections: ${CYCLES} rotating cycles of ${WINDOW} s windows`,
     rows,
     ratios,
     info,

@@ -3,19 +3,32 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../test/postgres-server.js';
-import { BENCH_DIR, loadWithAutocannon, median, pinned, startProcess, type BenchReport } from './lib/harness.js';
+import { BENCH_DIR, loadWithAutocannon, median, pinEventLoop, startProcess, type BenchReport } from './lib/harness.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const COUNT = Number(process.env.BENCH_APPENDS ?? 100_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 
-/** Runs servers/storage-appends.mjs for one variant in its own process; returns appends per second. */
+/**
+ * Runs servers/storage-appends.mjs for one variant in its own process; returns appends per second. Once its stores
+ * are open it waits while its main thread is pinned to the server CPU (the writer thread it started stays free,
+ * as startProcess leaves a server's threads), then measures.
+ */
 function appends(variant: string, env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const [cmd, args] = pinned('server', [`${BENCH_DIR}servers/storage-appends.mjs`]);
-    const proc = spawn(cmd, args, { cwd: BENCH_DIR, env: { ...process.env, VARIANT: variant, COUNT: String(COUNT), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [`${BENCH_DIR}servers/storage-appends.mjs`], {
+      cwd: BENCH_DIR,
+      env: { ...process.env, VARIANT: variant, COUNT: String(COUNT), PIN_HANDSHAKE: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d));
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (out.startsWith('pin\n') && !proc.stdin.writableEnded) {
+        pinEventLoop(proc.pid!);
+        proc.stdin.end('go\n');
+      }
+    });
     proc.stderr.on('data', (d: Buffer) => (out += d));
     proc.once('exit', (code) => (code === 0 ? resolve((JSON.parse(out.trim().split('\n').pop()!) as { rate: number }).rate) : reject(new Error(`${variant} failed:\n${out}`))));
   });

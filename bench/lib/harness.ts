@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { startListeningProcess } from '@aetherlink/core/testing';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
@@ -28,50 +29,34 @@ export function pinned(role: 'server' | 'load', args: string[]): [string, string
 /**
  * Starts a bench server script in its own process (PORT=0 on 127.0.0.1); it must print `listening on <url>`.
  * `.mjs` scripts run on the built packages with plain node; `.ts` scripts run from source through tsx.
+ * Once it listens, its event-loop thread is pinned to the server's CPU; the threads it started by then (the
+ * SQLite writer, libuv's pool, the garbage collector's helpers) stay free to run on any CPU, as they would in
+ * production. Pinning the whole process would make a writer thread share the event loop's one CPU, measuring a
+ * design that keeps work off the event loop as if it did not.
  * @example const s = await startProcess('servers/middleware-server.mjs', { FRAMEWORK: 'fastify' })
  */
 export async function startProcess(script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
   const args = script.endsWith('.ts') ? ['--import', 'tsx', '--conditions=@aetherlink/source', `${BENCH_DIR}${script}`] : [`${BENCH_DIR}${script}`];
-  const [cmd, cmdArgs] = pinned('server', args);
-  const proc = spawn(cmd, cmdArgs, {
+  const server = await startListeningProcess({
+    name: script,
+    args,
     cwd: BENCH_DIR,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs,
   });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d));
-  proc.stderr!.on('data', (d: Buffer) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`${script} did not start in ${timeoutMs} ms:\n${out}`));
-    }, timeoutMs);
-    proc.stdout!.on('data', () => {
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}:\n${out}`));
-    });
-  });
-  return {
-    url,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        proc.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        proc.kill('SIGTERM');
-      }),
-  };
+  pinEventLoop(server.proc.pid!);
+  return { url: server.url, proc: server.proc, stop: async () => void (await server.stop()) };
+}
+
+/**
+ * Pins a process's main thread (the event loop) to the server CPU, leaving its other threads where they are.
+ * @example pinEventLoop(child.pid!)
+ */
+export function pinEventLoop(pid: number): void {
+  if (!HAS_TASKSET) return;
+  // Without -a, taskset -p sets the affinity of the one thread whose id is the process id: the main thread.
+  const r = spawnSync('taskset', ['-p', '-c', '0', String(pid)]);
+  if (r.status !== 0) throw new Error(`taskset could not pin process ${pid}: ${r.stderr.toString()}`);
 }
 
 export interface LoadOptions {

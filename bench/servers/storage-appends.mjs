@@ -1,5 +1,6 @@
 // Appends per second, in one process on the built packages: through the bus into a store, or a bare INSERT loop.
-// Prints one JSON line: { rate, count, ms }.
+// Prints one JSON line: { rate, count, ms }. With PIN_HANDSHAKE=1 it prints `pin` once its stores (and their
+// threads) are open and waits for a line on stdin before it starts the clock: the bench pins its main thread then.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,18 @@ const count = Number(process.env.COUNT ?? 100_000);
 const inFlight = Number(process.env.CONCURRENCY ?? 256);
 const dir = mkdtempSync(join(tmpdir(), 'aetherlink-bench-'));
 
+async function started() {
+  if (process.env.PIN_HANDSHAKE !== '1') return;
+  process.stdout.write('pin\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.pause();
+}
+
 const event = (i) => ({ type: 'bench.appended', source: 'bench', id: `e${i}`, severity: i % 10 ? 'info' : 'warning', data: { i, host: 'node-1', note: 'a small payload' } });
 
 async function viaBus(store) {
   const bus = createEventBus({ store });
+  await started();
   let next = 0;
   const lane = async () => {
     while (next < count) await bus.publish(event(next++));
@@ -26,7 +35,8 @@ async function viaBus(store) {
   return performance.now() - t;
 }
 
-function bareMemory() {
+async function bareMemory() {
+  await started();
   // The baseline for the memory store: the same records kept as one copy each in an array, in one loop.
   const kept = [];
   const now = new Date().toISOString();
@@ -37,7 +47,7 @@ function bareMemory() {
   return ms;
 }
 
-function bareSqlite() {
+async function bareSqlite() {
   // The baseline: the same row shape inserted by one prepared statement in one transaction, as fast as SQLite goes.
   const stores = sqliteStores({ path: join(dir, 'bare.db') });
   const db = stores.db;
@@ -45,6 +55,7 @@ function bareSqlite() {
     'INSERT INTO events (id, source, type, time, time_ms, severity, tenantid, subject, traceparent, dataschema, datacontenttype, data, received_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, ?, ?, ?)',
   );
   const now = new Date().toISOString();
+  await started();
   const t = performance.now();
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
@@ -63,6 +74,7 @@ async function barePostgres() {
   await client.connect();
   await client.query(`SET search_path TO "${process.env.SCHEMA}"`);
   const now = new Date().toISOString();
+  await started();
   const t = performance.now();
   await client.query('BEGIN');
   for (let i = 0; i < count; i++) {
@@ -81,12 +93,12 @@ async function barePostgres() {
 
 let ms;
 if (variant === 'memory') ms = await viaBus(memoryEventStore({ maxEvents: count + 10 }));
-else if (variant === 'bare-memory') ms = bareMemory();
+else if (variant === 'bare-memory') ms = await bareMemory();
 else if (variant === 'sqlite') {
   const stores = sqliteStores({ path: join(dir, 'bus.db') });
   ms = await viaBus(stores.events);
   await stores.close();
-} else if (variant === 'bare-sqlite') ms = bareSqlite();
+} else if (variant === 'bare-sqlite') ms = await bareSqlite();
 else if (variant === 'postgres') {
   const stores = await openPostgresStores({ connectionString: process.env.DATABASE_URL, schema: process.env.SCHEMA });
   ms = await viaBus(stores.events);

@@ -8,6 +8,7 @@ import { MAX_BUCKETS } from './buckets.js';
 import { binaryModeEvent, inBinaryModeTerms } from './content-modes.js';
 import { eventInputSchema, seedEventInputSchema, SEVERITIES, toPublicEvent, type Severity, type StoredEvent } from './envelope.js';
 import { MAX_FILTER_VALUES, parseSince, type EventFilter } from './filter.js';
+import { sentSeqs } from './sent-seqs.js';
 import { eventPageSchema, eventStatsSchema, eventTypeDescriptionSchema, eventTypeListSchema, publicEventSchema, PUBLISH_EXAMPLES, publishResultSchema } from './route-schemas.js';
 
 export interface EventRoutesOptions {
@@ -212,17 +213,9 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
         const pending: StoredEvent[] = [];
         // Events of other instances arrive after a round trip, so seqs are not monotonic on the wire: remember
         // which were sent (bounded) rather than the highest one, or a late lower seq would be dropped.
-        const sent = new Set<number>();
-        const ring: (number | undefined)[] = new Array(SENT_MEMORY);
-        let head = 0;
+        const sent = sentSeqs(SENT_MEMORY);
         const send = (event: StoredEvent) => {
-          if (sent.has(event.seq)) return;
-          const evicted = ring[head];
-          if (evicted !== undefined) sent.delete(evicted);
-          ring[head] = event.seq;
-          head = (head + 1) % SENT_MEMORY;
-          sent.add(event.seq);
-          channel.send(messageOf(event));
+          if (sent.add(event.seq)) channel.send(messageOf(event));
         };
         // Subscribe before replaying so nothing published meanwhile is missed; duplicates are dropped by seq.
         const off = bus.subscribe(filter, (event) => (live ? send(event) : pending.push(event)));
