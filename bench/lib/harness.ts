@@ -44,7 +44,12 @@ export async function startProcess(script: string, env: Record<string, string>, 
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
     timeoutMs,
   });
-  pinEventLoop(server.proc.pid!);
+  try {
+    pinEventLoop(server.proc.pid!);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return { url: server.url, proc: server.proc, stop: async () => void (await server.stop()) };
 }
 
