@@ -32,6 +32,11 @@ export interface EventWriter {
   commit(batch: EventWire[]): EventOutcome[] | Promise<EventOutcome[]>;
   commits(): number;
   purge(request: CheckedPurge): number | Promise<number>;
+  /**
+   * A writer on another thread commits while this one goes on: a batch is handed over as soon as it holds this
+   * many appends, not only at the end of the turn, so the two threads work at once. Unset: once per turn.
+   */
+  readonly handOverAt?: number;
 }
 
 export interface SqliteEventStore extends EventStore {
@@ -56,6 +61,7 @@ export function sqliteEventStore(db: SqliteDatabase, writer: EventWriter = event
   let queue: Pending[] = [];
   let scheduled = false;
   const inFlight = new Set<Promise<unknown>>();
+  const handOverAt = writer.handOverAt ?? 0;
 
   const settle = (batch: Pending[], outcomes: EventOutcome[]) => {
     for (let i = 0; i < batch.length; i++) {
@@ -120,6 +126,7 @@ export function sqliteEventStore(db: SqliteDatabase, writer: EventWriter = event
           return;
         }
         queue.push({ event, wire, resolve, reject });
+        if (queue.length === handOverAt) return flush();
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

@@ -7,7 +7,7 @@ import { eventually, makeAuditRecord, makeEvent, makeHealRecord, makeService } f
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aetherlinkFastify } from '../../http/fastify.js';
-import { sqliteStores, type SqliteStores } from './index.js';
+import { eventWrites, openDatabase, sqliteEventStore, sqliteStores, type EventWriter, type SqliteStores } from './index.js';
 import { WRITE_METHODS } from './writer-protocol.js';
 
 const RECEIVED = '2026-01-01T00:00:00.000Z';
@@ -157,5 +157,35 @@ describe('the SQLite writer thread', () => {
     // Committed synchronously by flush(), on this thread: the row is there before the promise is even awaited.
     expect(stores.db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 1 });
     expect((await appended).inserted).toBe(true);
+  });
+
+  it('hands a long turn of appends to another thread in slices, so it commits the first while the rest are made', async () => {
+    const db = openDatabase({ path: ':memory:' });
+    const writes = eventWrites(db);
+    const batches: number[] = [];
+    const writer: EventWriter = {
+      handOverAt: 3,
+      commit: (batch) => (batches.push(batch.length), Promise.resolve().then(() => writes.commit(batch))),
+      commits: () => writes.commits(),
+      purge: (request) => writes.purge(request),
+    };
+    const store = sqliteEventStore(db, writer);
+    const appended = [1, 2, 3, 4, 5, 6, 7].map((i) => store.append(makeEvent({ id: `h${i}` }), RECEIVED));
+    // Two full slices left during the turn; the rest waits for its end.
+    expect(batches).toEqual([3, 3]);
+    const results = await Promise.all(appended);
+    expect(batches).toEqual([3, 3, 1]);
+    expect(results.map((r) => r.event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await store.query({ limit: 10, order: 'asc' })).map((e) => e.id)).toEqual(['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7']);
+    db.close();
+  });
+
+  it('keeps the order of 600 appends made in one turn through the writer thread', async () => {
+    const stores = sqliteStores({ path: join(mkdtempSync(join(tmpdir(), 'aetherlink-writer-')), 'a.db') });
+    opened.push(stores);
+    const results = await Promise.all(Array.from({ length: 600 }, (_, i) => stores.events.append(makeEvent({ id: `o${i}` }), RECEIVED)));
+    expect(results.map((r) => r.event.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    const stored = await stores.events.query({ limit: 1000, order: 'asc' });
+    expect(stored.map((e) => e.id)).toEqual(results.map((r) => r.event.id));
   });
 });

@@ -34,6 +34,10 @@ function script(): { url: URL; execArgv?: string[] } {
   return { url: new URL(here.endsWith('.cjs') ? './sqlite-writer.cjs' : './sqlite-writer.js', here) };
 }
 
+// Appends one turn produces are handed to the thread in slices of this many, so that the thread commits the first
+// slice while this one checks and serializes the rest (at 256 appends in flight: 0.53 → 0.65 of a bare INSERT loop).
+const HAND_OVER_AT = 128;
+
 const stopped = (why: string) => new AetherError('unavailable', `the SQLite writer thread stopped (${why}); the write was not made`);
 
 /** One writer thread per process, started on first use; it holds the process open only while writes are pending. */
@@ -123,6 +127,7 @@ export function threadWriter(open: OpenRequest, now: () => number): SqliteWriter
       commit: (batch: EventWire[]) =>
         request((handle) => ({ op: 'append', handle, batch })).then((r): EventOutcome[] => unpackOutcomes(counted(r) as PackedOutcomes)),
       commits: () => commits,
+      handOverAt: HAND_OVER_AT,
       purge: (purge: CheckedPurge) => request((handle) => ({ op: 'purge-events', handle, request: purge })).then((r) => counted(r) as number),
     },
     pragma: (source) => request((handle) => ({ op: 'pragma', handle, source })).then((r) => r.value),
