@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../test/postgres-server.js';
-import { BENCH_DIR, loadWithAutocannon, median, pinEventLoop, startProcess, type BenchReport } from './lib/harness.js';
+import { BENCH_DIR, median, pinEventLoop, runScript, startProcess, type BenchReport, type ServerProcess } from './lib/harness.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const COUNT = Number(process.env.BENCH_APPENDS ?? 100_000);
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const HTTP_CYCLES = Number(process.env.BENCH_HTTP_CYCLES ?? 12);
+const HTTP_WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
 
 /**
  * Runs servers/storage-appends.mjs for one variant in its own process; returns appends per second. Once its stores
@@ -37,8 +38,8 @@ function appends(variant: string, env: Record<string, string> = {}): Promise<num
 /**
  * Event appends through the bus (memory, SQLite, PostgreSQL), each beside its bare baseline (records pushed to an
  * array, an INSERT loop in one transaction), and HTTP publishes to the reference server on SQLite beside a bare
- * Fastify route; every figure from this run, variants alternating round by round. Compare figures only within one
- * run: another run on a shared machine differs by more than most changes do.
+ * Fastify route; every figure from this run, in-process variants alternating round by round, HTTP servers loaded
+ * in turn. Compare figures only within one run: another run on a shared machine differs by more than most changes do.
  */
 export default async function storageBench(): Promise<BenchReport> {
   const rows: BenchReport['rows'] = [];
@@ -63,32 +64,43 @@ export default async function storageBench(): Promise<BenchReport> {
 
   // The reference server as configured by default (synchronous=FULL), and with AETHERLINK_DB_SYNC=normal for
   // context: NORMAL survives a process crash, FULL also a power loss, at the price of a WAL sync per commit.
-  const http: Record<string, number[]> = { bare: [], reference: [], 'reference-normal': [] };
+  // All three run at once and one load process loads them in turn, window after window, so that drift on the
+  // machine falls on neighbouring windows of each alike (as in the middleware bench).
+  const variants = ['bare', 'reference', 'reference-normal'] as const;
   const body = JSON.stringify({ type: 'bench.http', source: 'autocannon', severity: 'info', data: { host: 'node-1', n: 1 } });
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const variant of round % 2 ? ['reference-normal', 'reference', 'bare'] : ['bare', 'reference', 'reference-normal']) {
-      const dir = mkdtempSync(join(tmpdir(), 'aetherlink-bench-'));
-      const server =
+  const dirs = variants.map(() => mkdtempSync(join(tmpdir(), 'aetherlink-bench-')));
+  const servers: ServerProcess[] = [];
+  let measured: Record<string, { rps: number[]; errors: number; non2xx: number }>;
+  try {
+    for (const [i, variant] of variants.entries()) {
+      servers.push(
         variant === 'bare'
           ? await startProcess('servers/publish-bare.mjs', {})
           : await startProcess('../examples/command-center/dist/main.js', {
-              AETHERLINK_DB: join(dir, 'aetherlink.db'),
-              AUDIT_LOG: join(dir, 'audit.log'),
+              AETHERLINK_DB: join(dirs[i]!, 'aetherlink.db'),
+              AUDIT_LOG: join(dirs[i]!, 'audit.log'),
               LOG_LEVEL: 'warn',
               DELIVERY_POLL_MS: '1000',
               AETHERLINK_DB_SYNC: variant === 'reference-normal' ? 'normal' : 'full',
-            });
-      try {
-        const opts = { url: `${server.url}/events/publish`, method: 'POST', body, connections: 100, headers: { 'content-type': 'application/json', 'x-user-roles': 'agent' } };
-        await loadWithAutocannon({ ...opts, durationSec: 1 });
-        const r = await loadWithAutocannon({ ...opts, durationSec: DURATION });
-        if (r.errors || r.non2xx) throw new Error(`${variant}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
-        http[variant]!.push(r.rps);
-      } finally {
-        await server.stop();
-        rmSync(dir, { recursive: true, force: true });
-      }
+            }),
+      );
     }
+    const headers = { 'content-type': 'application/json', 'x-user-roles': 'agent' };
+    measured = await runScript('servers/load-rotation.mjs', {
+      TARGETS: JSON.stringify(variants.map((name, i) => ({ name, url: `${servers[i]!.url}/events/publish`, method: 'POST', body, headers }))),
+      CYCLES: String(HTTP_CYCLES),
+      WINDOW_SEC: String(HTTP_WINDOW),
+      CONNECTIONS: '100',
+    });
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+  const http: Record<string, number[]> = {};
+  for (const variant of variants) {
+    const m = measured[variant]!;
+    if (m.errors || m.non2xx) throw new Error(`${variant}: ${m.errors} errors, ${m.non2xx} non-2xx answers`);
+    http[variant] = m.rps;
   }
   for (const [variant, list] of Object.entries(http)) {
     const label = { bare: 'bare Fastify route', reference: 'reference server (SQLite, sync FULL, default)', 'reference-normal': 'reference server (SQLite, sync NORMAL)' }[variant];
@@ -98,7 +110,7 @@ export default async function storageBench(): Promise<BenchReport> {
   const per = (name: string, list: number[], unit: string) => `${name} ${Math.round(median(list)).toLocaleString('en-US')} ${unit}`;
   return {
     name: 'storage',
-    description: `appends through the bus (${COUNT} events, 256 in flight; SQLite synchronous=FULL) vs a bare loop (array push; INSERTs in one transaction) for memory, SQLite and PostgreSQL; HTTP publish (100 connections) vs a bare route; ${ROUNDS} alternating rounds, all in this run`,
+    description: `appends through the bus (${COUNT} events, 256 in flight; SQLite synchronous=FULL) vs a bare loop (array push; INSERTs in one transaction) for memory, SQLite and PostgreSQL; ${ROUNDS} alternating rounds; HTTP publish (100 connections) vs a bare route, all three servers running at once, loaded in turn: ${HTTP_CYCLES} rotating cycles of ${HTTP_WINDOW} s windows; all in this run`,
     rows,
     ratios: [
       {
