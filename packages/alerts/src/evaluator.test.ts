@@ -196,6 +196,44 @@ describe('alert evaluator', () => {
     expect(b.notifier.notices.map((n) => n.status)).toEqual(['firing']);
   });
 
+  it('takes over the notices of a previous leader once its own term is outboxTakeoverMs old, not after the grace', async () => {
+    const w = alertWorld();
+    await w.rules.create(rule);
+    const crashed = evaluatorUnderTest({ ...w, owner: 'crashed' });
+    crashed.notifier.fail = 100;
+    await w.publish(3);
+    await crashed.tick();
+    w.clock.advance(1 * S);
+    // Elected after the crash: the first tick starts its term.
+    const b = evaluatorUnderTest({ ...w, owner: 'b', outboxGraceMs: 60 * S, outboxTakeoverMs: 10 * S });
+    expect((await b.tick()).notifications.sent).toBe(0);
+    w.clock.advance(9 * S);
+    expect((await b.tick()).notifications.sent).toBe(0);
+    w.clock.advance(1 * S);
+    expect((await b.tick()).notifications.sent).toBe(1);
+    expect(b.notifier.notices.map((n) => n.status)).toEqual(['firing']);
+  });
+
+  it('leaves a notice queued by another evaluator during its own term to the grace period, and starts over with a new term', async () => {
+    const w = alertWorld();
+    await w.rules.create(rule);
+    const b = evaluatorUnderTest({ ...w, owner: 'b', outboxGraceMs: 60 * S, outboxTakeoverMs: 10 * S });
+    await b.tick();
+    w.clock.advance(1 * S);
+    // Another evaluator at work at the same time (two leaders would be a fault elsewhere): its notice is not taken.
+    const other = evaluatorUnderTest({ ...w, owner: 'other' });
+    other.notifier.fail = 100;
+    await w.publish(3);
+    await other.tick();
+    w.clock.advance(20 * S);
+    expect((await b.tick()).notifications.sent).toBe(0);
+    // A new term of b starts its own count: the notice predates it, and is taken once that term is 10 s old.
+    b.newTerm();
+    expect((await b.tick()).notifications.sent).toBe(0);
+    w.clock.advance(10 * S);
+    expect((await b.tick()).notifications.sent).toBe(1);
+  });
+
   it('resolves the alerts of a rule that is disabled or removed, and rebuilds windows when what a rule counts changes', async () => {
     const w = alertWorld();
     const r = await w.rules.create(rule);

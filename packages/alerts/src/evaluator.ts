@@ -38,6 +38,12 @@ export interface AlertEvaluatorOptions {
   resolvedRetentionMs?: number;
   /** Notices another evaluator queued and did not finish are taken over after this long. Default 60 s. */
   outboxGraceMs?: number;
+  /**
+   * Once this evaluator has held a leader term this long, notices another evaluator queued before the term began
+   * are taken over without waiting for `outboxGraceMs`: their evaluator lost the leadership (it died, or its
+   * session ended), and this long is enough for a deposed one to notice. Default 10 s.
+   */
+  outboxTakeoverMs?: number;
   /** Groups one rule may hold; further groups count together as `(other)`. Default 1000. */
   maxGroupsPerRule?: number;
   clock?: Clock;
@@ -90,6 +96,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
   const states = collection(options.documents, alertStatesCollection);
   const repeatMs = options.repeatIntervalMs ?? 4 * 3_600_000;
   const graceMs = options.outboxGraceMs ?? 60_000;
+  const takeoverMs = options.outboxTakeoverMs ?? 10_000;
   const outbox: OutboxContext = { states, bus: options.bus, notifier: options.notifier, source: options.source ?? 'aetherlink-alerts', logger };
   const newWindows = () =>
     new RuleWindows({
@@ -97,7 +104,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       onOverflow: (rule) => logger.warn({ rule_id: rule.id, rule: rule.name }, `alert rule "${rule.name}" has more groups than allowed; the rest count together as (other)`),
     });
 
-  let live: { term: AbortSignal; windows: RuleWindows; unsubscribe: () => void } | null = null;
+  let live: { term: AbortSignal; windows: RuleWindows; unsubscribe: () => void; since: number } | null = null;
   // Alert documents change only when an evaluator writes them, rules and silences when people do.
   const ruleCache = versioned(rules.version, async () => (await rules.list()).filter((r) => r.enabled && r.problem === undefined));
   const stateCache = versioned(states.version, () => states.list());
@@ -114,12 +121,13 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
     endLive();
     const windows = newWindows();
     const unsubscribe = options.bus.subscribe({}, (event) => windows.observe(event));
-    live = { term, windows, unsubscribe };
+    live = { term, windows, unsubscribe, since: clock.now() };
     // Counting stops with leadership: another instance evaluates now, and a later term starts from the store.
     term.addEventListener('abort', () => live?.term === term && endLive(), { once: true });
   };
 
-  async function tick(windows: RuleWindows, signal: AbortSignal | undefined): Promise<EvaluationReport> {
+  /** `leaderSince`: when the leader term this tick runs in began, if it runs in one. */
+  async function tick(windows: RuleWindows, signal: AbortSignal | undefined, leaderSince?: number): Promise<EvaluationReport> {
     const now = clock.now();
     const report: EvaluationReport = {
       evaluated_at: ISO(now),
@@ -217,10 +225,17 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
       report.notifications.failed += o.failed;
       for (const [k, n] of Object.entries(o)) for (let i = 0; i < n; i++) options.onNotice?.(k as 'sent');
     };
-    // Notices this evaluator queued (now, or earlier and unfinished), and those another one left behind past the
-    // grace period; in order, up to the first that belongs to another evaluator still at work.
+    // Notices this evaluator queued (now, or earlier and unfinished), and those another one left behind: past the
+    // grace period, or queued before this leader term began once the term is old enough; in order, up to the first
+    // that belongs to another evaluator still at work.
+    const settled = leaderSince !== undefined && now - leaderSince >= takeoverMs;
+    const atWork = (i: AlertState['outbox'][number]) => {
+      if (i.queued_by === options.owner) return false;
+      const queued = Date.parse(i.queued_at);
+      return now - queued < graceMs && !(settled && queued < leaderSince!);
+    };
     const ours = (items: AlertState['outbox']) => {
-      const end = items.findIndex((i) => i.queued_by !== options.owner && now - Date.parse(i.queued_at) < graceMs);
+      const end = items.findIndex(atWork);
       return end === -1 ? items : items.slice(0, end);
     };
     const flushed = new Set<string>();
@@ -237,7 +252,7 @@ export function createAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalu
 
   const run = async (opts: { signal?: AbortSignal; term?: AbortSignal }) => {
     if (opts.term && !opts.term.aborted && live?.term !== opts.term) startLive(opts.term);
-    if (live && !live.term.aborted) return tick(live.windows, opts.signal);
+    if (live && !live.term.aborted) return tick(live.windows, opts.signal, live.since);
     return tick(newWindows(), opts.signal);
   };
 

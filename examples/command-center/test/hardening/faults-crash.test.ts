@@ -106,8 +106,9 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL under mixed load, on %s'
     expect(lost).toEqual([]);
 
     // Every delivery finished, every firing alert reached the receiver; a notice repeats only under its webhook-id.
-    // Notices the killed process had decided but not handed over are taken over by the new one after the outbox
-    // grace (60 s: it cannot tell a dead instance from a slow one), then delivered.
+    // Notices the killed process had decided but not handed over are taken over by the new one once its leader term
+    // is 10 s old (the killed one lost the leadership; without a term it would wait the 60 s outbox grace), then
+    // delivered.
     const drained = Date.now();
     const alerts = await eventually(async () => {
       const active = (await get<{ alerts: { episode_id: string | null; queued_notices: number }[] }>(second.url, '/alerts/active?status=firing')).alerts;
@@ -115,6 +116,7 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL under mixed load, on %s'
       return active.length === 20 && active.every((a) => a.queued_notices === 0) && queue === 0 ? active : undefined;
     }, 'every firing alert notified and the delivery queue drained', 180_000, 250);
     const drainMs = Date.now() - drained;
+    expect(drainMs, 'notices of the killed instance taken over well before the 60 s grace').toBeLessThan(45_000);
     const raised = sink.received.filter((r) => r.type === 'ops.alert.raised');
     const idsByEpisode = new Map<string, Set<string>>();
     for (const r of raised) idsByEpisode.set(r.episode, (idsByEpisode.get(r.episode) ?? new Set()).add(r.webhookId));
