@@ -1,7 +1,10 @@
 import { rmSync } from 'node:fs';
-import { median, runScript, startProcess, type BenchReport, type ServerProcess } from './lib/harness.js';
+import { median, startProcess, type BenchReport } from './lib/harness.js';
+import { measureInTurn } from './lib/in-turn.js';
 
-const CYCLES = Number(process.env.BENCH_ROUNDS ?? 20);
+const CYCLES = Number(process.env.BENCH_ROUNDS ?? 21);
+/** Fresh processes per variant over the run (see measureInTurn); the cycles are spread over them. */
+const LIFETIMES = Number(process.env.BENCH_LIFETIMES ?? 7);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
 
@@ -26,7 +29,8 @@ const VARIANTS: Record<string, Record<string, Record<string, string>>> = {
  * file, with the request-duration metric, and (Fastify) vs what a team writes without us. Every variant of a
  * framework runs at once, each in its own process with its event loop on the server CPU; one load process loads
  * them in turn, in short windows, cycle after cycle, so drift on the machine falls on neighbouring windows of
- * every variant alike. Ratios are medians of the per-cycle pairs.
+ * every variant alike; and every variant runs in several fresh processes in turn, so that the speed one process
+ * keeps for its life falls on every variant alike too. Ratios are medians of the per-cycle pairs.
  */
 export default async function middlewareBench(): Promise<BenchReport> {
   const rows: BenchReport['rows'] = [];
@@ -35,24 +39,17 @@ export default async function middlewareBench(): Promise<BenchReport> {
   const details: Record<string, unknown> = {};
   for (const framework of (process.env.BENCH_FRAMEWORKS ?? 'fastify,express').split(',')) {
     const variants = Object.keys(VARIANTS[framework]!);
-    const servers: ServerProcess[] = [];
     const files = variants.map((_, i) => `/tmp/aetherlink-bench-${framework}-${process.pid}-${i}.log`);
-    let measured: Record<string, { rps: number[]; p99_ms: number[]; errors: number; non2xx: number }>;
-    try {
-      for (const [i, variant] of variants.entries()) {
-        servers.push(await startProcess('servers/middleware-server.mjs', { FRAMEWORK: framework, AUDIT_FILE: files[i]!, ...VARIANTS[framework]![variant] }));
-      }
-      const headers = { 'x-user-roles': 'viewer' };
-      measured = await runScript('servers/load-rotation.mjs', {
-        TARGETS: JSON.stringify(variants.map((name, i) => ({ name, url: `${servers[i]!.url}/items/42`, headers }))),
-        CYCLES: String(CYCLES),
-        WINDOW_SEC: String(WINDOW),
-        CONNECTIONS: String(CONNECTIONS),
-      });
-    } finally {
-      await Promise.all(servers.map((s) => s.stop()));
-      for (const f of files) rmSync(f, { force: true });
-    }
+    const measured = await measureInTurn({
+      variants,
+      start: (variant) => startProcess('servers/middleware-server.mjs', { FRAMEWORK: framework, AUDIT_FILE: files[variants.indexOf(variant)]!, ...VARIANTS[framework]![variant] }),
+      target: { path: '/items/42', headers: { 'x-user-roles': 'viewer' } },
+      lifetimes: LIFETIMES,
+      cycles: Math.ceil(CYCLES / LIFETIMES),
+      windowSec: WINDOW,
+      connections: CONNECTIONS,
+      cleanup: () => files.forEach((f) => rmSync(f, { force: true })),
+    });
     for (const [variant, m] of Object.entries(measured)) {
       if (m.errors || m.non2xx) throw new Error(`${framework}/${variant}: ${m.errors} errors, ${m.non2xx} non-2xx answers`);
     }
@@ -78,7 +75,7 @@ export default async function middlewareBench(): Promise<BenchReport> {
   }
   return {
     name: 'http-middleware',
-    description: `GET /items/{id}: bare route vs AetherLink (X-User-Roles principal, RBAC, audit to a file) and its variants, all running at once, loaded in turn with ${CONNECTIONS} connections: ${CYCLES} rotating cycles of ${WINDOW} s windows`,
+    description: `GET /items/{id}: bare route vs AetherLink (X-User-Roles principal, RBAC, audit to a file) and its variants, all running at once, loaded in turn with ${CONNECTIONS} connections: ${LIFETIMES} lifetimes of fresh processes × ${Math.ceil(CYCLES / LIFETIMES)} rotating cycles of ${WINDOW} s windows`,
     rows,
     ratios,
     info,

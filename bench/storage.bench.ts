@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../test/postgres-server.js';
-import { BENCH_DIR, median, pinEventLoop, runScript, startProcess, type BenchReport, type ServerProcess } from './lib/harness.js';
+import { BENCH_DIR, median, pinEventLoop, startProcess, type BenchReport } from './lib/harness.js';
+import { measureInTurn } from './lib/in-turn.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const COUNT = Number(process.env.BENCH_APPENDS ?? 100_000);
 const HTTP_CYCLES = Number(process.env.BENCH_HTTP_CYCLES ?? 12);
+const HTTP_LIFETIMES = Number(process.env.BENCH_LIFETIMES ?? 4);
 const HTTP_WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
 
 /**
@@ -64,38 +66,32 @@ export default async function storageBench(): Promise<BenchReport> {
 
   // The reference server as configured by default (synchronous=FULL), and with AETHERLINK_DB_SYNC=normal for
   // context: NORMAL survives a process crash, FULL also a power loss, at the price of a WAL sync per commit.
-  // All three run at once and one load process loads them in turn, window after window, so that drift on the
-  // machine falls on neighbouring windows of each alike (as in the middleware bench).
+  // All three run at once and one load process loads them in turn, window after window, over several lifetimes of
+  // fresh processes (see measureInTurn), so that drift on the machine falls on each alike.
   const variants = ['bare', 'reference', 'reference-normal'] as const;
   const body = JSON.stringify({ type: 'bench.http', source: 'autocannon', severity: 'info', data: { host: 'node-1', n: 1 } });
-  const dirs = variants.map(() => mkdtempSync(join(tmpdir(), 'aetherlink-bench-')));
-  const servers: ServerProcess[] = [];
-  let measured: Record<string, { rps: number[]; errors: number; non2xx: number }>;
-  try {
-    for (const [i, variant] of variants.entries()) {
-      servers.push(
-        variant === 'bare'
-          ? await startProcess('servers/publish-bare.mjs', {})
-          : await startProcess('../examples/command-center/dist/main.js', {
-              AETHERLINK_DB: join(dirs[i]!, 'aetherlink.db'),
-              AUDIT_LOG: join(dirs[i]!, 'audit.log'),
-              LOG_LEVEL: 'warn',
-              DELIVERY_POLL_MS: '1000',
-              AETHERLINK_DB_SYNC: variant === 'reference-normal' ? 'normal' : 'full',
-            }),
-      );
-    }
-    const headers = { 'content-type': 'application/json', 'x-user-roles': 'agent' };
-    measured = await runScript('servers/load-rotation.mjs', {
-      TARGETS: JSON.stringify(variants.map((name, i) => ({ name, url: `${servers[i]!.url}/events/publish`, method: 'POST', body, headers }))),
-      CYCLES: String(HTTP_CYCLES),
-      WINDOW_SEC: String(HTTP_WINDOW),
-      CONNECTIONS: '100',
-    });
-  } finally {
-    await Promise.all(servers.map((s) => s.stop()));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
+  const dirs: string[] = [];
+  const measured = await measureInTurn({
+    variants,
+    start: (variant) => {
+      if (variant === 'bare') return startProcess('servers/publish-bare.mjs', {});
+      const dir = mkdtempSync(join(tmpdir(), 'aetherlink-bench-'));
+      dirs.push(dir);
+      return startProcess('../examples/command-center/dist/main.js', {
+        AETHERLINK_DB: join(dir, 'aetherlink.db'),
+        AUDIT_LOG: join(dir, 'audit.log'),
+        LOG_LEVEL: 'warn',
+        DELIVERY_POLL_MS: '1000',
+        AETHERLINK_DB_SYNC: variant === 'reference-normal' ? 'normal' : 'full',
+      });
+    },
+    target: { path: '/events/publish', method: 'POST', body, headers: { 'content-type': 'application/json', 'x-user-roles': 'agent' } },
+    lifetimes: HTTP_LIFETIMES,
+    cycles: Math.ceil(HTTP_CYCLES / HTTP_LIFETIMES),
+    windowSec: HTTP_WINDOW,
+    connections: 100,
+    cleanup: () => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })),
+  });
   const http: Record<string, number[]> = {};
   for (const variant of variants) {
     const m = measured[variant]!;
@@ -110,7 +106,7 @@ export default async function storageBench(): Promise<BenchReport> {
   const per = (name: string, list: number[], unit: string) => `${name} ${Math.round(median(list)).toLocaleString('en-US')} ${unit}`;
   return {
     name: 'storage',
-    description: `appends through the bus (${COUNT} events, 256 in flight; SQLite synchronous=FULL) vs a bare loop (array push; INSERTs in one transaction) for memory, SQLite and PostgreSQL; ${ROUNDS} alternating rounds; HTTP publish (100 connections) vs a bare route, all three servers running at once, loaded in turn: ${HTTP_CYCLES} rotating cycles of ${HTTP_WINDOW} s windows; all in this run`,
+    description: `appends through the bus (${COUNT} events, 256 in flight; SQLite synchronous=FULL) vs a bare loop (array push; INSERTs in one transaction) for memory, SQLite and PostgreSQL; ${ROUNDS} alternating rounds; HTTP publish (100 connections) vs a bare route, all three servers running at once, loaded in turn: ${HTTP_LIFETIMES} lifetimes of fresh processes × ${Math.ceil(HTTP_CYCLES / HTTP_LIFETIMES)} rotating cycles of ${HTTP_WINDOW} s windows; all in this run`,
     rows,
     ratios: [
       {
