@@ -10,6 +10,17 @@ const rule = { name: 'api-errors', severity: 'error' as const, event_type: 'api.
 const alertEvents = async (w: ReturnType<typeof alertWorld>) =>
   (await w.bus.query({ type: 'ops.alert.*', limit: 100 })).events.reverse().map((e) => ({ type: e.type, id: e.id, data: e.data as Record<string, unknown>, severity: e.severity }));
 
+/** A world where an evaluator queued a firing notice and died before its notifier took it (owner `crashed`). */
+async function noticeLeftByCrashedEvaluator(): Promise<ReturnType<typeof alertWorld>> {
+  const w = alertWorld();
+  await w.rules.create(rule);
+  const crashed = evaluatorUnderTest({ ...w, owner: 'crashed' });
+  crashed.notifier.fail = 100;
+  await w.publish(3);
+  await crashed.tick();
+  return w;
+}
+
 describe('alert evaluator', () => {
   it('counts events as they arrive (no store query per tick), fires once per episode and resolves once', async () => {
     const w = alertWorld();
@@ -182,12 +193,7 @@ describe('alert evaluator', () => {
   });
 
   it('leaves notices another evaluator queued to it until its grace period has passed, then takes them over', async () => {
-    const w = alertWorld();
-    await w.rules.create(rule);
-    const crashed = evaluatorUnderTest({ ...w, owner: 'crashed' });
-    crashed.notifier.fail = 100;
-    await w.publish(3);
-    await crashed.tick();
+    const w = await noticeLeftByCrashedEvaluator();
     const b = evaluatorUnderTest({ ...w, owner: 'b', outboxGraceMs: 60 * S });
     w.clock.advance(30 * S);
     expect((await b.tick()).notifications.sent).toBe(0);
@@ -197,12 +203,7 @@ describe('alert evaluator', () => {
   });
 
   it('takes over the notices of a previous leader once its own term is outboxTakeoverMs old, not after the grace', async () => {
-    const w = alertWorld();
-    await w.rules.create(rule);
-    const crashed = evaluatorUnderTest({ ...w, owner: 'crashed' });
-    crashed.notifier.fail = 100;
-    await w.publish(3);
-    await crashed.tick();
+    const w = await noticeLeftByCrashedEvaluator();
     w.clock.advance(1 * S);
     // Elected after the crash: the first tick starts its term.
     const b = evaluatorUnderTest({ ...w, owner: 'b', outboxGraceMs: 60 * S, outboxTakeoverMs: 10 * S });
