@@ -1,4 +1,4 @@
-import { createEventBus, defineRoute, eventRoutes } from '@aetherlink/core';
+import { createAuditLog, createEventBus, defineRoute, eventRoutes, memoryAuditSink, reply } from '@aetherlink/core';
 import { describeHttpAdapterContract } from '@aetherlink/core/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,5 +81,86 @@ describe('aetherlinkFastify: prefix and what the plugin touches', () => {
     expect(res.statusCode).toBe(414);
     expect(isProblem(res)).toBe(true);
     expect(res.json()).toMatchObject({ code: 'uri_too_long', errors: [{ field: 'path' }] });
+  });
+});
+
+describe('aetherlinkFastify: every request audited exactly once', () => {
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  const routes = [
+    defineRoute({ method: 'GET', path: '/g/{id}', permission: 'ops:read', handler: ({ params }) => ({ id: (params as unknown as { id: string }).id }) }),
+    defineRoute({ method: 'GET', path: '/bad', permission: 'public', handler: () => reply(99, {}) }),
+  ];
+  const build = async (setup: (a: FastifyInstance) => void = () => {}, late: (a: FastifyInstance) => void = () => {}) => {
+    const sink = memoryAuditSink();
+    app = Fastify(aetherlinkServerOptions());
+    setup(app);
+    const bus = createEventBus({ source: 'once' });
+    await app.register(aetherlinkFastify, { service: 'once', routes: [...eventRoutes({ bus }), ...routes], bus, audit: createAuditLog({ service: 'once', sinks: [sink] }), onError: () => {} });
+    late(app);
+    app.get('/own', async () => ({ own: true }));
+    await app.ready();
+    return { a: app, seen: () => sink.records().map((r) => `${r.method} ${r.path} ${r.status}`) };
+  };
+  const publish = (a: FastifyInstance) =>
+    a.inject({ method: 'POST', url: '/events/publish', headers: { 'x-user-roles': 'agent', 'content-type': 'application/json' }, payload: '{"type":"a.b","source":"s"}' });
+
+  it('audits GET and HEAD route specs, a refused body, a failed answer, the app’s routes and 404s once each', async () => {
+    const { a, seen } = await build();
+    expect((await a.inject({ url: '/g/1', headers: { 'x-user-roles': 'viewer' } })).statusCode).toBe(200);
+    expect((await a.inject({ url: '/g/2' })).statusCode).toBe(401);
+    expect((await a.inject({ method: 'HEAD', url: '/g/3', headers: { 'x-user-roles': 'viewer' } })).statusCode).toBe(200);
+    expect((await publish(a)).statusCode).toBe(200);
+    expect((await a.inject({ method: 'POST', url: '/events/publish', headers: { 'x-user-roles': 'agent', 'content-type': 'application/json' }, payload: '{"type":' })).statusCode).toBe(400);
+    expect((await a.inject('/bad')).statusCode).toBe(500);
+    expect((await a.inject('/own')).statusCode).toBe(200);
+    expect((await a.inject('/nothing')).statusCode).toBe(404);
+    expect(seen()).toEqual([
+      'GET /g/{id} 200',
+      'GET /g/{id} 401',
+      'HEAD /g/{id} 200',
+      'POST /events/publish 200',
+      'POST /events/publish 400',
+      'GET /bad 500',
+      'GET /own 200',
+      'GET <unmatched> 404',
+    ]);
+  });
+
+  const blocker = (app: FastifyInstance) =>
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.headers['x-block'] !== undefined) return reply.code(429).send({ blocked: true });
+      return undefined;
+    });
+  for (const [when, setup, late] of [
+    ['before the plugin', blocker, undefined],
+    ['after the plugin has loaded', undefined, blocker],
+  ] as const) {
+    it(`audits once, early answers included, when the app adds a hook that may answer first ${when}`, async () => {
+      const { a, seen } = await build(setup, late);
+      expect((await a.inject({ url: '/g/1', headers: { 'x-user-roles': 'viewer' } })).statusCode).toBe(200);
+      expect((await a.inject({ url: '/g/1', headers: { 'x-user-roles': 'viewer', 'x-block': '1' } })).statusCode).toBe(429);
+      expect((await a.inject({ url: '/own', headers: { 'x-block': '1' } })).statusCode).toBe(429);
+      expect((await publish(a)).statusCode).toBe(200);
+      expect(seen()).toEqual(['GET /g/{id} 200', 'GET /g/{id} 429', 'GET /own 429', 'POST /events/publish 200']);
+    });
+  }
+
+  it('audits once, early answers included, when another plugin gives the route a hook of its own through onRoute', async () => {
+    const { a, seen } = await build((app) =>
+      app.addHook('onRoute', (route) => {
+        route.preHandler = async (request, reply) => {
+          if (request.headers['x-block'] !== undefined) return reply.code(429).send({ blocked: true });
+          return undefined;
+        };
+      }),
+    );
+    expect((await a.inject({ url: '/g/1', headers: { 'x-user-roles': 'viewer' } })).statusCode).toBe(200);
+    expect((await a.inject({ url: '/g/1', headers: { 'x-user-roles': 'viewer', 'x-block': '1' } })).statusCode).toBe(429);
+    expect(seen()).toEqual(['GET /g/{id} 200', 'GET /g/{id} 429']);
   });
 });
