@@ -2,6 +2,7 @@ import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceCont
 import type { default as Express, ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
 import { loadPeer } from '../_internal/peer.js';
 import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
+import { routeFinder, runChain, type MountedRoute } from './express-dispatch.js';
 import { utf8BodyError } from './problem.js';
 import { pumpSse } from './sse.js';
 
@@ -43,27 +44,6 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
   const router = express.Router();
   const finished = core.finished;
 
-  if (finished) {
-    // One listener per router for every response, reading what it needs from locals: no closure per request.
-    const audited = function (this: Response): void {
-      const req = this.req;
-      const locals = this.locals as Locals;
-      finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, this.statusCode, locals.aetherIp ?? req.ip ?? '', performance.now() - locals.aetherStarted!, locals.aetherTrace);
-    };
-    // Hooked into the router's own entry rather than added as a first middleware: every request that reaches the
-    // router is audited as before, without one more layer for Express to match and step through per request.
-    type Entry = (req: Request, res: Response, next: (error?: unknown) => void) => void;
-    // Express 5's Router calls `router.handle` for every request it is given (router 2.x, untyped in @types/express).
-    const entry = router as unknown as { handle: Entry };
-    const handle = entry.handle.bind(router);
-    entry.handle = (req, res, next) => {
-      (res.locals as Locals).aetherStarted ??= performance.now();
-      // A response emits 'close' once, whether it finished or the client went away.
-      res.on('close', audited);
-      handle(req, res, next);
-    };
-  }
-
   const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const locals = res.locals as Locals;
@@ -71,6 +51,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
     res.status(p.status).set(p.headers).send(JSON.stringify(p.body));
   };
 
+  const mounted: MountedRoute[] = [];
   for (const route of options.routes ?? []) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     const chain: RequestHandler[] = [];
@@ -84,9 +65,47 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
       chain.push(express.json({ limit: route.bodyLimit ?? core.bodyLimit, strict: false, type: ['application/json', 'application/*+json'], verify: refuseNonUtf8 }));
     }
     chain.push(routeHandler(core, route));
-    router[method](toColonPath(route.path), ...chain);
+    const expressRoute = router.route(toColonPath(route.path));
+    expressRoute[method](...chain);
+    mounted.push({ method: route.method, path: route.path, route: expressRoute, chain });
   }
   router.use(errorHandler);
+
+  // One listener per router for every response, reading what it needs from locals: no closure per request.
+  const audited = finished
+    ? function (this: Response): void {
+        const req = this.req;
+        const locals = this.locals as Locals;
+        finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, this.statusCode, locals.aetherIp ?? clientIp(req), performance.now() - locals.aetherStarted!, locals.aetherTrace);
+      }
+    : undefined;
+  // The router's own entry, wrapped rather than preceded by a first middleware: every request that reaches the
+  // router is audited, without one more layer for Express to match and step through. A request for a route spec
+  // whose match is certain goes straight to its handlers (see routeFinder), past the nested router's layer matching,
+  // parameter handling and route dispatch.
+  const find = routeFinder(mounted);
+  if (audited || find) {
+    type Entry = (req: Request, res: Response, next: (error?: unknown) => void) => void;
+    // Express 5's Router calls `router.handle` for every request it is given (router 2.x, untyped in @types/express).
+    const entry = router as unknown as { handle: Entry };
+    const handle = entry.handle.bind(router);
+    entry.handle = (req, res, next) => {
+      if (audited) {
+        (res.locals as Locals).aetherStarted ??= performance.now();
+        // A response emits 'close' once, whether it finished or the client went away.
+        res.on('close', audited);
+      }
+      const hit = find?.(req.method, pathOf(req.url));
+      if (hit === undefined) return handle(req, res, next);
+      const { params, route } = req as { params: unknown; route: unknown };
+      Object.assign(req, { params: hit.params, route: hit.mounted.route });
+      // Leaving the router puts back what it found, as Express's router does.
+      runChain(hit.mounted.chain, errorHandler, req, res, (error?: unknown) => {
+        Object.assign(req, { params, route });
+        next(error);
+      });
+    };
+  }
 
   return {
     router,
@@ -112,6 +131,21 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
   };
 }
 
+/**
+ * `req.ip`. Express works it out anew on every read, parsing X-Forwarded-For even when it trusts no proxy (the
+ * default), when the answer is always the socket's peer: that case reads the peer directly.
+ */
+function clientIp(req: Request): string {
+  if (req.app.get('trust proxy') === false) return req.socket.remoteAddress ?? '';
+  return req.ip ?? '';
+}
+
+/** The path of a request URL (origin form); anything else, such as an absolute URL, is left as it is. */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 /** The route template that matched (never the raw URL, which may carry ids or secrets), or `<unmatched>`. */
 function templateOf(req: Request): string {
   return req.route ? toBracePath(`${req.baseUrl}${String(req.route.path)}`) : UNMATCHED_PATH;
@@ -127,7 +161,7 @@ function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
   return (req, res, next) => {
     const locals = res.locals as Locals;
     locals.aetherPath = route.path;
-    const ip = (locals.aetherIp = req.ip ?? '');
+    const ip = (locals.aetherIp = clientIp(req));
     const outcome = core.run(route, {
       method: req.method,
       path: route.path,
