@@ -116,7 +116,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
         method: req.method,
         // A guard mounted with app.use() has no route template: name the path it guards.
         path: req.route ? templateOf(req) : req.path,
-        ip: req.ip ?? '',
+        ip: clientIp(req),
         url: req.originalUrl,
       });
       (res.locals as Locals).aetherPrincipal = access.principal;
