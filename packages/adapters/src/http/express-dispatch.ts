@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 
 /** One route spec as mounted on the router: its method, template, Express route and handler chain. */
 export interface MountedRoute {
@@ -7,8 +7,11 @@ export interface MountedRoute {
   path: string;
   /** The Express Route the router serves it through, set as `req.route` as the router would. */
   route: unknown;
-  chain: readonly RequestHandler[];
+  chain: readonly ChainHandler[];
 }
+
+/** A handler of a route's chain: Express's own (three arguments), or one that reads what the dispatcher passes on. */
+export type ChainHandler = (req: Request, res: Response, next: NextFunction, extra?: never) => unknown;
 
 type Segment = { text: string } | { param: string };
 interface Compiled {
@@ -71,14 +74,16 @@ function compile(template: string): Segment[] | undefined {
 
 /**
  * Runs a route's handler chain as the router would: `next()` steps along, `next(error)` goes to the error handler,
- * and the end of the chain (or `next('route')`) hands the request back to the router's caller.
+ * and the end of the chain (or `next('route')`) hands the request back to the router's caller. Each handler gets
+ * `extra` as a fourth argument, which Express's own handlers ignore.
  */
 export function runChain(
-  chain: readonly RequestHandler[],
+  chain: readonly ChainHandler[],
   onError: (error: unknown, req: Request, res: Response, next: (error?: unknown) => void) => void,
   req: Request,
   res: Response,
   done: (error?: unknown) => void,
+  extra?: unknown,
 ): void {
   let i = 0;
   const step = (error?: unknown): void => {
@@ -86,7 +91,7 @@ export function runChain(
     const handler = error === undefined ? chain[i++] : undefined;
     if (handler === undefined) return done();
     try {
-      const out = handler(req, res, step) as unknown;
+      const out = (handler as (req: Request, res: Response, next: typeof step, extra: unknown) => unknown)(req, res, step, extra);
       if (out instanceof Promise) out.catch((e: unknown) => step(e ?? new Error('a rejected handler')));
     } catch (e) {
       step(e);

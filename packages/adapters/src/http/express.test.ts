@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { createAuditLog, defineRoute, memoryAuditSink } from '@aetherlink/core';
+import { AetherError, createAuditLog, defineRoute, memoryAuditSink, reply, sse } from '@aetherlink/core';
 import { describeHttpAdapterContract, eventually } from '@aetherlink/core/testing';
 import express from 'express';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { aetherlinkExpress } from './express.js';
 import { startExpress } from './test-support.js';
@@ -63,6 +64,71 @@ describe('express: route specs answered past the nested router', () => {
       expect((await get('/al/things/42', 'HEAD')).status).toBe(200);
       expect(await get('/al/things/42/more')).toEqual({ status: 404, body: { after: true, params: {}, path: '/al/things/42/more' } });
       expect((await get('/things/42')).body).toMatchObject({ after: true });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('express: every request audited exactly once', () => {
+  const routes = [
+    defineRoute({ method: 'GET', path: '/g/{id}', permission: 'ops:read', handler: ({ params, query }) => ({ id: (params as unknown as { id: string }).id, query }) }),
+    defineRoute({ method: 'GET', path: '/later', permission: 'public', handler: async () => ({ later: true }) }),
+    defineRoute({ method: 'GET', path: '/refused', permission: 'public', handler: () => { throw new AetherError('conflict', 'not now'); } }),
+    // Sending throws (a header value Node refuses): the error handler answers instead.
+    defineRoute({ method: 'GET', path: '/bad-header', permission: 'public', handler: () => reply(200, {}, { 'x-bad': 'a\nb' }) }),
+    defineRoute({ method: 'POST', path: '/b', permission: 'public', body: z.object({ n: z.number() }), handler: ({ body }) => body }),
+    defineRoute({ method: 'GET', path: '/stream', permission: 'public', handler: () => sse((ch) => ch.send({ data: 'hello' })) }),
+  ];
+
+  it('audits route specs answered at once, later, by the error handler or as a stream, the app’s routes and 404s', async () => {
+    const sink = memoryAuditSink();
+    const app = express();
+    const al = aetherlinkExpress({ service: 'once', routes, audit: createAuditLog({ service: 'once', sinks: [sink] }), onError: () => {} });
+    app.use(al.router);
+    app.get('/own', (_req, res) => void res.json({ own: true }));
+    app.use(al.notFound, al.errorHandler);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const seen = () => sink.records().map((r) => `${r.method} ${r.path} ${r.status}${r.roles.length ? ` ${r.roles.join(',')}` : ''}`);
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const viewer = { 'x-user-roles': 'viewer' };
+      const first = await fetch(`${url}/g/1?a=1`, { headers: viewer });
+      expect(await first.json()).toEqual({ id: '1', query: { a: '1' } });
+      expect((await fetch(`${url}/g/2`)).status).toBe(401);
+      expect((await fetch(`${url}/g/3/`, { headers: viewer })).status).toBe(200);
+      expect((await fetch(`${url}/later`)).status).toBe(200);
+      expect((await fetch(`${url}/refused`)).status).toBe(409);
+      expect((await fetch(`${url}/bad-header`)).status).toBe(500);
+      const post = (body: string) => fetch(`${url}/b`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect((await post('{"n":1}')).status).toBe(200);
+      expect((await post('{"n":')).status).toBe(400);
+      expect((await fetch(`${url}/own`)).status).toBe(200);
+      expect((await fetch(`${url}/nothing`)).status).toBe(404);
+      const stream = new AbortController();
+      const res = await fetch(`${url}/stream`, { signal: stream.signal });
+      const reader = res.body!.getReader();
+      let text = '';
+      while (!text.includes('hello')) text += new TextDecoder().decode((await reader.read()).value);
+      stream.abort();
+      await eventually(() => seen().length >= 11, 'every request audited');
+      expect(seen()).toEqual([
+        'GET /g/{id} 200 viewer',
+        'GET /g/{id} 401',
+        'GET /g/{id} 200 viewer',
+        'GET /later 200',
+        'GET /refused 409',
+        'GET /bad-header 500',
+        'POST /b 200',
+        'POST /b 400',
+        'GET /own 200',
+        'GET <unmatched> 404',
+        'GET /stream 200',
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen()).toHaveLength(11);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,8 +1,8 @@
 import type { AnyRouteSpec, HttpAdapterOptions, Permission, Principal, TraceContext } from '@aetherlink/core';
-import type { default as Express, ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
+import type { default as Express, ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { loadPeer } from '../_internal/peer.js';
-import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type Outcome } from './pipeline.js';
-import { routeFinder, runChain, type MountedRoute } from './express-dispatch.js';
+import { createHttpCore, isJsonOutcome, toBracePath, toColonPath, UNMATCHED_PATH, type HttpCore, type NeutralRequest, type Outcome } from './pipeline.js';
+import { routeFinder, runChain, type ChainHandler, type MountedRoute } from './express-dispatch.js';
 import { utf8BodyError } from './problem.js';
 import { pumpSse } from './sse.js';
 
@@ -54,7 +54,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
   const mounted: MountedRoute[] = [];
   for (const route of options.routes ?? []) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-    const chain: RequestHandler[] = [];
+    const chain: ChainHandler[] = [];
     // Only JSON is parsed; the shared core answers 415 for any other body, as Fastify would. The template is set
     // before the parser, so a body it refuses is audited under the route.
     if (route.body) {
@@ -66,12 +66,12 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
     }
     chain.push(routeHandler(core, route));
     const expressRoute = router.route(toColonPath(route.path));
-    expressRoute[method](...chain);
+    expressRoute[method](...(chain as RequestHandler[]));
     mounted.push({ method: route.method, path: route.path, route: expressRoute, chain });
   }
   router.use(errorHandler);
 
-  // One listener per router for every response, reading what it needs from locals: no closure per request.
+  // One listener per router, reading what it needs from locals: no closure per request.
   const audited = finished
     ? function (this: Response): void {
         const req = this.req;
@@ -79,10 +79,17 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
         finished(req.method, locals.aetherPath ?? templateOf(req), locals.aetherPrincipal, this.statusCode, locals.aetherIp ?? clientIp(req), performance.now() - locals.aetherStarted!, locals.aetherTrace);
       }
     : undefined;
+  // From here on the response is audited when it closes (it emits 'close' once, finished or abandoned).
+  const auditOnClose = (res: Response, started: number): void => {
+    if (!audited) return;
+    (res.locals as Locals).aetherStarted ??= started;
+    res.on('close', audited);
+  };
   // The router's own entry, wrapped rather than preceded by a first middleware: every request that reaches the
   // router is audited, without one more layer for Express to match and step through. A request for a route spec
   // whose match is certain goes straight to its handlers (see routeFinder), past the nested router's layer matching,
-  // parameter handling and route dispatch.
+  // parameter handling and route dispatch; when its handler answers at once, it is audited right after, without a
+  // listener (every read of a request's or response's property costs Express apps a lookup: see DirectHit).
   const find = routeFinder(mounted);
   if (audited || find) {
     type Entry = (req: Request, res: Response, next: (error?: unknown) => void) => void;
@@ -90,20 +97,39 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
     const entry = router as unknown as { handle: Entry };
     const handle = entry.handle.bind(router);
     entry.handle = (req, res, next) => {
-      if (audited) {
-        (res.locals as Locals).aetherStarted ??= performance.now();
-        // A response emits 'close' once, whether it finished or the client went away.
-        res.on('close', audited);
+      const started = performance.now();
+      const method = req.method;
+      const hit = find?.(method, pathOf(req.url));
+      if (hit === undefined) {
+        auditOnClose(res, started);
+        return handle(req, res, next);
       }
-      const hit = find?.(req.method, pathOf(req.url));
-      if (hit === undefined) return handle(req, res, next);
+      const direct: DirectHit = { started, method, params: hit.params, audit: finished, onClose: auditOnClose };
       const { params, route } = req as { params: unknown; route: unknown };
-      Object.assign(req, { params: hit.params, route: hit.mounted.route });
-      // Leaving the router puts back what it found, as Express's router does.
-      runChain(hit.mounted.chain, errorHandler, req, res, (error?: unknown) => {
-        Object.assign(req, { params, route });
+      (req as { params: unknown }).params = hit.params;
+      (req as { route: unknown }).route = hit.mounted.route;
+      const leave = (error?: unknown) => {
+        (req as { params: unknown }).params = params;
+        (req as { route: unknown }).route = route;
         next(error);
-      });
+      };
+      // Anything but an answer from the handler itself (an error, the end of the chain) is audited on close.
+      runChain(
+        hit.mounted.chain,
+        (error, q, s, done) => {
+          if (direct.audit) auditOnClose(s, started);
+          direct.audit = undefined;
+          errorHandler(error, q, s, done);
+        },
+        req,
+        res,
+        (error?: unknown) => {
+          if (direct.audit) auditOnClose(res, started);
+          direct.audit = undefined;
+          leave(error);
+        },
+        direct,
+      );
     };
   }
 
@@ -157,38 +183,91 @@ function refuseNonUtf8(_req: unknown, _res: unknown, body: Buffer): void {
   if (refused) throw refused;
 }
 
-function routeHandler(core: HttpCore, route: AnyRouteSpec): RequestHandler {
-  return (req, res, next) => {
-    const locals = res.locals as Locals;
-    locals.aetherPath = route.path;
-    const ip = (locals.aetherIp = clientIp(req));
-    const outcome = core.run(route, {
-      method: req.method,
-      path: route.path,
-      url: req.originalUrl,
-      params: req.params,
-      query: req.query,
-      body: req.body,
-      ip,
-      raw: req,
-      res,
-    });
-    if (outcome instanceof Promise) outcome.then((o) => deliver(core, route, req, res, o)).catch(next);
-    else deliver(core, route, req, res, outcome);
+/**
+ * What the router's entry knows of a request it sends straight to a route spec's handlers: read once there, as every
+ * read of a property of an Express request or response is a lookup that V8 cannot cache (Express gives each of
+ * them a new prototype, so no two share a shape).
+ */
+export interface DirectHit {
+  started: number;
+  method: string;
+  params: Record<string, string>;
+  /** Set while the handler may still audit the request itself once it answers; cleared once anything else will. */
+  audit: HttpCore['finished'];
+  onClose(res: Response, started: number): void;
+}
+
+/** The request as the shared core reads it; the URL and the query are read from Express only if asked for. */
+class ExpressInput implements NeutralRequest {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly params: unknown,
+    readonly body: unknown,
+    readonly ip: string,
+    readonly raw: Request,
+    readonly res: Response,
+  ) {}
+  get url(): string {
+    return this.raw.originalUrl;
+  }
+  get query(): unknown {
+    return this.raw.query;
+  }
+}
+
+function routeHandler(core: HttpCore, route: AnyRouteSpec) {
+  // Three declared parameters: Express takes a handler of four for an error handler. A direct hit passes a fourth.
+  return (req: Request, res: Response, next: NextFunction, ...hit: [DirectHit?]): void => {
+    const direct = hit[0];
+    const ip = clientIp(req);
+    if (direct === undefined) {
+      const locals = res.locals as Locals;
+      locals.aetherPath = route.path;
+      locals.aetherIp = ip;
+    }
+    const input = new ExpressInput(direct?.method ?? req.method, route.path, direct?.params ?? req.params, route.body ? req.body : undefined, ip, req, res);
+    const outcome = core.run(route, input);
+    if (direct?.audit && (outcome instanceof Promise || outcome.type !== 'send')) auditLater(direct, res, route.path, ip);
+    if (outcome instanceof Promise) {
+      outcome.then((o) => deliver(core, route, req, res, o)).catch(next);
+      return;
+    }
+    const audit = direct?.audit;
+    deliver(core, route, req, res, outcome, audit === undefined);
+    if (audit === undefined) return;
+    // Answered: audited now, once (should sending have thrown, the error handler's answer is audited on close).
+    direct!.audit = undefined;
+    audit(direct!.method, route.path, outcome.principal, res.statusCode, ip, performance.now() - direct!.started, outcome.trace);
   };
 }
 
-function deliver(core: HttpCore, route: AnyRouteSpec, req: Request, res: Response, outcome: Outcome): void {
-  (res.locals as Locals).aetherPrincipal = outcome.principal;
-  if (outcome.trace !== undefined) (res.locals as Locals).aetherTrace = outcome.trace;
+/** A direct hit that does not answer at once (a promise, a stream): audited when its response closes. */
+function auditLater(direct: DirectHit, res: Response, path: string, ip: string): void {
+  const locals = res.locals as Locals;
+  locals.aetherPath = path;
+  locals.aetherIp = ip;
+  direct.onClose(res, direct.started);
+  direct.audit = undefined;
+}
+
+/** Sends the outcome; `remember` keeps the principal and trace in locals for an audit on close. */
+function deliver(core: HttpCore, route: AnyRouteSpec, req: Request, res: Response, outcome: Outcome, remember = true): void {
   if (outcome.type === 'sse') {
+    (res.locals as Locals).aetherPrincipal = outcome.principal;
+    if (outcome.trace !== undefined) (res.locals as Locals).aetherTrace = outcome.trace;
     pumpSse(req, res, outcome.result, core.options.sse).catch((error: unknown) =>
       core.problem(error, { method: req.method, path: route.path, url: req.originalUrl }),
     );
     return;
   }
+  if (remember) {
+    const locals = res.locals as Locals;
+    locals.aetherPrincipal = outcome.principal;
+    if (outcome.trace !== undefined) locals.aetherTrace = outcome.trace;
+  }
   // Straight onto the response: res.status/set/type look the content type up again on every call.
-  res.statusCode = outcome.status;
+  if (res.statusCode !== outcome.status) res.statusCode = outcome.status;
   for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
   res.setHeader('content-type', outcome.contentType);
   res.send(isJsonOutcome(outcome.contentType) ? JSON.stringify(outcome.body) : outcome.body);

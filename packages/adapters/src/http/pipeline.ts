@@ -40,8 +40,10 @@ export interface NeutralRequest {
   method: string;
   /** The route template, e.g. `/ops/services/{name}`. */
   path: string;
+  /** Read only to answer an error: it may be a getter. */
   url: string;
   params: unknown;
+  /** Read only when the route validates the query or the handler asks: it may be a getter. */
   query: unknown;
   body: unknown;
   ip: string;
@@ -110,27 +112,32 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 // A class rather than an object literal: no closures are made per request, and `signal` costs nothing unless read.
+// The query is read from the request only when the route validates it or the handler asks: Express parses it on
+// every read of `req.query`, and most routes never look.
+const UNREAD: unique symbol = Symbol('unread');
 class Context implements RouteContext {
-  #raw: IncomingMessage;
-  #res: ServerResponse;
+  #req: NeutralRequest;
+  #query: unknown;
   #signal: AbortSignal | undefined;
   constructor(
     readonly params: unknown,
-    readonly query: unknown,
+    query: unknown,
     readonly body: unknown,
     readonly principal: Principal | null,
     readonly ip: string,
-    raw: IncomingMessage,
-    res: ServerResponse,
+    req: NeutralRequest,
   ) {
-    this.#raw = raw;
-    this.#res = res;
+    this.#req = req;
+    this.#query = query;
+  }
+  get query(): unknown {
+    return this.#query === UNREAD ? (this.#query = this.#req.query) : this.#query;
   }
   get headers(): RequestLike['headers'] {
-    return this.#raw.headers;
+    return this.#req.raw.headers;
   }
   get signal(): AbortSignal {
-    return (this.#signal ??= signalFor(this.#res));
+    return (this.#signal ??= signalFor(this.#req.res));
   }
   get trace(): TraceContext | undefined {
     return currentTrace();
@@ -274,7 +281,8 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
 
   function execute(route: AnyRouteSpec, req: NeutralRequest, principal: Principal | null): Outcome | Promise<Outcome> {
     try {
-      let { params, query, body } = req;
+      let { params, body } = req;
+      let query: unknown = UNREAD;
       if (route.body) {
         const sent = carriesBody(req.raw.headers);
         if (sent && !isJsonType(req.raw.headers['content-type'])) {
@@ -288,13 +296,13 @@ export function createHttpCore(options: HttpAdapterOptions): HttpCore {
       if (route.params || route.query || route.body) {
         const errors: FieldError[] = [];
         params = parse(route.params, params, 'path', errors);
-        query = parse(route.query, query, 'query', errors);
+        if (route.query) query = parse(route.query, req.query, 'query', errors);
         body = route.body ? parse(route.body, body, 'body', errors) : undefined;
         if (errors.length) throw validationError(errors);
       } else {
         body = undefined;
       }
-      const out: unknown = route.handler(new Context(params, query, body, principal, req.ip, req.raw, req.res));
+      const out: unknown = route.handler(new Context(params, query, body, principal, req.ip, req));
       if (isPromise(out)) {
         return out.then(
           (value) => toOutcome(value, principal),
