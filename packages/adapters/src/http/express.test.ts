@@ -77,7 +77,7 @@ describe('express: every request audited exactly once', () => {
     defineRoute({ method: 'GET', path: '/later', permission: 'public', handler: async () => ({ later: true }) }),
     defineRoute({ method: 'GET', path: '/refused', permission: 'public', handler: () => { throw new AetherError('conflict', 'not now'); } }),
     // Sending throws (a header value Node refuses): the error handler answers instead.
-    defineRoute({ method: 'GET', path: '/bad-header', permission: 'public', handler: () => reply(200, {}, { 'x-bad': 'a\nb' }) }),
+    defineRoute({ method: 'GET', path: '/bad-header', permission: 'ops:read', handler: () => reply(200, {}, { 'x-bad': 'a\nb' }) }),
     defineRoute({ method: 'POST', path: '/b', permission: 'public', body: z.object({ n: z.number() }), handler: ({ body }) => body }),
     defineRoute({ method: 'GET', path: '/stream', permission: 'public', handler: () => sse((ch) => ch.send({ data: 'hello' })) }),
   ];
@@ -101,7 +101,7 @@ describe('express: every request audited exactly once', () => {
       expect((await fetch(`${url}/g/3/`, { headers: viewer })).status).toBe(200);
       expect((await fetch(`${url}/later`)).status).toBe(200);
       expect((await fetch(`${url}/refused`)).status).toBe(409);
-      expect((await fetch(`${url}/bad-header`)).status).toBe(500);
+      expect((await fetch(`${url}/bad-header`, { headers: viewer })).status).toBe(500);
       const post = (body: string) => fetch(`${url}/b`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect((await post('{"n":1}')).status).toBe(200);
       expect((await post('{"n":')).status).toBe(400);
@@ -120,7 +120,7 @@ describe('express: every request audited exactly once', () => {
         'GET /g/{id} 200 viewer',
         'GET /later 200',
         'GET /refused 409',
-        'GET /bad-header 500',
+        'GET /bad-header 500 viewer',
         'POST /b 200',
         'POST /b 400',
         'GET /own 200',

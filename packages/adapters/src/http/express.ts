@@ -85,6 +85,17 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
     (res.locals as Locals).aetherStarted ??= started;
     res.on('close', audited);
   };
+  // A direct hit that will not audit itself: what it learnt goes into locals, for the audit on close.
+  const handOver = (direct: DirectHit, res: Response): void => {
+    if (direct.audit === undefined) return;
+    direct.audit = undefined;
+    const locals = res.locals as Locals;
+    if (direct.path !== undefined) locals.aetherPath = direct.path;
+    if (direct.ip !== undefined) locals.aetherIp = direct.ip;
+    if (direct.principal !== undefined) locals.aetherPrincipal = direct.principal;
+    if (direct.trace !== undefined) locals.aetherTrace = direct.trace;
+    auditOnClose(res, direct.started);
+  };
   // The router's own entry, wrapped rather than preceded by a first middleware: every request that reaches the
   // router is audited, without one more layer for Express to match and step through. A request for a route spec
   // whose match is certain goes straight to its handlers (see routeFinder), past the nested router's layer matching,
@@ -104,7 +115,7 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
         auditOnClose(res, started);
         return handle(req, res, next);
       }
-      const direct: DirectHit = { started, method, params: hit.params, audit: finished, onClose: auditOnClose };
+      const direct: DirectHit = { started, method, params: hit.params, audit: finished, handOver };
       const { params, route } = req as { params: unknown; route: unknown };
       (req as { params: unknown }).params = hit.params;
       (req as { route: unknown }).route = hit.mounted.route;
@@ -117,15 +128,13 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
       runChain(
         hit.mounted.chain,
         (error, q, s, done) => {
-          if (direct.audit) auditOnClose(s, started);
-          direct.audit = undefined;
+          handOver(direct, s);
           errorHandler(error, q, s, done);
         },
         req,
         res,
         (error?: unknown) => {
-          if (direct.audit) auditOnClose(res, started);
-          direct.audit = undefined;
+          handOver(direct, res);
           leave(error);
         },
         direct,
@@ -192,9 +201,15 @@ export interface DirectHit {
   started: number;
   method: string;
   params: Record<string, string>;
-  /** Set while the handler may still audit the request itself once it answers; cleared once anything else will. */
+  /** Set while the handler may still audit the request itself once it answers; cleared once it has, or handed over. */
   audit: HttpCore['finished'];
-  onClose(res: Response, started: number): void;
+  /** What the handler learnt, for an audit on close should it not answer at once. */
+  path?: string;
+  ip?: string;
+  principal?: Principal | null;
+  trace?: TraceContext | undefined;
+  /** Leaves the audit to the response's close (once; a no-op after the handler has audited). */
+  handOver(direct: DirectHit, res: Response): void;
 }
 
 /** The request as the shared core reads it; the URL and the query are read from Express only if asked for. */
@@ -225,30 +240,30 @@ function routeHandler(core: HttpCore, route: AnyRouteSpec) {
       const locals = res.locals as Locals;
       locals.aetherPath = route.path;
       locals.aetherIp = ip;
+    } else {
+      direct.path = route.path;
+      direct.ip = ip;
     }
     const input = new ExpressInput(direct?.method ?? req.method, route.path, direct?.params ?? req.params, route.body ? req.body : undefined, ip, req, res);
     const outcome = core.run(route, input);
-    if (direct?.audit && (outcome instanceof Promise || outcome.type !== 'send')) auditLater(direct, res, route.path, ip);
     if (outcome instanceof Promise) {
+      direct?.handOver(direct, res);
       outcome.then((o) => deliver(core, route, req, res, o)).catch(next);
       return;
     }
-    const audit = direct?.audit;
-    deliver(core, route, req, res, outcome, audit === undefined);
-    if (audit === undefined) return;
-    // Answered: audited now, once (should sending have thrown, the error handler's answer is audited on close).
-    direct!.audit = undefined;
-    audit(direct!.method, route.path, outcome.principal, res.statusCode, ip, performance.now() - direct!.started, outcome.trace);
+    if (direct?.audit === undefined || outcome.type !== 'send') {
+      direct?.handOver(direct, res);
+      deliver(core, route, req, res, outcome);
+      return;
+    }
+    direct.principal = outcome.principal;
+    direct.trace = outcome.trace;
+    deliver(core, route, req, res, outcome, false);
+    // Answered: audited now, once. Had sending thrown, the error handler's answer would be audited on close.
+    const audit = direct.audit;
+    direct.audit = undefined;
+    audit(direct.method, route.path, outcome.principal, res.statusCode, ip, performance.now() - direct.started, outcome.trace);
   };
-}
-
-/** A direct hit that does not answer at once (a promise, a stream): audited when its response closes. */
-function auditLater(direct: DirectHit, res: Response, path: string, ip: string): void {
-  const locals = res.locals as Locals;
-  locals.aetherPath = path;
-  locals.aetherIp = ip;
-  direct.onClose(res, direct.started);
-  direct.audit = undefined;
 }
 
 /** Sends the outcome; `remember` keeps the principal and trace in locals for an audit on close. */
