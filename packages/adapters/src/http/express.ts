@@ -116,14 +116,10 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
         return handle(req, res, next);
       }
       const direct: DirectHit = { started, method, params: hit.params, audit: finished, handOver };
-      const { params, route } = req as { params: unknown; route: unknown };
-      (req as { params: unknown }).params = hit.params;
-      (req as { route: unknown }).route = hit.mounted.route;
-      const leave = (error?: unknown) => {
-        (req as { params: unknown }).params = params;
-        (req as { route: unknown }).route = route;
-        next(error);
-      };
+      const found = req as { params: unknown; route: unknown };
+      const { params, route } = found;
+      found.params = hit.params;
+      found.route = hit.mounted.route;
       // Anything but an answer from the handler itself (an error, the end of the chain) is audited on close.
       runChain(
         hit.mounted.chain,
@@ -135,7 +131,10 @@ export function aetherlinkExpress(options: AetherlinkExpressOptions): Aetherlink
         res,
         (error?: unknown) => {
           handOver(direct, res);
-          leave(error);
+          // Leaving the router puts back what it found, as Express's router does.
+          found.params = params;
+          found.route = route;
+          next(error);
         },
         direct,
       );
