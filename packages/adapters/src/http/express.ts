@@ -196,7 +196,7 @@ function refuseNonUtf8(_req: unknown, _res: unknown, body: Buffer): void {
  * read of a property of an Express request or response is a lookup that V8 cannot cache (Express gives each of
  * them a new prototype, so no two share a shape).
  */
-export interface DirectHit {
+interface DirectHit {
   started: number;
   method: string;
   params: Record<string, string>;
