@@ -2,6 +2,7 @@ export { AetherError, isAetherError, fieldErrorsFromZod, validationError } from 
 export type { AetherErrorCode, AetherErrorOptions, FieldError } from './errors.js';
 
 export { systemClock, createManualClock, sleep } from './clock.js';
+export { isoTime } from './iso-time.js';
 export type { Clock, ManualClock } from './clock.js';
 
 export { uuidv7 } from './ids.js';

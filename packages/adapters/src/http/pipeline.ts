@@ -361,6 +361,7 @@ export function carriesBody(headers: RequestLike['headers']): boolean {
  * @example isJsonType('application/json; charset=utf-8') // true
  */
 export function isJsonType(contentType: string | readonly string[] | undefined): boolean {
+  if (contentType === 'application/json') return true;
   const type = (typeof contentType === 'string' ? contentType : contentType?.[0] ?? '').split(';')[0]!.trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }

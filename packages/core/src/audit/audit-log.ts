@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { isoTime } from '../iso-time.js';
 import type { Logger } from '../logger.js';
 import type { AuditQuery, AuditStore, StoredAuditRecord } from '../stores/types.js';
 import { auditStatsFrom } from '../stores/shared.js';
@@ -73,19 +74,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const sinks = [...(options.sinks ?? []), ...(storeSink ? [storeSink] : [])];
   const byPath = new Map<string, number>();
   const byStatus = new Map<number, number>();
-  let lastMs = Number.NaN;
-  let lastIso = '';
 
   return {
     service: options.service,
     record(entry) {
-      const now = clock.now();
-      if (now !== lastMs) {
-        lastMs = now;
-        lastIso = new Date(now).toISOString();
-      }
       const record: AuditRecord = {
-        ts: lastIso,
+        ts: isoTime(clock.now()),
         service: options.service,
         method: entry.method,
         path: entry.path,

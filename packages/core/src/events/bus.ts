@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock } from '../clock.js';
+import { isoTime } from '../iso-time.js';
 import { AetherError } from '../errors.js';
 import { errorFields, loggerFor, type Logger } from '../logger.js';
 import { uuidv7 } from '../ids.js';
@@ -104,7 +105,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
       const trace = currentTrace();
       if (trace !== undefined) event.traceparent = trace.traceparent;
     }
-    const { event: stored, inserted } = await store.append(event, new Date(now).toISOString());
+    const { event: stored, inserted } = await store.append(event, isoTime(now));
     if (inserted) emitter.emit('event', stored);
     return { event: stored, duplicate: !inserted };
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fieldErrorsFromZod, validationError } from '../errors.js';
+import { isoTime } from '../iso-time.js';
 import { checkTime, inTimeRange, MAX_DATA_DEPTH, nestsDeeperThan, parseTime, TIME_FORMAT_MESSAGE, TIME_RANGE_MESSAGE, TOO_DEEP_MESSAGE } from './limits.js';
 
 export { checkStorableEvent, checkTime, MAX_DATA_DEPTH, nestsDeeperThan, parseTime, serializeData, TIME_RANGE } from './limits.js';
@@ -223,7 +224,7 @@ export function normalizeEvent(
     id: input.id ?? options.newId(),
     source: input.source,
     type: input.type,
-    time: new Date(time).toISOString(),
+    time: isoTime(time),
     datacontenttype: input.datacontenttype ?? 'application/json',
     data: input.data ?? null,
     severity: input.severity ?? 'info',

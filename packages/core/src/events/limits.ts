@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validationError } from '../errors.js';
+import { cachedIsoMs } from '../iso-time.js';
 import type { CloudEvent } from './envelope.js';
 
 // What every store can keep of an event, checked once in the envelope and again by each store before an event
@@ -34,6 +35,8 @@ const DATE_PATTERN = z.regexes.date;
  */
 export function parseTime(value: string): number {
   if (typeof value !== 'string') return Number.NaN;
+  const cached = cachedIsoMs(value);
+  if (cached !== undefined) return cached;
   if (DATE_PATTERN.test(value)) return Date.parse(`${value}T00:00:00Z`);
   if (!DATE_TIME_PATTERN.test(value)) return Number.NaN;
   const hasOffset = /(?:Z|[+-]\d{2}:\d{2})$/.test(value);
@@ -96,7 +99,11 @@ export function checkStorableEvent(event: Pick<CloudEvent, 'time' | 'data'>): vo
 
 // The common case without Date.parse (a tenth of an append): years 0002–9998 are in range whatever the offset.
 function isStorableTime(value: unknown): boolean {
-  if (typeof value !== 'string' || !DATE_TIME_PATTERN.test(value)) return false;
+  if (typeof value !== 'string') return false;
+  // A time the bus just wrote (isoTime) is well formed: only its range is left to check.
+  const cached = cachedIsoMs(value);
+  if (cached !== undefined) return inTimeRange(cached);
+  if (!DATE_TIME_PATTERN.test(value)) return false;
   const year = value.slice(0, 4);
   return (year > '0001' && year < '9999') || inTimeRange(parseTime(value));
 }

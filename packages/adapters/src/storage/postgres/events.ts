@@ -6,6 +6,7 @@ import {
   emptySeverityCounts,
   filterValues,
   isAetherError,
+  isoTime,
   parseTime,
   prefixRange,
   purgeCount,
@@ -260,7 +261,7 @@ export function postgresEventStore(db: Database, options: { onBatch?: (info: Eve
         }
       }
       checkStorableEvent(event);
-      const time = new Date(parseTime(event.time)).toISOString();
+      const time = isoTime(parseTime(event.time));
       const json = serializeData(event.data);
       return writer.push({ event: { ...event, time }, receivedAt: timeParam(receivedAt, 'received_at'), json });
     },
