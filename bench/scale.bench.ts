@@ -2,14 +2,14 @@ import { startPostgres } from '../test/postgres-server.js';
 import { runScript, seriesRow, startProcess, type BenchReport } from './lib/harness.js';
 import { measureEventScale, reportEventScale } from './lib/scale-events.js';
 import { measureRetention } from './lib/scale-retention.js';
-import { measureSseRounds, reportSse } from './lib/scale-sse.js';
+import { measureSseRounds, reportSse, SSE_WARMUP } from './lib/scale-sse.js';
 
 const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').map(Number);
 const EVENT_SIZES = list(process.env.BENCH_SCALE_SIZES, '10000,100000,1000000');
 const SUBSCRIBERS = list(process.env.BENCH_SCALE_SUBSCRIBERS, '1,100,1000');
 const SERVICES = list(process.env.BENCH_SCALE_SERVICES, '100,1000,10000');
 const QUERIES = Number(process.env.BENCH_SCALE_QUERIES ?? 200);
-const SSE_EVENTS = Number(process.env.BENCH_SCALE_SSE_EVENTS ?? 500);
+const SSE_EVENTS = Number(process.env.BENCH_SCALE_SSE_EVENTS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const BACKLOG = Number(process.env.BENCH_SCALE_BACKLOG ?? 300_000);
@@ -84,7 +84,7 @@ export default async function scaleBench(): Promise<BenchReport> {
 
   return {
     name: 'scale',
-    description: `events ${EVENT_SIZES.join(' / ')} (SQLite${WITH_POSTGRES ? ', PostgreSQL' : ''}; ${QUERIES} queries each, one at a time); SSE ${SUBSCRIBERS.join(' / ')} subscribers (${SSE_EVENTS} events at 100/s, ${ROUNDS} rotating rounds); registry ${SERVICES.join(' / ')} services; retention over a ${BACKLOG}-event backlog (${ROUNDS} rounds of ${DURATION} s)`,
+    description: `events ${EVENT_SIZES.join(' / ')} (SQLite${WITH_POSTGRES ? ', PostgreSQL' : ''}; ${QUERIES} queries each, one at a time); SSE ${SUBSCRIBERS.join(' / ')} subscribers (${SSE_EVENTS} events at 100/s after ${SSE_WARMUP} to warm up, ${ROUNDS} rotating rounds); registry ${SERVICES.join(' / ')} services; retention over a ${BACKLOG}-event backlog (${ROUNDS} rounds of ${DURATION} s)`,
     rows,
     ratios,
     info,

@@ -1,7 +1,8 @@
 // Latency of requests, one at a time per lane over keep-alive, measured to the last byte of the body with
 // sub-millisecond resolution (autocannon reports whole milliseconds). TARGETS is a JSON list of
 // { name, url, method?, body? }; each is asked COUNT times, interleaved, after WARMUP rounds. HEADERS is JSON.
-// Prints one JSON line: { <name>: { p50_ms, p99_ms, n, failed } }.
+// Prints one JSON line: { <name>: { p50_ms, p99_ms, n, failed, warmup? } }, where `warmup` (with WARMUP > 0) is the
+// same figures over the warm-up requests, which the others leave out.
 import { Agent, request } from 'node:http';
 
 const targets = JSON.parse(process.env.TARGETS ?? '[]');
@@ -31,6 +32,7 @@ const once = (t, i) =>
   });
 
 const samples = Object.fromEntries(targets.map((t) => [t.name, []]));
+const warm = Object.fromEntries(targets.map((t) => [t.name, []]));
 const failed = Object.fromEntries(targets.map((t) => [t.name, 0]));
 let next = 0;
 const lane = async () => {
@@ -39,7 +41,7 @@ const lane = async () => {
     for (const t of targets) {
       const r = await once(t, i);
       if (!r.ok) failed[t.name]++;
-      else if (i >= warmup) samples[t.name].push(r.ms);
+      else (i >= warmup ? samples : warm)[t.name].push(r.ms);
     }
   }
 };
@@ -49,6 +51,7 @@ const pct = (list, p) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : Number.NaN;
 };
 const out = {};
-for (const t of targets) out[t.name] = { p50_ms: pct(samples[t.name], 50), p99_ms: pct(samples[t.name], 99), n: samples[t.name].length, failed: failed[t.name] };
+const figures = (list) => ({ p50_ms: pct(list, 50), p99_ms: pct(list, 99), n: list.length });
+for (const t of targets) out[t.name] = { ...figures(samples[t.name]), failed: failed[t.name], ...(warmup > 0 ? { warmup: figures(warm[t.name]) } : {}) };
 agent.destroy();
 process.stdout.write(`${JSON.stringify(out)}\n`);
