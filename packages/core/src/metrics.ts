@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Histogram, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
+import { requestDurations } from './request-durations.js';
 import type { MetricsRegistry } from './runtime/module.js';
 
 export interface MetricsRegistryOptions {
@@ -37,19 +38,7 @@ export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * @example const observe = httpRequestMetric(registry); observe('GET', '/events/recent', 200, 0.004)
  */
 export function httpRequestMetric(registry: MetricsRegistry): (method: string, route: string, status: number, seconds: number) => void {
-  const histogram = sharedMetric(
-    registry,
-    'http_request_duration_seconds',
-    () =>
-      new Histogram({
-        name: 'http_request_duration_seconds',
-        help: 'HTTP requests by method, route template and status, in seconds',
-        labelNames: ['method', 'route', 'status'] as const,
-        buckets: DURATION_BUCKETS,
-        registers: [registry],
-      }),
-  );
-  return (method, route, status, seconds) => histogram.observe({ method, route, status: String(status) }, seconds);
+  return requestDurations(registry, 'http_request_duration_seconds', 'HTTP requests by method, route template and status, in seconds', DURATION_BUCKETS);
 }
 
 // Re-exported so packages make their metrics with the same prom-client the app's registry comes from.
