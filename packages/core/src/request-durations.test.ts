@@ -52,6 +52,15 @@ describe('http_request_duration_seconds', () => {
     expect((await own.get()).values.find((v) => v.metricName === 'http_request_duration_seconds_count')?.value).toBe(1);
   });
 
+  it('records into the histogram another copy of this package registered', () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const seen: unknown[][] = [];
+    const other = { [Symbol.for('aetherlink.requestDurations')]: true, name: 'http_request_duration_seconds', get: async () => ({}), observe: (...args: unknown[]) => seen.push(args) };
+    registry.registerMetric(other as never);
+    httpRequestMetric(registry)('GET', '/a', 200, 0.5);
+    expect(seen).toEqual([['GET', '/a', 200, 0.5]]);
+  });
+
   it('does not count a duration that is not a number', async () => {
     const registry = createMetricsRegistry({ defaultMetrics: false });
     const observe = httpRequestMetric(registry);
