@@ -15,12 +15,16 @@ export interface SseRun {
   cpu: number;
   /** Fewest events a reading subscriber received. */
   minReceived: number;
+  /** Publish sent → event read by a subscriber (sampled streams, warm-up left out), ms; null without subscribers. */
+  delivery: { p50_ms: number | null; p99_ms: number | null; n: number };
 }
 
+type Received = { min: number; delivery: SseRun['delivery'] };
+
 /** Opens the subscribers in their own process; resolves once every stream is open, with a wait for their end. */
-async function subscribe(url: string, count: number, stalled: number, expect: number): Promise<{ done: Promise<{ min: number }>; stop(): void }> {
+async function subscribe(url: string, count: number, stalled: number, expect: number): Promise<{ done: Promise<Received>; stop(): void }> {
   const [cmd, args] = pinned('load', [`${BENCH_DIR}servers/sse-subscribers.mjs`]);
-  const proc = spawn(cmd, args, { env: { ...process.env, URL: url, COUNT: String(count), STALLED: String(stalled), EXPECT: String(expect) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd, args, { env: { ...process.env, URL: url, COUNT: String(count), STALLED: String(stalled), EXPECT: String(expect), WARMUP: String(SSE_WARMUP) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stderr.on('data', (d: Buffer) => (out += d));
   const lines = new Promise<void>((resolve, reject) => {
@@ -31,10 +35,10 @@ async function subscribe(url: string, count: number, stalled: number, expect: nu
     proc.once('exit', (code) => reject(new Error(`sse subscribers exited with ${code} before they were ready:\n${out}`)));
   });
   await lines;
-  const done = new Promise<{ min: number }>((resolve, reject) => {
+  const done = new Promise<Received>((resolve, reject) => {
     const read = () => {
       const m = /done (\{.*\})/.exec(out);
-      if (m) resolve(JSON.parse(m[1]!) as { min: number });
+      if (m) resolve(JSON.parse(m[1]!) as Received);
     };
     proc.stdout.on('data', read);
     proc.once('exit', () => (read(), reject(new Error(`sse subscribers ended without a result:\n${out}`))));
@@ -62,7 +66,7 @@ export async function measureSse(subscribers: number, stalled: number, events: n
     const before = cpuSeconds(server.proc.pid!);
     type Figures = { p50_ms: number; p99_ms: number; n: number };
     const probe = await runScript<Record<string, Figures & { failed: number; warmup: Figures }>>('servers/latency-probe.mjs', {
-      TARGETS: JSON.stringify([{ name: 'publish', url: `${server.url}/events/publish`, method: 'POST', body: `{"type":"bench.fanout","source":"bench","id":"f-{i}","data":{"n":{i},"host":"node-1"}}` }]),
+      TARGETS: JSON.stringify([{ name: 'publish', url: `${server.url}/events/publish`, method: 'POST', body: `{"type":"bench.fanout","source":"bench","id":"f-{i}","data":{"n":{i},"host":"node-1","sent":{now}}}` }]),
       HEADERS: JSON.stringify({ 'x-user-roles': 'agent' }),
       COUNT: String(events),
       WARMUP: String(SSE_WARMUP),
@@ -70,10 +74,10 @@ export async function measureSse(subscribers: number, stalled: number, events: n
     });
     const publish = probe.publish!;
     if (publish.failed) throw new Error(`${publish.failed} publishes failed with ${subscribers} subscribers`);
-    const received = streams ? await streams.done : { min: 0 };
+    const received: Received = streams ? await streams.done : { min: 0, delivery: { p50_ms: null, p99_ms: null, n: 0 } };
     const cpu = cpuSeconds(server.proc.pid!) - before;
     streams?.stop();
-    return { subscribers, stalled, publish: { p50_ms: publish.p50_ms, p99_ms: publish.p99_ms }, warmup: publish.warmup, cpu, minReceived: received.min };
+    return { subscribers, stalled, publish: { p50_ms: publish.p50_ms, p99_ms: publish.p99_ms }, warmup: publish.warmup, cpu, minReceived: received.min, delivery: received.delivery };
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -128,6 +132,8 @@ export function reportSse(rounds: SseRun[][], events: number): Pick<BenchReport,
   const rows = [
     seriesRow('sse fan-out', `publish p50 ms (${events} events at a steady rate, median of ${rounds.length} rounds)`, names(all), all.map((c) => across(c, (r) => r.publish.p50_ms))),
     seriesRow('sse fan-out', 'publish p99 ms', names(all), all.map((c) => across(c, (r) => r.publish.p99_ms))),
+    seriesRow('sse fan-out', 'delivery p50 ms: publish sent → event read by a subscriber (up to 100 sampled streams)', names(readers), readers.map((c) => across(c, (r) => r.delivery.p50_ms ?? Number.NaN))),
+    seriesRow('sse fan-out', 'delivery p99 ms', names(readers), readers.map((c) => across(c, (r) => r.delivery.p99_ms ?? Number.NaN))),
     seriesRow('sse fan-out', `warm-up: publish p99 ms over the first ${SSE_WARMUP} publishes of a fresh server (not in the figures above)`, names(all), all.map((c) => across(c, (r) => r.warmup.p99_ms))),
     seriesRow('sse fan-out', 'server CPU s, first publish to last delivery', names(all), all.map((c) => across(c, (r) => r.cpu))),
     seriesRow('sse fan-out', 'µs server CPU per event per subscriber', names(readers), readers.map((c) => across(c, perDelivery))),
@@ -152,6 +158,7 @@ export function reportSse(rounds: SseRun[][], events: number): Pick<BenchReport,
       label: `sse: warm-up publish p99 (first ${SSE_WARMUP} of a fresh server) with ${name(r)} subscribers / without subscribers`,
       value: across(c, (run, round) => run.warmup.p99_ms / round[base]!.warmup.p99_ms),
     });
+    info.push({ label: `sse: delivery p99 ms (publish sent → read by a subscriber), ${name(r)} subscribers`, value: across(c, (run) => run.delivery.p99_ms ?? Number.NaN) });
     const cpu = across(c, perDelivery);
     if (Number.isFinite(cpu)) info.push({ label: `sse: µs server CPU per event per subscriber, ${name(r)} subscribers`, value: cpu });
   }

@@ -1,6 +1,7 @@
 // Latency of requests, one at a time per lane over keep-alive, measured to the last byte of the body with
 // sub-millisecond resolution (autocannon reports whole milliseconds). TARGETS is a JSON list of
-// { name, url, method?, body? }; each is asked COUNT times, interleaved, after WARMUP rounds. HEADERS is JSON.
+// { name, url, method?, body? }; each is asked COUNT times, interleaved, after WARMUP rounds. HEADERS is JSON. In a
+// body, {i} is the request's number and {now} the wall-clock time it is sent, in ms with a fraction.
 // Prints one JSON line: { <name>: { p50_ms, p99_ms, n, failed, warmup? } }, where `warmup` (with WARMUP > 0) is the
 // same figures over the warm-up requests, which the others leave out.
 import { Agent, request } from 'node:http';
@@ -21,7 +22,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: lanes });
 
 const once = (t, i) =>
   new Promise((resolve) => {
-    const body = t.body?.replaceAll('{i}', String(i));
+    const body = t.body?.replaceAll('{i}', String(i)).replace('{now}', String(performance.timeOrigin + performance.now()));
     const started = process.hrtime.bigint();
     const req = request(t.url, { agent, method: t.method ?? 'GET', headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
       res.on('data', () => {});

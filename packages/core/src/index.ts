@@ -35,7 +35,7 @@ export type { EventFilter, EventPredicate } from './events/filter.js';
 export { createEventBus, encodeCursor, decodeCursor } from './events/bus.js';
 export { MAX_BUCKETS, MIN_BUCKET_MS, parseBucket, planBuckets, checkBucketQuery, bucketIndex, seriesFrom } from './events/buckets.js';
 export type { EventSeries, EventSeriesBucket } from './events/buckets.js';
-export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener } from './events/bus.js';
+export type { EventBus, EventBusOptions, PublishResult, EventPage, EventPageQuery, EmitOptions, EventListener, SubscribeOptions } from './events/bus.js';
 export { eventRoutes } from './events/routes.js';
 export { binaryModeEvent, inBinaryModeTerms } from './events/content-modes.js';
 export type { EventRoutesOptions } from './events/routes.js';

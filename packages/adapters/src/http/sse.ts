@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SseChannel, SseLimits, SseMessage, SseResult } from '@aetherlink/core';
+import { DEFAULT_WRITES_PER_SECOND, streamWriter } from './sse-schedule.js';
 
-const DEFAULTS = { maxQueuedMessages: 1000, maxQueuedBytes: 1024 * 1024, heartbeatMs: 15_000 };
+const DEFAULTS = { maxQueuedMessages: 1000, maxQueuedBytes: 1024 * 1024, heartbeatMs: 15_000, writesPerSecond: DEFAULT_WRITES_PER_SECOND };
 
 // A message sent to many streams (an event fanned out) is formatted once.
 const formatted = new WeakMap<SseMessage, string>();
@@ -11,31 +12,7 @@ const frameOf = (message: SseMessage) => {
   return frame;
 };
 
-// Streams with output waiting are written by one process-wide scheduler, a slice of streams per turn of the
-// event loop: what a publish fans out to a thousand streams is written after the publish is answered, in
-// pieces between which the server goes on serving, and what one stream collected in a turn is one write. A slice
-// of 16 writes takes ~0.2 ms, the most a request arriving during a fan-out waits at each step (64 took ~0.8 ms:
-// with 1,000 streams, publish p50 4 ms instead of 6.7 ms).
-const SLICE = 16;
 const FLUSH_AT = 64 * 1024;
-const waiting = new Set<() => void>();
-let scheduled = false;
-const writeSlice = () => {
-  scheduled = false;
-  let n = 0;
-  for (const flush of waiting) {
-    waiting.delete(flush);
-    flush();
-    if (++n >= SLICE) break;
-  }
-  if (waiting.size > 0) schedule();
-};
-const schedule = () => {
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(writeSlice);
-  }
-};
 
 /**
  * Formats one message in the text/event-stream format; multi-line data is split as the spec asks.
@@ -62,7 +39,7 @@ export async function pumpSse(
   limits: SseLimits = {},
   headers: Record<string, string> = {},
 ): Promise<void> {
-  const { maxQueuedMessages, maxQueuedBytes, heartbeatMs } = { ...DEFAULTS, ...limits };
+  const { maxQueuedMessages, maxQueuedBytes, heartbeatMs, writesPerSecond } = { ...DEFAULTS, ...limits };
   const controller = new AbortController();
   const queue: string[] = [];
   let queuedBytes = 0;
@@ -75,7 +52,7 @@ export async function pumpSse(
     const last = blocked ? '' : out;
     out = '';
     closed = true;
-    waiting.delete(flush);
+    writer.done();
     clearInterval(heartbeat);
     queue.length = 0;
     controller.abort(new Error(reason));
@@ -84,6 +61,7 @@ export async function pumpSse(
 
   const tooSlow = () => {
     closed = true;
+    writer.done();
     clearInterval(heartbeat);
     queue.length = 0;
     controller.abort(new Error('client too slow'));
@@ -99,17 +77,18 @@ export async function pumpSse(
     if (closed || out === '') return;
     const chunk = out;
     out = '';
+    writer.wrote();
     if (blocked) enqueue(chunk);
     else if (!res.write(chunk)) blocked = true;
   };
+  const writer = streamWriter(flush, writesPerSecond);
   const write = (chunk: string) => {
     if (closed) return;
     if (blocked) return enqueue(chunk);
     out += chunk;
     // A burst within one turn is written as it grows, so the queue limits apply to it as to any other.
     if (out.length >= FLUSH_AT) return flush();
-    waiting.add(flush);
-    schedule();
+    writer.due();
   };
 
   res.on('drain', () => {

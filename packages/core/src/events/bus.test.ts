@@ -81,6 +81,48 @@ describe('createEventBus', () => {
     expect(bus.subscriberCount()).toBe(0);
   });
 
+  it('delivers to a deferred subscriber after the publish resolved, the events of a turn in order, matching only', async () => {
+    const bus = createEventBus();
+    const deferred: string[] = [];
+    const direct: string[] = [];
+    const off = bus.subscribe({ type: 'a.*' }, (e) => deferred.push(e.id), { deferred: true });
+    bus.subscribe({}, (e) => direct.push(e.id));
+    expect(bus.subscriberCount()).toBe(2);
+    const first = await bus.publish({ type: 'a.b', source: 's', id: '1' });
+    // Answered first: the direct subscriber has it, the deferred one not yet.
+    expect(first.duplicate).toBe(false);
+    expect(direct).toEqual(['1']);
+    expect(deferred).toEqual([]);
+    await Promise.all([
+      bus.publish({ type: 'a.c', source: 's', id: '2' }),
+      bus.publish({ type: 'x.y', source: 's', id: '3' }),
+      bus.publish({ type: 'a.d', source: 's', id: '4' }),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    expect(deferred).toEqual(['1', '2', '4']);
+    // A duplicate is not delivered again; after unsubscribing nothing is.
+    await bus.publish({ type: 'a.b', source: 's', id: '1' });
+    off();
+    await bus.publish({ type: 'a.e', source: 's', id: '5' });
+    await new Promise((r) => setImmediate(r));
+    expect(deferred).toEqual(['1', '2', '4']);
+    expect(bus.subscriberCount()).toBe(1);
+  });
+
+  it('isolates a deferred subscriber that throws', async () => {
+    const errors: unknown[] = [];
+    const bus = createEventBus({ onSubscriberError: (e) => errors.push(e) });
+    const good = vi.fn();
+    bus.subscribe({}, () => {
+      throw new Error('boom');
+    }, { deferred: true });
+    bus.subscribe({}, good, { deferred: true });
+    await bus.publish({ type: 'a.b', source: 's' });
+    await new Promise((r) => setImmediate(r));
+    expect(good).toHaveBeenCalledOnce();
+    expect(errors).toHaveLength(1);
+  });
+
   it('keeps publishing when a subscriber throws', async () => {
     const errors: unknown[] = [];
     const bus = createEventBus({ onSubscriberError: (e) => errors.push(e) });

@@ -218,7 +218,8 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
           if (sent.add(event.seq)) channel.send(messageOf(event));
         };
         // Subscribe before replaying so nothing published meanwhile is missed; duplicates are dropped by seq.
-        const off = bus.subscribe(filter, (event) => (live ? send(event) : pending.push(event)));
+        // Deferred: a publish is answered before its event is fanned out to the streams.
+        const off = bus.subscribe(filter, (event) => (live ? send(event) : pending.push(event)), { deferred: true });
         channel.signal.addEventListener('abort', off, { once: true });
         if (options.signal) {
           if (options.signal.aborted) return channel.close();
