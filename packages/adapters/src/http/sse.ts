@@ -41,8 +41,11 @@ export async function pumpSse(
 ): Promise<void> {
   const { maxQueuedMessages, maxQueuedBytes, heartbeatMs, writesPerSecond } = { ...DEFAULTS, ...limits };
   const controller = new AbortController();
+  // Chunks waiting for the socket to drain, with how many messages each holds (a paced write holds several).
   const queue: string[] = [];
+  const counts: number[] = [];
   let queuedBytes = 0;
+  let queuedMessages = 0;
   let blocked = false;
   let closed = false;
 
@@ -55,6 +58,7 @@ export async function pumpSse(
     writer.done();
     clearInterval(heartbeat);
     queue.length = 0;
+    counts.length = 0;
     controller.abort(new Error(reason));
     if (!res.writableEnded) res.end(last === '' || res.destroyed ? undefined : last);
   };
@@ -64,28 +68,35 @@ export async function pumpSse(
     writer.done();
     clearInterval(heartbeat);
     queue.length = 0;
+    counts.length = 0;
     controller.abort(new Error('client too slow'));
     res.destroy();
   };
-  const enqueue = (chunk: string) => {
+  const enqueue = (chunk: string, messages: number) => {
     queue.push(chunk);
+    counts.push(messages);
     queuedBytes += Buffer.byteLength(chunk);
-    if (queue.length > maxQueuedMessages || queuedBytes > maxQueuedBytes) tooSlow();
+    queuedMessages += messages;
+    if (queuedMessages > maxQueuedMessages || queuedBytes > maxQueuedBytes) tooSlow();
   };
   let out = '';
+  let outMessages = 0;
   const flush = () => {
     if (closed || out === '') return;
     const chunk = out;
+    const messages = outMessages;
     out = '';
+    outMessages = 0;
     writer.wrote();
-    if (blocked) enqueue(chunk);
+    if (blocked) enqueue(chunk, messages);
     else if (!res.write(chunk)) blocked = true;
   };
   const writer = streamWriter(flush, writesPerSecond);
   const write = (chunk: string) => {
     if (closed) return;
-    if (blocked) return enqueue(chunk);
+    if (blocked) return enqueue(chunk, 1);
     out += chunk;
+    outMessages++;
     // A burst within one turn is written as it grows, so the queue limits apply to it as to any other.
     if (out.length >= FLUSH_AT) return flush();
     writer.due();
@@ -96,6 +107,7 @@ export async function pumpSse(
     while (queue.length && !blocked) {
       const chunk = queue.shift()!;
       queuedBytes -= Buffer.byteLength(chunk);
+      queuedMessages -= counts.shift()!;
       if (!res.write(chunk)) blocked = true;
     }
   });
