@@ -164,7 +164,7 @@ export const envSchema = z
       })
       .meta({ description: 'delays between delivery attempts (±20 % jitter)', default: '5s,5m,30m,2h,5h,10h,10h' }),
     SSE_WRITES_PER_SECOND: z.coerce.number({ error: 'must be a number of writes a second (0: write every event as it comes)' }).int('must be a whole number').min(0).default(20_000)
-      .describe('stream writes a second /events/stream aims to stay under: each stream waits open streams ÷ this between writes (at most 100 ms) and sends what arrived meanwhile at once'),
+      .describe('stream writes a second across /events/stream: busy streams wait their turn and send what arrived meanwhile in one write (1,000 streams: ~50 ms a round)'),
     EVENTS_STRICT: bool('EVENTS_STRICT').meta({ description: 'reject event types that are not registered', default: 'false' }),
     RETENTION_EVENTS_DAYS: retentionDays('events').describe('events older than this many days are removed (0: no limit by age)'),
     RETENTION_EVENTS_MAX: retentionMax('events').describe('events beyond this many are removed, oldest first (0: no limit by count)'),

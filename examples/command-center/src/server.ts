@@ -267,7 +267,7 @@ async function assemble(
     // Requests join the caller's W3C trace, or (TRACE_START) start one. Off by default: on Node 22 the first traced
     // request switches on async context tracking, which makes every await of the process dearer.
     trace: { start: config.TRACE_START ?? false },
-    // Busy streams are written at most every open streams ÷ this ms: a thousand dashboards cost a fifth of the writes.
+    // Stream writes a second across the process: a thousand busy dashboards cost half the writes, spread evenly.
     sse: { writesPerSecond: config.SSE_WRITES_PER_SECOND },
     // Every 4xx of the whole app, not only the route specs', answers problem+json.
     problemHandlers: true,

@@ -1,103 +1,104 @@
-// The process-wide writer of SSE streams. A stream with output waiting hands its flush here; flushes run a slice
+// The process-wide writer of SSE streams. A stream with output waiting joins one line; the line is written a slice
 // of streams per turn of the event loop, so what a publish fans out to a thousand streams is written after the
-// publish is answered, in pieces between which the server goes on serving, and what one stream collected in a
-// turn is one write. A slice of 16 writes takes ~0.2 ms, the most a request arriving during a fan-out waits at each
-// step (64 took ~0.8 ms: with 1,000 streams, publish p50 4 ms instead of 6.7 ms).
+// publish is answered, in pieces between which the server goes on serving, and what one stream collected while it
+// waited is one write. A slice of 16 writes takes ~0.2 ms, the most a request arriving during a fan-out waits at
+// each step (64 took ~0.8 ms: with 1,000 streams, publish p50 4 ms instead of 6.7 ms).
 //
-// Pacing: a write to a socket costs ~8 µs of CPU (half of it the kernel's) and as much again to the reader, so
-// the process keeps its stream writes under a budget a second. Each stream waits at least
-// open streams ÷ budget between two writes (at most MAX_DELAY_MS) and what arrives meanwhile goes out in one
-// write. The first write after a quiet spell is never delayed: with few streams or few events nothing waits.
+// Budget: a write to a socket costs ~8 µs of CPU (half of it the kernel's) and as much again to its reader, so the
+// line moves at most `writesPerSecond` streams a second (a token bucket holding BURST_MS of writes). With few
+// streams nothing waits; with many, each waits its turn (1,000 streams at 20,000 a second: ~50 ms a round) and
+// sends in one write every event that reached it meanwhile. The writes spread evenly over time instead of
+// arriving as one burst per event, which would take both CPUs of a small machine at once.
 const SLICE = 16;
-/** The longest a stream's output is held to be written with what follows it. */
-export const MAX_DELAY_MS = 100;
+/** How many writes the line may send at once after a quiet spell: this many milliseconds of the budget. */
+export const BURST_MS = 10;
 /** Default stream writes a second across the process (about 0.16 CPU-s of writing). */
 export const DEFAULT_WRITES_PER_SECOND = 20_000;
 
-type Flush = () => void;
-const waiting = new Set<Flush>();
-const paced = new Map<Flush, number>();
+type Run = () => void;
+const line = new Set<Run>();
 let scheduled = false;
-let pacer: NodeJS.Timeout | undefined;
-let pacerAt = Number.POSITIVE_INFINITY;
-let open = 0;
+let timer: NodeJS.Timeout | undefined;
+// Open streams by budget: the smallest budget of the open streams applies (0: no budget).
+const budgets = new Map<number, number>();
+let perMs = 0;
+let tokens = 0;
+let refilledAt = 0;
+
+const setBudget = () => {
+  let least = Number.POSITIVE_INFINITY;
+  for (const budget of budgets.keys()) least = Math.min(least, budget > 0 ? budget : Number.POSITIVE_INFINITY);
+  perMs = least === Number.POSITIVE_INFINITY ? 0 : least / 1000;
+};
 
 const writeSlice = () => {
   scheduled = false;
-  let n = 0;
-  for (const flush of waiting) {
-    waiting.delete(flush);
-    flush();
-    if (++n >= SLICE) break;
+  timer = undefined;
+  let allowed = SLICE;
+  if (perMs > 0) {
+    const now = performance.now();
+    tokens = Math.min(Math.max(1, perMs * BURST_MS), tokens + (now - refilledAt) * perMs);
+    refilledAt = now;
+    allowed = Math.min(SLICE, Math.floor(tokens));
   }
-  if (waiting.size > 0) schedule();
+  let n = 0;
+  for (const run of line) {
+    if (n >= allowed) break;
+    line.delete(run);
+    run();
+    n++;
+  }
+  if (perMs > 0) tokens -= n;
+  if (line.size === 0) return;
+  if (perMs > 0 && tokens < 1) {
+    // Out of budget: the next slice once a write's worth has come back (timers count whole milliseconds).
+    timer = setTimeout(writeSlice, Math.max(1, Math.ceil((1 - tokens) / perMs)));
+    timer.unref();
+  } else schedule();
 };
 const schedule = () => {
-  if (!scheduled) {
+  if (!scheduled && timer === undefined) {
     scheduled = true;
     setImmediate(writeSlice);
   }
 };
 
-const release = () => {
-  pacer = undefined;
-  pacerAt = Number.POSITIVE_INFINITY;
-  // Within a millisecond of due is due: the timer's own resolution.
-  const now = performance.now() + 1;
-  let next = Number.POSITIVE_INFINITY;
-  for (const [flush, due] of paced) {
-    if (due <= now) {
-      paced.delete(flush);
-      waiting.add(flush);
-    } else if (due < next) next = due;
-  }
-  if (waiting.size > 0) schedule();
-  if (next !== Number.POSITIVE_INFINITY) arm(next);
-};
-const arm = (due: number) => {
-  if (pacer !== undefined && pacerAt <= due) return;
-  if (pacer !== undefined) clearTimeout(pacer);
-  pacerAt = due;
-  pacer = setTimeout(release, Math.max(0, due - performance.now()));
-  // Open streams keep the process alive, not output held for them.
-  pacer.unref();
-};
-
-/** The least time between two writes to one stream now, ms: open streams ÷ budget, at most MAX_DELAY_MS. */
-export function writeGap(writesPerSecond: number): number {
-  if (!(writesPerSecond > 0) || writesPerSecond === Number.POSITIVE_INFINITY) return 0;
-  return Math.min(MAX_DELAY_MS, (open * 1000) / writesPerSecond);
-}
-
-/** The writer one stream uses: `due` asks for a flush, `done` drops it when the stream ends. */
-export function streamWriter(flush: Flush, writesPerSecond: number) {
-  let lastWrite = Number.NEGATIVE_INFINITY;
-  open++;
+/** The writer one stream uses: `due` puts it in line, `wrote` says it is writing, `done` takes it out for good. */
+export function streamWriter(flush: () => void, writesPerSecond: number) {
+  // In line: further output joins what waits, with no lookup (most deliveries of a fan-out).
+  let queued = false;
   let ended = false;
+  const run = () => {
+    queued = false;
+    flush();
+  };
+  const budget = writesPerSecond > 0 && Number.isFinite(writesPerSecond) ? writesPerSecond : 0;
+  if (budgets.size === 0) refilledAt = performance.now();
+  budgets.set(budget, (budgets.get(budget) ?? 0) + 1);
+  setBudget();
   return {
-    /** The stream has output waiting: flush it in a coming turn, or once its gap since the last write has passed. */
+    /** The stream has output waiting: it is written when its turn in the line comes. */
     due() {
-      if (waiting.has(flush) || paced.has(flush)) return;
-      const at = lastWrite + writeGap(writesPerSecond);
-      if (at > performance.now()) {
-        paced.set(flush, at);
-        arm(at);
-      } else {
-        waiting.add(flush);
-        schedule();
-      }
+      if (queued || ended) return;
+      queued = true;
+      line.add(run);
+      schedule();
     },
-    /** The stream is writing now (its gap counts from here). */
+    /** The stream is writing now, out of turn (a large burst): it leaves the line. */
     wrote() {
-      lastWrite = performance.now();
+      if (!queued) return;
+      queued = false;
+      line.delete(run);
     },
     done() {
-      waiting.delete(flush);
-      paced.delete(flush);
-      if (!ended) {
-        ended = true;
-        open--;
-      }
+      line.delete(run);
+      queued = false;
+      if (ended) return;
+      ended = true;
+      const left = budgets.get(budget)! - 1;
+      if (left === 0) budgets.delete(budget);
+      else budgets.set(budget, left);
+      setBudget();
     },
   };
 }

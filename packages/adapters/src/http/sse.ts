@@ -4,11 +4,16 @@ import { DEFAULT_WRITES_PER_SECOND, streamWriter } from './sse-schedule.js';
 
 const DEFAULTS = { maxQueuedMessages: 1000, maxQueuedBytes: 1024 * 1024, heartbeatMs: 15_000, writesPerSecond: DEFAULT_WRITES_PER_SECOND };
 
-// A message sent to many streams (an event fanned out) is formatted once.
+// A message sent to many streams (an event fanned out) is formatted once; the last one is at hand without a lookup.
 const formatted = new WeakMap<SseMessage, string>();
+let lastMessage: SseMessage | undefined;
+let lastFrame = '';
 const frameOf = (message: SseMessage) => {
+  if (message === lastMessage) return lastFrame;
   let frame = formatted.get(message);
   if (frame === undefined) formatted.set(message, (frame = formatSse(message)));
+  lastMessage = message;
+  lastFrame = frame;
   return frame;
 };
 

@@ -91,9 +91,13 @@ export function eventRoutes(options: EventRoutesOptions): AnyRouteSpec[] {
   const maxReplay = options.maxReplay ?? 10_000;
   // Every stream gets the same event object from the bus: its message is built once, not once per subscriber.
   const messages = new WeakMap<StoredEvent, { id: string; data: string }>();
+  // A fan-out hands one event to every stream in a row: the last one answers without a lookup.
+  let last: { event: StoredEvent; message: { id: string; data: string } } | undefined;
   const messageOf = (event: StoredEvent) => {
+    if (last?.event === event) return last.message;
     let message = messages.get(event);
     if (!message) messages.set(event, (message = { id: encodeCursor(event.seq), data: JSON.stringify(toPublicEvent(event)) }));
+    last = { event, message };
     return message;
   };
 

@@ -48,10 +48,11 @@ export interface SseLimits {
   /** Comment line sent this often to keep proxies from closing an idle stream. Default 15 000 ms. */
   heartbeatMs?: number;
   /**
-   * Stream writes a second the process aims to stay under. Each stream then waits at least open streams ÷ this
-   * between two writes (at most 100 ms) and sends what arrived meanwhile in one write; the first write after a
-   * quiet spell is never held. With 1,000 streams at the default, events reach them within 50 ms, in a fifth of the
-   * writes when events come faster than that. 0 writes every event as it comes. Default 20 000.
+   * Stream writes a second across the process. Streams with output wait in one line that moves at most this fast
+   * (after a quiet spell, up to 10 ms of it at once), and each sends in one write whatever reached it while it
+   * waited: with few streams nothing waits; 1,000 busy streams at the default take ~50 ms a round, at half the
+   * CPU of a write per event. The smallest budget of the open streams applies. 0 writes every event as it comes.
+   * Default 20 000.
    */
   writesPerSecond?: number;
 }
