@@ -54,10 +54,10 @@ export type EventListener = (event: StoredEvent) => void;
 
 export interface SubscribeOptions {
   /**
-   * Deliver after the publish that stored the event has been answered: the events of a turn of the event loop
-   * reach deferred listeners together, in order, at its end. For listeners whose work is large or many-fold (one
-   * per SSE stream: 1,000 streams cost a publish ~1 ms before it could answer). Default false: the listener runs
-   * before `publish` resolves.
+   * Deliver after the publish that stored the event has been answered: from the end of that turn of the event
+   * loop, 128 deferred listeners a turn, each getting the events in order. For listeners whose work is large or
+   * many-fold (one per SSE stream: 1,000 streams cost a publish ~1 ms before it could answer). Default false: the
+   * listener runs before `publish` resolves.
    */
   deferred?: boolean;
 }
